@@ -1,0 +1,21 @@
+//! infrac: a declarative infrastructure compiler.
+//!
+//! The pipeline, one room per stage, data flowing one way:
+//!
+//! 1. [`project`] reads `infrac.toml` (paths, targets, output moves).
+//! 2. [`load`] reads the registry, the environment overlays and `versions.yaml` into spanned
+//!    YAML trees; the only code that reads input files.
+//! 3. [`validate`] checks each tree against its JSON Schema and the semantic rules.
+//! 4. [`merge`] layers registry defaults → service → environment defaults → environment
+//!    service on the spanned trees, keeping every leaf's provenance.
+//! 5. [`lower`] turns the merged trees into the typed, resolved [`model::Model`].
+//! 6. [`target`] compiles the model into an in-memory [`output::FileSet`] per back end.
+//! 7. [`output`] writes the file set atomically with its manifest, or diffs it against the
+//!    golden tree for `plan` and `check`.
+//!
+//! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures.
+
+pub mod error;
+pub mod model;
+pub mod output;
+pub mod target;

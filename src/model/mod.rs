@@ -1,0 +1,56 @@
+//! The resolved, typed model: every default and overlay applied, one `Environment` per
+//! environment file holding its enabled services.
+//!
+//! Built only by `lower` from the merged, validated trees; read by every target. It holds no
+//! spans (provenance lives on the merged tree, see `merge`) and only ordered maps, so a
+//! target that walks it emits the same bytes on every run. It must never read files.
+
+mod types;
+
+pub use types::*;
+
+use std::collections::BTreeMap;
+
+/// The whole platform, resolved: what every target compiles from.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Model {
+    pub platform: Platform,
+    /// Every service declared in the registry, merged with the registry defaults only
+    /// (what CI builds, whatever the environment).
+    pub registry_services: BTreeMap<String, Service>,
+    /// Environments in promotion order: roots first (no `promotion.from`), then each
+    /// environment after the one it promotes from; ties by name.
+    pub environments: Vec<Environment>,
+}
+
+impl Model {
+    /// The environment called `name`, if any.
+    pub fn environment(&self, name: &str) -> Option<&Environment> {
+        self.environments.iter().find(|e| e.name == name)
+    }
+}
+
+impl Environment {
+    /// The Kubernetes namespace of `service` in this environment (`namespaceSuffix` applied).
+    pub fn namespace_of(&self, service: &Service) -> String {
+        format!("{}{}", service.namespace, self.namespace_suffix)
+    }
+
+    /// The namespaces used by the enabled services here, sorted, without duplicates.
+    pub fn namespaces(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<String> = self
+            .services
+            .values()
+            .map(|s| self.namespace_of(s))
+            .collect();
+        set.into_iter().collect()
+    }
+
+    /// The enabled services here that list `name` among their dependencies, sorted.
+    pub fn dependents_of(&self, name: &str) -> Vec<&Service> {
+        self.services
+            .values()
+            .filter(|s| s.dependencies.iter().any(|d| d == name))
+            .collect()
+    }
+}

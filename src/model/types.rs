@@ -1,0 +1,507 @@
+//! The typed records of the resolved model. Field names follow the input files (camelCase on
+//! the wire) so that lowering is a plain deserialisation of the merged tree and template
+//! contexts can serialise them back unchanged.
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// `platform:` in the registry.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Platform {
+    /// DNS-1123 label; prefixes cloud resource names and tags everything.
+    pub name: String,
+    pub image_registry: String,
+    pub gitops: GitOps,
+    #[serde(default)]
+    pub ci: Vec<CiSystem>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GitOps {
+    pub repository: String,
+    #[serde(default = "default_branch")]
+    pub branch: String,
+    /// Path in the GitOps repository that holds the generated Kubernetes tree.
+    #[serde(default = "default_gitops_path")]
+    pub path: String,
+}
+
+fn default_branch() -> String {
+    "main".to_owned()
+}
+
+fn default_gitops_path() -> String {
+    "golden/kubernetes".to_owned()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiSystem {
+    Github,
+    Gitlab,
+    AzurePipelines,
+    Jenkins,
+}
+
+/// One environment file, resolved, with its enabled services.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Environment {
+    /// The file stem of `environments/<name>.yaml`.
+    pub name: String,
+    pub cloud: Cloud,
+    pub cluster: Cluster,
+    pub terraform: TerraformSettings,
+    pub secret_store: SecretStore,
+    pub network: Network,
+    pub monitoring: Monitoring,
+    pub namespace_suffix: String,
+    pub promotion: Option<Promotion>,
+    pub image_tags: TagPolicy,
+    /// Sizing per backing resource type, as the environment file wrote it.
+    pub infra_defaults: BTreeMap<InfraType, Sizing>,
+    /// The services deployed here (disabled ones dropped), by name.
+    pub services: BTreeMap<String, Service>,
+    /// Registry services that `enabled: false` leaves out of this environment.
+    pub disabled: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cloud {
+    pub provider: CloudProvider,
+    pub region: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CloudProvider {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Cluster {
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub node_pools: BTreeMap<String, NodePool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodePool {
+    /// The cloud's own instance / VM / machine type name.
+    pub vm_size: String,
+    pub min: u32,
+    pub max: u32,
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TerraformSettings {
+    pub backend: Backend,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Backend {
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Backend arguments in the order written.
+    #[serde(default)]
+    pub config: IndexMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecretStore {
+    #[serde(rename = "type")]
+    pub kind: SecretStoreKind,
+    /// The ClusterSecretStore that ExternalSecrets reference.
+    pub name: String,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecretStoreKind {
+    Vault,
+    AwsSecretsManager,
+    AzureKeyVault,
+    GcpSecretManager,
+    Infisical,
+}
+
+impl SecretStoreKind {
+    /// The spelling used in the input files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Vault => "vault",
+            Self::AwsSecretsManager => "aws-secrets-manager",
+            Self::AzureKeyVault => "azure-key-vault",
+            Self::GcpSecretManager => "gcp-secret-manager",
+            Self::Infisical => "infisical",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Network {
+    /// IPv4 CIDR of the environment's network (a default per environment when not written).
+    pub cidr: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Monitoring {
+    pub prometheus_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Promotion {
+    pub from: String,
+    #[serde(default)]
+    pub approval: Approval,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    Required,
+    #[default]
+    None,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagPolicy {
+    #[default]
+    Any,
+    BranchShaTimestamp,
+    StagingVersion,
+    Semver,
+}
+
+/// A service as deployed in one environment (or, in `Model::registry_services`, as the
+/// registry declares it with the registry defaults applied).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Service {
+    pub name: String,
+    pub team: String,
+    /// The namespace as written, without the environment's `namespaceSuffix`.
+    pub namespace: String,
+    /// Image repository, without registry host or tag.
+    pub image: String,
+    pub build: Build,
+    #[serde(default)]
+    pub ports: Vec<Port>,
+    pub replicas: Replicas,
+    pub resources: Resources,
+    #[serde(default)]
+    pub health_check: HealthCheck,
+    /// Non-secret environment variables, rendered as strings.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    #[serde(default)]
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// Sorted service names.
+    #[serde(default)]
+    pub dependencies: Vec<String>,
+    /// Backing resources by entry name, sizing resolved against `infraDefaults`.
+    #[serde(default)]
+    pub infra: BTreeMap<String, Infra>,
+    #[serde(default)]
+    pub expose: Option<Expose>,
+    pub rollout: Rollout,
+    /// The image tags for this environment (`versions.yaml`); absent in
+    /// `Model::registry_services`.
+    #[serde(default)]
+    pub version: Option<ImageVersion>,
+}
+
+impl Service {
+    /// The port called `name`.
+    pub fn port(&self, name: &str) -> Option<&Port> {
+        self.ports.iter().find(|p| p.name == name)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Build {
+    pub language: Language,
+    pub context: String,
+    #[serde(default)]
+    pub dockerfile: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Java,
+    Node,
+    Python,
+    Go,
+    Rust,
+    Dotnet,
+    Docker,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Port {
+    pub name: String,
+    pub port: u16,
+    #[serde(default)]
+    pub protocol: Protocol,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    #[default]
+    Http,
+    Grpc,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Replicas {
+    pub min: u32,
+    pub max: u32,
+    #[serde(default)]
+    pub target_cpu: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Resources {
+    pub requests: Quantities,
+    pub limits: Quantities,
+}
+
+/// Kubernetes quantities, as strings (`250m`, `"1"`, `512Mi`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Quantities {
+    pub cpu: String,
+    pub memory: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct HealthCheck {
+    #[serde(default)]
+    pub readiness: Option<Probe>,
+    #[serde(default)]
+    pub liveness: Option<Probe>,
+    #[serde(default)]
+    pub startup: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Probe {
+    /// HTTP GET path; without it the port's protocol decides (gRPC or TCP).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Name of one of the service's ports.
+    pub port: String,
+    #[serde(default)]
+    pub initial_delay_seconds: Option<u32>,
+    #[serde(default)]
+    pub period_seconds: Option<u32>,
+    #[serde(default)]
+    pub timeout_seconds: Option<u32>,
+    #[serde(default)]
+    pub failure_threshold: Option<u32>,
+}
+
+/// A reference to a secret in the environment's secret store; never a value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SecretRef {
+    pub store: SecretStoreKind,
+    pub path: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InfraType {
+    Postgres,
+    Mysql,
+    Sqlserver,
+    Mongodb,
+    Redis,
+    Kafka,
+    Rabbitmq,
+    Elasticsearch,
+    Bucket,
+}
+
+impl InfraType {
+    /// Every backing resource type, in declaration order.
+    pub const ALL: [InfraType; 9] = [
+        Self::Postgres,
+        Self::Mysql,
+        Self::Sqlserver,
+        Self::Mongodb,
+        Self::Redis,
+        Self::Kafka,
+        Self::Rabbitmq,
+        Self::Elasticsearch,
+        Self::Bucket,
+    ];
+
+    /// The spelling used in the input files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Postgres => "postgres",
+            Self::Mysql => "mysql",
+            Self::Sqlserver => "sqlserver",
+            Self::Mongodb => "mongodb",
+            Self::Redis => "redis",
+            Self::Kafka => "kafka",
+            Self::Rabbitmq => "rabbitmq",
+            Self::Elasticsearch => "elasticsearch",
+            Self::Bucket => "bucket",
+        }
+    }
+}
+
+/// A backing resource a service owns, with its sizing resolved (the entry's own sizing
+/// fields over the environment's `infraDefaults` for its type).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Infra {
+    #[serde(rename = "type")]
+    pub kind: InfraType,
+    #[serde(default)]
+    pub version: Option<String>,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub exchanges: Vec<String>,
+    #[serde(flatten)]
+    pub sizing: Sizing,
+}
+
+/// Sizing of a backing resource; every field optional, each target picks its own defaults.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sizing {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sku: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_gb: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backup_retention_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub high_availability: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub brokers: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Expose {
+    pub host: String,
+    #[serde(default = "default_expose_path")]
+    pub path: String,
+    /// `namespace/name` of the Istio Gateway.
+    pub gateway: String,
+    /// Name of the TLS secret at the gateway, when the gateway needs one per host.
+    #[serde(default)]
+    pub tls: Option<String>,
+}
+
+fn default_expose_path() -> String {
+    "/".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rollout {
+    #[serde(default)]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub max_surge: Option<IntOrPercent>,
+    #[serde(default)]
+    pub max_unavailable: Option<IntOrPercent>,
+    #[serde(default)]
+    pub canary: Option<Canary>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    #[default]
+    Rolling,
+    Canary,
+    BlueGreen,
+}
+
+/// A count or a percentage string (`25%`), as Kubernetes takes for surge and unavailability.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum IntOrPercent {
+    Int(u32),
+    Percent(String),
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Canary {
+    /// Traffic weights in percent, strictly increasing, ending at 100.
+    pub steps: Vec<u32>,
+    /// Time between steps, as written (`30m`).
+    #[serde(default = "default_interval")]
+    pub interval: String,
+    #[serde(default)]
+    pub header: Option<Header>,
+    #[serde(default)]
+    pub analysis: Option<Analysis>,
+}
+
+fn default_interval() -> String {
+    "10m".to_owned()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Header {
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Analysis {
+    #[serde(default)]
+    pub max_error_rate: Option<f64>,
+    #[serde(default)]
+    pub max_latency_p95_ms: Option<u32>,
+    #[serde(default = "default_failure_limit")]
+    pub failure_limit: u32,
+}
+
+fn default_failure_limit() -> u32 {
+    1
+}
+
+/// The image tags of a service in one environment (`versions.yaml`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageVersion {
+    pub stable: String,
+    #[serde(default)]
+    pub canary: Option<CanaryVersion>,
+    #[serde(default)]
+    pub preview: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CanaryVersion {
+    pub tag: String,
+    /// Percent of traffic to the canary, strictly between 0 and 100.
+    pub weight: u32,
+}

@@ -1,0 +1,114 @@
+//! The only code that writes: the in-memory file set every target produces, its
+//! normalisation, and (in submodules) the atomic writer, the manifest and the plan diff.
+//!
+//! Targets build an [`OutputFile`] per generated file; nothing outside this module touches
+//! the filesystem for output.
+
+pub mod yaml;
+
+use std::collections::BTreeMap;
+
+/// The back ends infrac compiles to. `--target` takes these names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Kustomize bases and overlays, Istio and Argo resources.
+    Kubernetes,
+    /// Terraform roots and modules.
+    Terraform,
+    /// CI pipeline files for every system in `platform.ci`.
+    Ci,
+}
+
+impl Target {
+    pub const ALL: [Target; 3] = [Target::Kubernetes, Target::Terraform, Target::Ci];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Target::Kubernetes => "kubernetes",
+            Target::Terraform => "terraform",
+            Target::Ci => "ci",
+        }
+    }
+}
+
+/// One generated file, addressed relative to the output root with `/` separators
+/// (`kubernetes/payment-service/base/deployment.yaml`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: String,
+    pub contents: String,
+    pub target: Target,
+    /// The environment the file belongs to, when it belongs to exactly one.
+    pub environment: Option<String>,
+}
+
+impl OutputFile {
+    /// A file with its contents normalised: LF line ends, no trailing blanks at the end,
+    /// exactly one trailing newline. The one normalisation point for all output.
+    pub fn new(
+        target: Target,
+        environment: Option<&str>,
+        path: impl Into<String>,
+        contents: impl AsRef<str>,
+    ) -> Self {
+        Self {
+            path: path.into(),
+            contents: normalise(contents.as_ref()),
+            target,
+            environment: environment.map(str::to_owned),
+        }
+    }
+}
+
+fn normalise(text: &str) -> String {
+    let text = text.replace("\r\n", "\n");
+    let mut out = text.trim_end_matches(['\n', ' ']).to_owned();
+    out.push('\n');
+    out
+}
+
+/// Every file a compilation produces, by path (so iteration order is the path order).
+#[derive(Debug, Clone, Default)]
+pub struct FileSet {
+    files: BTreeMap<String, OutputFile>,
+}
+
+impl FileSet {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file; a second file at the same path is a bug in a target.
+    pub fn insert(&mut self, file: OutputFile) {
+        let previous = self.files.insert(file.path.clone(), file);
+        debug_assert!(previous.is_none(), "two generated files share a path");
+    }
+
+    pub fn extend(&mut self, files: impl IntoIterator<Item = OutputFile>) {
+        for file in files {
+            self.insert(file);
+        }
+    }
+
+    pub fn get(&self, path: &str) -> Option<&OutputFile> {
+        self.files.get(path)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &OutputFile> {
+        self.files.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Keeps only the files `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&OutputFile) -> bool) {
+        self.files.retain(|_, f| keep(f));
+    }
+}
