@@ -5,14 +5,17 @@
 //! spans (provenance lives on the merged tree, see `merge`) and only ordered maps, so a
 //! target that walks it emits the same bytes on every run. It must never read files.
 
+pub mod infra;
 mod types;
 
+pub use infra::{Placement, placement};
 pub use types::*;
 
 use std::collections::BTreeMap;
 
 /// The whole platform, resolved: what every target compiles from.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Model {
     pub platform: Platform,
     /// Every service declared in the registry, merged with the registry defaults only
