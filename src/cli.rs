@@ -43,6 +43,11 @@ pub enum Command {
         #[arg(long)]
         env: Option<String>,
     },
+    /// Explain a diagnostic code, with a wrong and a right example.
+    ExplainCode {
+        /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).
+        code: String,
+    },
     /// Print a JSON Schema of an input file (draft 2020-12).
     Schema {
         #[arg(value_enum, default_value_t = SchemaName::Registry)]

@@ -34,6 +34,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             }
             explain::run(&frontend, service, path.as_deref(), env.as_deref())
         }
+        Command::ExplainCode { code } => Ok(explain_code(code)),
         Command::Schema { which } => {
             let kind = match which {
                 SchemaName::Registry => SchemaKind::Registry,
@@ -62,4 +63,25 @@ pub fn report(frontend: &Frontend, format: DiagFormat) {
     if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
         print!("{}", render::github(diags, &frontend.sources));
     }
+}
+
+fn explain_code(name: &str) -> u8 {
+    use crate::diagnostic::Code;
+    let wanted = if name.starts_with("infrac::") { name.to_owned() } else { format!("infrac::{name}") };
+    match Code::ALL.iter().find(|c| c.as_str() == wanted) {
+        Some(code) => {
+            println!("{}\n\n{}\n\nWrong:\n\n{}\nRight:\n\n{}", code.as_str(), code.summary(), indent(code.wrong()), indent(code.right()));
+            0
+        }
+        None => {
+            let names = Code::ALL.iter().map(|c| c.as_str());
+            let hint = crate::diagnostic::did_you_mean(&wanted, names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            eprintln!("error: `{name}` is not an infrac diagnostic code{hint}");
+            1
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
 }
