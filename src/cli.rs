@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "infrac", version, about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out.")]
+#[command(
+    name = "infrac",
+    version,
+    about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out."
+)]
 pub struct Cli {
     /// The platform repo (the directory holding infrac.toml, registry.yaml, environments/).
     #[arg(long, global = true, default_value = ".", env = "INFRAC_ROOT")]
@@ -26,6 +30,18 @@ pub enum SchemaName {
     Versions,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CanaryAction {
+    /// Start a canary at the first step (blue-green: deploy the preview).
+    Start,
+    /// Move the canary to the next step.
+    Advance,
+    /// Drop the canary (or the preview); stable stays.
+    Abort,
+    /// Make the canary (or preview) tag the stable tag.
+    Promote,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load, merge and validate the registry, the overlays and versions.yaml.
@@ -42,6 +58,35 @@ pub enum Command {
         /// One environment; every environment when left out.
         #[arg(long)]
         env: Option<String>,
+    },
+    /// Set a service's stable image tag in one environment (edits versions.yaml in place).
+    SetImage {
+        service: String,
+        tag: String,
+        #[arg(long)]
+        env: String,
+    },
+    /// Promote a service's stable tag from one environment to the next, translated to the
+    /// target's tag policy (`staging-1.3.0` → `v1.3.0`), or to `--tag`.
+    Promote {
+        service: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Move a canary (or blue-green preview) through its steps in versions.yaml.
+    Canary {
+        #[arg(value_enum)]
+        action: CanaryAction,
+        service: String,
+        #[arg(long)]
+        env: String,
+        /// The new tag (for `start`).
+        #[arg(long)]
+        tag: Option<String>,
     },
     /// Explain a diagnostic code, with a wrong and a right example.
     ExplainCode {

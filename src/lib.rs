@@ -18,6 +18,7 @@
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod edit;
 pub mod error;
 pub mod load;
 pub mod lower;

@@ -90,7 +90,9 @@ mod tests {
         let p = parse_project("").unwrap();
         assert_eq!(p.out, "golden");
         assert_eq!(p.targets.len(), 3);
-        let p = parse_project("targets = [\"kubernetes\"]\n[output]\ngithub = \".github/workflows\"\n").unwrap();
+        let p =
+            parse_project("targets = [\"kubernetes\"]\n[output]\ngithub = \".github/workflows\"\n")
+                .unwrap();
         assert_eq!(p.targets, vec![Target::Kubernetes]);
         assert!(parse_project("outt = \"x\"").is_err());
         assert!(parse_project("[output]\ncircle = \"x\"").is_err());

@@ -2,6 +2,7 @@
 //! stdout, diagnostics to stderr. Returns the exit code.
 
 mod explain;
+mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat, SchemaName};
 use crate::diagnostic::render;
@@ -22,7 +23,10 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             if *format == DiagFormat::Text {
                 let model = frontend.model.as_ref().expect("no errors means a model");
                 let services = model.registry_services.len();
-                println!("valid: {services} services, {} environments", model.environments.len());
+                println!(
+                    "valid: {services} services, {} environments",
+                    model.environments.len()
+                );
             }
             Ok(0)
         }
@@ -34,6 +38,21 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             }
             explain::run(&frontend, service, path.as_deref(), env.as_deref())
         }
+        Command::SetImage { service, tag, env } => {
+            versions::set_image(&cli.root, service, tag, env)
+        }
+        Command::Promote {
+            service,
+            from,
+            to,
+            tag,
+        } => versions::promote(&cli.root, service, from, to, tag.as_deref()),
+        Command::Canary {
+            action,
+            service,
+            env,
+            tag,
+        } => versions::canary(&cli.root, *action, service, env, tag.as_deref()),
         Command::ExplainCode { code } => Ok(explain_code(code)),
         Command::Schema { which } => {
             let kind = match which {
@@ -58,7 +77,10 @@ pub fn report(frontend: &Frontend, format: DiagFormat) {
     let diags = &frontend.diagnostics;
     match format {
         DiagFormat::Json => print!("{}", render::json(diags, &frontend.sources)),
-        DiagFormat::Text => eprint!("{}", render::text(diags, &frontend.sources, colour_stderr())),
+        DiagFormat::Text => eprint!(
+            "{}",
+            render::text(diags, &frontend.sources, colour_stderr())
+        ),
     }
     if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
         print!("{}", render::github(diags, &frontend.sources));
@@ -67,15 +89,27 @@ pub fn report(frontend: &Frontend, format: DiagFormat) {
 
 fn explain_code(name: &str) -> u8 {
     use crate::diagnostic::Code;
-    let wanted = if name.starts_with("infrac::") { name.to_owned() } else { format!("infrac::{name}") };
+    let wanted = if name.starts_with("infrac::") {
+        name.to_owned()
+    } else {
+        format!("infrac::{name}")
+    };
     match Code::ALL.iter().find(|c| c.as_str() == wanted) {
         Some(code) => {
-            println!("{}\n\n{}\n\nWrong:\n\n{}\nRight:\n\n{}", code.as_str(), code.summary(), indent(code.wrong()), indent(code.right()));
+            println!(
+                "{}\n\n{}\n\nWrong:\n\n{}\nRight:\n\n{}",
+                code.as_str(),
+                code.summary(),
+                indent(code.wrong()),
+                indent(code.right())
+            );
             0
         }
         None => {
             let names = Code::ALL.iter().map(|c| c.as_str());
-            let hint = crate::diagnostic::did_you_mean(&wanted, names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+            let hint = crate::diagnostic::did_you_mean(&wanted, names)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
             eprintln!("error: `{name}` is not an infrac diagnostic code{hint}");
             1
         }

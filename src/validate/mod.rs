@@ -14,8 +14,15 @@ use schema::SchemaKind;
 pub fn validate_file(kind: SchemaKind, rel: &str, node: &Node) -> Vec<Diagnostic> {
     if node.as_map().is_none() {
         return vec![
-            Diagnostic::error(Code::Schema, node.pos, format!("`{rel}` must be a mapping, not a {}", node.type_name()))
-                .with_help(format!("start the file with `apiVersion: infrac.dev/v1` and `kind: {}`", kind.kind_name())),
+            Diagnostic::error(
+                Code::Schema,
+                node.pos,
+                format!("`{rel}` must be a mapping, not a {}", node.type_name()),
+            )
+            .with_help(format!(
+                "start the file with `apiVersion: infrac.dev/v1` and `kind: {}`",
+                kind.kind_name()
+            )),
         ];
     }
     match node.get("kind").and_then(Node::as_str) {

@@ -140,13 +140,24 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
 fn is_literal_secret(path: &str, target: &Node) -> bool {
     let mut parts = path.rsplit('/');
     let _name = parts.next();
-    parts.next() == Some("secrets") && matches!(target.value, Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_))
+    parts.next() == Some("secrets")
+        && matches!(
+            target.value,
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
+        )
 }
 
 fn short_message(error: &jsonschema::ValidationError) -> String {
     let message = error.to_string();
     if message.len() > 200 {
-        format!("{}…", &message[..message.char_indices().take(200).last().map_or(0, |(i, _)| i)])
+        format!(
+            "{}…",
+            &message[..message
+                .char_indices()
+                .take(200)
+                .last()
+                .map_or(0, |(i, _)| i)]
+        )
     } else {
         message
     }
@@ -182,6 +193,9 @@ mod tests {
 
     #[test]
     fn dotted_paths() {
-        assert_eq!(dotted("/services/a/ports/0/name"), "services.a.ports[0].name");
+        assert_eq!(
+            dotted("/services/a/ports/0/name"),
+            "services.a.ports[0].name"
+        );
     }
 }

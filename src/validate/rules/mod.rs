@@ -12,6 +12,8 @@ mod rollout;
 mod secrets;
 mod versions;
 
+pub use versions::tag_matches;
+
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::Node;
 use crate::merge::MergedPlatform;
@@ -65,12 +67,17 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
 /// The string items of a list node, with their nodes.
 pub(crate) fn string_items(node: Option<&Node>) -> Vec<(&str, &Node)> {
     node.and_then(Node::as_seq)
-        .map(|items| items.iter().filter_map(|i| Some((i.as_str()?, i))).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| Some((i.as_str()?, i)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// An integer value.
-pub(crate) fn int(node: Option<&Node>) -> Option<i64> {
+pub fn int(node: Option<&Node>) -> Option<i64> {
     match node?.value {
         crate::load::yaml::Value::Int(i) => Some(i),
         _ => None,
