@@ -24,6 +24,12 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaName {
     Registry,
     Environment,
@@ -88,6 +94,21 @@ pub enum Command {
         #[arg(long)]
         tag: Option<String>,
     },
+    /// Print the service dependency graph with backing resources, namespaces as clusters.
+    Graph {
+        /// One environment (disabled services left out); the whole registry when left out.
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
+        format: GraphFormatArg,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Explain a diagnostic code, with a wrong and a right example.
     ExplainCode {
         /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod diagnostic;
 pub mod edit;
 pub mod error;
+pub mod graph;
 pub mod load;
 pub mod lower;
 pub mod merge;
