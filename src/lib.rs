@@ -28,5 +28,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod project;
+pub mod reference;
 pub mod target;
 pub mod validate;
