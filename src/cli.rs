@@ -24,6 +24,30 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Kubernetes,
+    Terraform,
+    Ci,
+}
+
+impl TargetArg {
+    pub fn target(self) -> crate::output::Target {
+        match self {
+            TargetArg::Kubernetes => crate::output::Target::Kubernetes,
+            TargetArg::Terraform => crate::output::Target::Terraform,
+            TargetArg::Ci => crate::output::Target::Ci,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum GraphFormatArg {
     Dot,
     Mermaid,
@@ -54,6 +78,24 @@ pub enum Command {
     Validate {
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
+    },
+    /// Compile every target and write the golden tree (atomically, with its manifest).
+    Build,
+    /// Compile in memory and show what a build would change in the golden tree.
+    Plan {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Only this environment (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        /// Only this target (repeatable).
+        #[arg(long = "target", value_enum)]
+        targets: Vec<TargetArg>,
+    },
+    /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
+    Check {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {
