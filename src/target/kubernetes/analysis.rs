@@ -52,7 +52,7 @@ pub(crate) fn analysis_template(ctx: &Ctx) -> Option<Value> {
         "argoproj.io/v1alpha1",
         "AnalysisTemplate",
         &service.name,
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     obj.insert("spec".into(), json!({"metrics": metrics}));

@@ -43,20 +43,22 @@ pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>)
         platform,
         service,
         name: service.name.clone(),
+        namespace: &service.namespace,
         track: "stable",
         image: service.name.clone(),
         replicas: None,
         env: secrets::env_vars(service, provider),
         version,
     };
-    let mut sa = object("v1", "ServiceAccount", &service.name, None, &labels);
+    let ns = Some(service.namespace.as_str());
+    let mut sa = object("v1", "ServiceAccount", &service.name, ns, &labels);
     sa.insert("automountServiceAccountToken".into(), json!(false));
     vec![
         Value::Object(sa),
-        k8s_service(platform, service, &service.name, active_selector(service)),
+        k8s_service(platform, service, &service.name, ns, active_selector(service)),
         deployment(&workload),
-        hpa(platform, service),
-        pdb(platform, service),
+        hpa(platform, service, ns),
+        pdb(platform, service, ns),
     ]
 }
 
@@ -70,9 +72,15 @@ fn active_selector(service: &Service) -> Value {
 }
 
 /// A ClusterIP Service named `name` over `service`'s ports, selecting `selector`.
-pub(crate) fn k8s_service(platform: &str, service: &Service, name: &str, selector: Value) -> Value {
+pub(crate) fn k8s_service(
+    platform: &str,
+    service: &Service,
+    name: &str,
+    namespace: Option<&str>,
+    selector: Value,
+) -> Value {
     let labels = common_labels(platform, service);
-    let mut obj = object("v1", "Service", name, None, &labels);
+    let mut obj = object("v1", "Service", name, namespace, &labels);
     let ports: Vec<Value> = service
         .ports
         .iter()
@@ -93,13 +101,13 @@ pub(crate) fn k8s_service(platform: &str, service: &Service, name: &str, selecto
     Value::Object(obj)
 }
 
-fn hpa(platform: &str, service: &Service) -> Value {
+fn hpa(platform: &str, service: &Service, ns: Option<&str>) -> Value {
     let labels = common_labels(platform, service);
     let mut obj = object(
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
         &service.name,
-        None,
+        ns,
         &labels,
     );
     let cpu = service.replicas.target_cpu.unwrap_or(80);
@@ -118,13 +126,13 @@ fn hpa(platform: &str, service: &Service) -> Value {
 
 /// `maxUnavailable: 1` keeps one pod serving during voluntary disruptions and never blocks a
 /// node drain, even at one replica (where `minAvailable: 1` would).
-fn pdb(platform: &str, service: &Service) -> Value {
+fn pdb(platform: &str, service: &Service, ns: Option<&str>) -> Value {
     let labels = common_labels(platform, service);
     let mut obj = object(
         "policy/v1",
         "PodDisruptionBudget",
         &service.name,
-        None,
+        ns,
         &labels,
     );
     obj.insert(

@@ -55,7 +55,7 @@ pub(crate) fn authorization_policy(ctx: &Ctx) -> Value {
         "security.istio.io/v1",
         "AuthorizationPolicy",
         &service.name,
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     let mut spec = Map::new();
@@ -100,6 +100,7 @@ pub(crate) fn traffic(ctx: &Ctx) -> Vec<Value> {
                     &ctx.model.platform.name,
                     service,
                     &name,
+                    Some(&ctx.namespace),
                     selector,
                 ));
             }
@@ -117,6 +118,7 @@ fn track_deployment(ctx: &Ctx, track: &'static str, tag: &str, replicas: u32) ->
         platform: &ctx.model.platform.name,
         service,
         name: format!("{}-{track}", service.name),
+        namespace: &ctx.namespace,
         track,
         image: format!("{}:{tag}", image_repository(ctx)),
         replicas: Some(replicas),
@@ -132,7 +134,7 @@ fn destination_rule(ctx: &Ctx) -> Value {
         "networking.istio.io/v1",
         "DestinationRule",
         &service.name,
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     let subsets: Vec<Value> = ["stable", "canary"]
@@ -165,7 +167,7 @@ fn virtual_service(ctx: &Ctx, hosts: Vec<String>, gateways: Vec<String>, http: V
         "networking.istio.io/v1",
         "VirtualService",
         &ctx.service.name,
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     let mut spec = Map::new();

@@ -20,7 +20,7 @@ pub(crate) fn network_policy(ctx: &Ctx) -> Value {
         "networking.k8s.io/v1",
         "NetworkPolicy",
         &service.name,
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     obj.insert(

@@ -70,7 +70,7 @@ pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
         "external-secrets.io/v1",
         "ExternalSecret",
         &secret_name(service),
-        None,
+        Some(&ctx.namespace),
         &labels,
     );
     obj.insert(

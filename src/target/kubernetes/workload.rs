@@ -15,6 +15,8 @@ pub(crate) struct Workload<'a> {
     pub service: &'a Service,
     /// Deployment name: the service name, or `<service>-canary` / `-preview`.
     pub name: String,
+    /// Namespace written on the object (the overlay's `namespace:` has the last word).
+    pub namespace: &'a str,
     /// Value of the `version` label: `stable`, `canary` or `preview`.
     pub track: &'static str,
     /// Image reference: the logical name for Kustomize's `images:`, or a full reference.
@@ -46,8 +48,15 @@ pub(crate) fn deployment(w: &Workload) -> Value {
         labels.insert("app.kubernetes.io/version".into(), json!(v));
     }
     labels.insert("version".into(), json!(w.track));
-    let mut obj = object("apps/v1", "Deployment", &w.name, None, &labels);
-    checkov_skips(&mut obj, DEPLOYMENT_SKIPS);
+    let mut obj = object("apps/v1", "Deployment", &w.name, Some(w.namespace), &labels);
+    let mut skips = DEPLOYMENT_SKIPS.to_vec();
+    if !w.image.contains(':') {
+        skips.push((
+            "CKV_K8S_14",
+            "the base names its image logically; every overlay pins the immutable tag",
+        ));
+    }
+    checkov_skips(&mut obj, &skips);
     let mut spec = Map::new();
     if let Some(n) = w.replicas {
         spec.insert("replicas".into(), json!(n));
@@ -134,15 +143,32 @@ fn pod_spec(w: &Workload) -> Value {
     })
 }
 
+/// The declared probes; a missing readiness or liveness probe defaults to a TCP check of
+/// the first port, so that no pod takes traffic before it listens nor hangs unnoticed.
 fn probes(service: &Service, hc: &HealthCheck, container: &mut Map<String, Value>) {
+    let fallback = service.ports.first().map(|p| Probe {
+        path: None,
+        port: p.name.clone(),
+        initial_delay_seconds: None,
+        period_seconds: None,
+        timeout_seconds: None,
+        failure_threshold: None,
+    });
+    let tcp = |p: &Probe| json!({"tcpSocket": {"port": p.port}});
     let all = [
-        ("readinessProbe", &hc.readiness),
-        ("livenessProbe", &hc.liveness),
-        ("startupProbe", &hc.startup),
+        ("readinessProbe", &hc.readiness, true),
+        ("livenessProbe", &hc.liveness, true),
+        ("startupProbe", &hc.startup, false),
     ];
-    for (field, probe) in all {
-        if let Some(p) = probe {
-            container.insert(field.into(), probe_spec(service, p));
+    for (field, probe, required) in all {
+        match (probe, &fallback) {
+            (Some(p), _) => {
+                container.insert(field.into(), probe_spec(service, p));
+            }
+            (None, Some(f)) if required => {
+                container.insert(field.into(), tcp(f));
+            }
+            (None, _) => {}
         }
     }
 }
