@@ -29,7 +29,11 @@ pub(crate) fn emit_base(model: &Model, service: &Service) -> Vec<OutputFile> {
     let k = kustomization(&["resources.yaml".to_owned()]);
     vec![
         file(None, format!("{dir}/kustomization.yaml"), to_yaml(&k)),
-        file(None, format!("{dir}/resources.yaml"), to_yaml_documents(&docs)),
+        file(
+            None,
+            format!("{dir}/resources.yaml"),
+            to_yaml_documents(&docs),
+        ),
     ]
 }
 
@@ -55,7 +59,13 @@ pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>)
     sa.insert("automountServiceAccountToken".into(), json!(false));
     vec![
         Value::Object(sa),
-        k8s_service(platform, service, &service.name, ns, active_selector(service)),
+        k8s_service(
+            platform,
+            service,
+            &service.name,
+            ns,
+            active_selector(service),
+        ),
         deployment(&workload),
         hpa(platform, service, ns),
         pdb(platform, service, ns),

@@ -21,13 +21,25 @@ pub(crate) fn emit_environment(model: &Model, env: &Environment) -> Vec<OutputFi
     let e = Some(env.name.as_str());
     let mut resources = vec!["namespaces.yaml".to_owned(), "application.yaml".to_owned()];
     let mut files = vec![
-        file(e, format!("{dir}/namespaces.yaml"), to_yaml_documents(&namespaces(env))),
-        file(e, format!("{dir}/application.yaml"), to_yaml(&application(model, env))),
+        file(
+            e,
+            format!("{dir}/namespaces.yaml"),
+            to_yaml_documents(&namespaces(env)),
+        ),
+        file(
+            e,
+            format!("{dir}/application.yaml"),
+            to_yaml(&application(model, env)),
+        ),
     ];
     let operators = in_cluster::emit_resources(model, env);
     if !operators.is_empty() {
         resources.push("in-cluster.yaml".to_owned());
-        files.push(file(e, format!("{dir}/in-cluster.yaml"), to_yaml_documents(&operators)));
+        files.push(file(
+            e,
+            format!("{dir}/in-cluster.yaml"),
+            to_yaml_documents(&operators),
+        ));
     }
     resources.extend(
         env.services

@@ -50,9 +50,7 @@ pub(crate) fn env_var(
     key: &str,
 ) -> Value {
     let n = resource_name(service, resource);
-    let from = |secret: String, k: &str| {
-        json!({"name": var, "valueFrom": {"secretKeyRef": {"name": secret, "key": k}}})
-    };
+    let from = |secret: String, k: &str| json!({"name": var, "valueFrom": {"secretKeyRef": {"name": secret, "key": k}}});
     let literal = |v: String| json!({"name": var, "value": v});
     match (infra.kind, key) {
         (InfraType::Rabbitmq, "url") => from(format!("{n}-default-user"), "connection_string"),
@@ -128,7 +126,11 @@ impl Res<'_> {
 
     /// Replicas for a clustered resource: the explicit count, else 3 when highly available.
     fn members(&self, explicit: Option<u32>) -> u32 {
-        explicit.unwrap_or(if self.infra.sizing.high_availability == Some(true) { 3 } else { 1 })
+        explicit.unwrap_or(if self.infra.sizing.high_availability == Some(true) {
+            3
+        } else {
+            1
+        })
     }
 
     fn rabbitmq(&self) -> Vec<Value> {
@@ -163,7 +165,8 @@ impl Res<'_> {
         if let Some(v) = &self.infra.version {
             kafka["version"] = json!(v);
         }
-        let spec = json!({"kafka": kafka, "entityOperator": {"topicOperator": {}, "userOperator": {}}});
+        let spec =
+            json!({"kafka": kafka, "entityOperator": {"topicOperator": {}, "userOperator": {}}});
         let mut cluster = self.obj("kafka.strimzi.io/v1beta2", "Kafka", &self.name, spec);
         cluster["metadata"]["annotations"] =
             json!({"strimzi.io/kraft": "enabled", "strimzi.io/node-pools": "enabled"});
@@ -179,8 +182,10 @@ impl Res<'_> {
         }
         let acls: Vec<Value> = ["topic", "group"]
             .iter()
-            .map(|t| json!({"resource": {"type": t, "name": "*", "patternType": "literal"},
-                            "operations": ["All"]}))
+            .map(|t| {
+                json!({"resource": {"type": t, "name": "*", "patternType": "literal"},
+                            "operations": ["All"]})
+            })
             .collect();
         let user = json!({"authentication": {"type": "scram-sha-512"},
                           "authorization": {"type": "simple", "acls": acls}});
@@ -222,8 +227,18 @@ impl Res<'_> {
         });
         vec![
             self.obj(generator, "Password", &password, gen_spec),
-            self.obj("external-secrets.io/v1", "ExternalSecret", &password, es_spec),
-            self.obj("mongodbcommunity.mongodb.com/v1", "MongoDBCommunity", &self.name, spec),
+            self.obj(
+                "external-secrets.io/v1",
+                "ExternalSecret",
+                &password,
+                es_spec,
+            ),
+            self.obj(
+                "mongodbcommunity.mongodb.com/v1",
+                "MongoDBCommunity",
+                &self.name,
+                spec,
+            ),
         ]
     }
 
@@ -240,14 +255,25 @@ impl Res<'_> {
                              "resources": {"requests": {"storage": self.storage()}}}}],
             }],
         });
-        self.obj("elasticsearch.k8s.elastic.co/v1", "Elasticsearch", &self.name, spec)
+        self.obj(
+            "elasticsearch.k8s.elastic.co/v1",
+            "Elasticsearch",
+            &self.name,
+            spec,
+        )
     }
 }
 
 /// A DNS-1123 label from a topic or exchange name (`payment.posted` → `payment-posted`).
 fn dns_label(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect::<String>()
         .trim_matches('-')
         .to_owned()

@@ -38,13 +38,7 @@ pub(crate) fn authorization_policy(ctx: &Ctx) -> Value {
         .env
         .dependents_of(&service.name)
         .into_iter()
-        .map(|d| {
-            format!(
-                "cluster.local/ns/{}/sa/{}",
-                ctx.env.namespace_of(d),
-                d.name
-            )
-        })
+        .map(|d| format!("cluster.local/ns/{}/sa/{}", ctx.env.namespace_of(d), d.name))
         .collect();
     if let Some(expose) = &service.expose {
         let ns = expose.gateway.split('/').next().unwrap_or_default();
@@ -161,7 +155,12 @@ fn exposed_port<'a>(ctx: &Ctx<'a>) -> Option<&'a Port> {
         .or(ports.first())
 }
 
-fn virtual_service(ctx: &Ctx, hosts: Vec<String>, gateways: Vec<String>, http: Vec<Value>) -> Value {
+fn virtual_service(
+    ctx: &Ctx,
+    hosts: Vec<String>,
+    gateways: Vec<String>,
+    http: Vec<Value>,
+) -> Value {
     let labels = common_labels(&ctx.model.platform.name, ctx.service);
     let mut obj = object(
         "networking.istio.io/v1",
@@ -212,14 +211,21 @@ fn canary_virtual_service(ctx: &Ctx) -> Value {
         hosts.push(expose.host.clone());
         gateways = vec!["mesh".to_owned(), expose.gateway.clone()];
         scopes[0].gateway = Some("mesh".to_owned());
-        scopes.insert(0, Scope {
-            name: "gateway",
-            gateway: Some(expose.gateway.clone()),
-            prefix: Some(expose.path.clone()),
-            port: exposed_port(ctx).map(|p| p.port),
-        });
+        scopes.insert(
+            0,
+            Scope {
+                name: "gateway",
+                gateway: Some(expose.gateway.clone()),
+                prefix: Some(expose.path.clone()),
+                port: exposed_port(ctx).map(|p| p.port),
+            },
+        );
     }
-    let header = service.rollout.canary.as_ref().and_then(|c| c.header.as_ref());
+    let header = service
+        .rollout
+        .canary
+        .as_ref()
+        .and_then(|c| c.header.as_ref());
     let (stable, canary) = weights(ctx);
     let mut http = Vec::new();
     if let Some(h) = header {

@@ -132,7 +132,10 @@ pub(crate) fn checkov_skips(obj: &mut Map<String, Value>, skips: &[(&str, &str)]
         .as_object_mut()
         .expect("annotations is an object");
     for (i, (id, why)) in skips.iter().enumerate() {
-        annotations.insert(format!("checkov.io/skip{}", i + 1), json!(format!("{id}={why}")));
+        annotations.insert(
+            format!("checkov.io/skip{}", i + 1),
+            json!(format!("{id}={why}")),
+        );
     }
 }
 

@@ -25,8 +25,7 @@ pub(crate) fn env_vars(service: &Service, provider: Option<CloudProvider>) -> Ve
         .map(|name| secret_env(name, &secret, name))
         .collect();
     for (resource, infra) in &service.infra {
-        let in_cluster =
-            provider.is_some_and(|p| placement(p, infra.kind) == Placement::InCluster);
+        let in_cluster = provider.is_some_and(|p| placement(p, infra.kind) == Placement::InCluster);
         for key in connection_keys(infra.kind) {
             let name = env_var_name(resource, key);
             if in_cluster {
