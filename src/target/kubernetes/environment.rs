@@ -1,10 +1,13 @@
 //! The aggregate of one environment, `kubernetes/environments/<env>/`: a kustomization over
 //! every enabled service overlay, the namespaces (Istio injection, Pod Security
-//! `restricted`) with their STRICT PeerAuthentication, the in-cluster operator resources and
-//! the Argo CD Application that syncs this directory.
+//! `restricted`) with their STRICT PeerAuthentication and the in-cluster operator resources;
+//! beside it, `application.yaml`, the Argo CD Application that syncs this directory.
 //!
 //! `kubectl kustomize kubernetes/environments/<env>` is the whole environment. Objects here
-//! carry explicit namespaces: this kustomization sets none.
+//! carry explicit namespaces: this kustomization sets none. The Application is deliberately
+//! not one of the kustomization's resources: it is applied once to the Argo CD cluster
+//! (`kubectl apply -f application.yaml`) and must not be rendered into the workload it
+//! deploys — nor can the offline Argo model check validate it (no Argo CD schema ships).
 
 use super::{MANAGED_BY, file, in_cluster, kustomization};
 use crate::model::{Environment, Model};
@@ -19,7 +22,7 @@ const ARGOCD_NAMESPACE: &str = "argocd";
 pub(crate) fn emit_environment(model: &Model, env: &Environment) -> Vec<OutputFile> {
     let dir = format!("kubernetes/environments/{}", env.name);
     let e = Some(env.name.as_str());
-    let mut resources = vec!["namespaces.yaml".to_owned(), "application.yaml".to_owned()];
+    let mut resources = vec!["namespaces.yaml".to_owned()];
     let mut files = vec![
         file(
             e,
