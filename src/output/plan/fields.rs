@@ -11,21 +11,23 @@ use serde_json::Value;
 const MAX_VALUE_CHARS: usize = 120;
 
 /// One leaf (or whole subtree) that differs between the old and new resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     /// Dotted path: `spec.template.spec.containers[app].image`, `metadata.labels["a/b"]`.
     pub path: String,
-    /// The old value rendered (strings bare, the rest as compact JSON); `None` when added.
-    pub old: Option<String>,
-    /// The new value rendered; `None` when removed.
-    pub new: Option<String>,
+    /// The old value; `None` (left out of JSON) when the field is added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    /// The new value; `None` (left out of JSON) when the field is removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
 }
 
 impl FieldChange {
     /// A one-line human description: `spec.replicas: 3 → 10`, `image tag: v1 → v2 (app)`.
     pub fn describe(&self) -> String {
-        let old = self.old.as_deref().unwrap_or("(none)");
-        let new = self.new.as_deref().unwrap_or("(none)");
+        let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "(none)".to_owned(), render_value);
+        let (old, new) = (show(&self.old), show(&self.new));
         if let Some(image) = kustomize_image(&self.path, "newTag") {
             return format!("image tag: {old} → {new} ({image})");
         }
@@ -123,8 +125,8 @@ fn change(path: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange
         } else {
             path
         },
-        old: old.map(render_value),
-        new: new.map(render_value),
+        old: old.cloned(),
+        new: new.cloned(),
     }
 }
 

@@ -29,7 +29,7 @@ pub enum ResourceAction {
 }
 
 /// One resource that a file change touches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceChange {
     pub action: ResourceAction,
     /// `Deployment payments/payment-service`, `module.postgres`, `workflow ci.yml job build`.
