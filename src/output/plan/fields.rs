@@ -2,7 +2,8 @@
 //! (`spec.replicas: 3 → 10`). Lists of named items (containers, env, ports, Kustomize images)
 //! are matched by `name`, so a reorder or an insertion does not read as every item changing.
 //!
-//! Pure functions over `serde_json::Value`; no parsing, no I/O.
+//! Pure functions over `serde_json::Value`; the only parsing is of multi-line strings that are
+//! themselves YAML (Kustomize patches), so a patch reads as fields too. No I/O.
 
 use serde::Serialize;
 use serde_json::Value;
@@ -11,21 +12,23 @@ use serde_json::Value;
 const MAX_VALUE_CHARS: usize = 120;
 
 /// One leaf (or whole subtree) that differs between the old and new resource.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FieldChange {
     /// Dotted path: `spec.template.spec.containers[app].image`, `metadata.labels["a/b"]`.
     pub path: String,
-    /// The old value rendered (strings bare, the rest as compact JSON); `None` when added.
-    pub old: Option<String>,
-    /// The new value rendered; `None` when removed.
-    pub new: Option<String>,
+    /// The old value; `None` (left out of JSON) when the field is added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    /// The new value; `None` (left out of JSON) when the field is removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
 }
 
 impl FieldChange {
     /// A one-line human description: `spec.replicas: 3 → 10`, `image tag: v1 → v2 (app)`.
     pub fn describe(&self) -> String {
-        let old = self.old.as_deref().unwrap_or("(none)");
-        let new = self.new.as_deref().unwrap_or("(none)");
+        let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "(none)".to_owned(), render_value);
+        let (old, new) = (show(&self.old), show(&self.new));
         if let Some(image) = kustomize_image(&self.path, "newTag") {
             return format!("image tag: {old} → {new} ({image})");
         }
@@ -67,53 +70,96 @@ fn diff_at(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
                 out.push(change(join_key(path, key), Some(ov), None));
             }
         }
-        (Value::Array(a), Value::Array(b)) if all_named(a) && all_named(b) => {
-            diff_named(path, a, b, out);
-        }
-        (Value::Array(a), Value::Array(b)) => {
-            for i in 0..a.len().max(b.len()) {
-                let p = format!("{path}[{i}]");
-                match (a.get(i), b.get(i)) {
-                    (Some(ov), Some(nv)) => diff_at(&p, ov, nv, out),
-                    (ov, nv) => out.push(change(p, ov, nv)),
-                }
-            }
-        }
+        (Value::Array(a), Value::Array(b)) => match keyed(a, b) {
+            Some((ka, kb)) => diff_keyed(path, (a, &ka), (b, &kb), out),
+            None => diff_indexed(path, a, b, out),
+        },
+        (Value::String(a), Value::String(b)) => match (embedded_yaml(a), embedded_yaml(b)) {
+            (Some(ov), Some(nv)) => diff_at(path, &ov, &nv, out),
+            _ => out.push(change(path.to_owned(), Some(old), Some(new))),
+        },
         _ => out.push(change(path.to_owned(), Some(old), Some(new))),
     }
 }
 
-fn diff_named(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange>) {
-    for nv in b {
-        let name = item_name(nv);
-        let p = format!("{path}[{}]", segment_name(name));
-        match a.iter().find(|ov| item_name(ov) == name) {
-            Some(ov) => diff_at(&p, ov, nv, out),
+fn diff_indexed(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange>) {
+    for i in 0..a.len().max(b.len()) {
+        let p = format!("{path}[{i}]");
+        match (a.get(i), b.get(i)) {
+            (Some(ov), Some(nv)) => diff_at(&p, ov, nv, out),
+            (ov, nv) => out.push(change(p, ov, nv)),
+        }
+    }
+}
+
+/// Both sides of a list with their item keys.
+type Keyed<'a> = (&'a [Value], &'a [String]);
+
+fn diff_keyed(path: &str, (a, ka): Keyed, (b, kb): Keyed, out: &mut Vec<FieldChange>) {
+    for (nv, key) in b.iter().zip(kb) {
+        let p = format!("{path}[{}]", segment_name(key));
+        match ka.iter().position(|k| k == key) {
+            Some(i) => diff_at(&p, &a[i], nv, out),
             None => out.push(change(p, None, Some(nv))),
         }
     }
-    for ov in a {
-        let name = item_name(ov);
-        if !b.iter().any(|nv| item_name(nv) == name) {
-            out.push(change(
-                format!("{path}[{}]", segment_name(name)),
-                Some(ov),
-                None,
-            ));
+    for (ov, key) in a.iter().zip(ka).filter(|(_, k)| !kb.contains(k)) {
+        let p = format!("{path}[{}]", segment_name(key));
+        out.push(change(p, Some(ov), None));
+    }
+}
+
+/// How list items are identified, tried in order: `name` (containers, env, ports, Kustomize
+/// images), `path` (JSON 6902 patch operations), `target` (Kustomize patches).
+#[derive(Debug, Clone, Copy)]
+enum ItemKey {
+    Name,
+    Path,
+    Target,
+}
+
+fn key_of(item: &Value, rule: ItemKey) -> Option<String> {
+    let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    match rule {
+        ItemKey::Name => text(item, "name"),
+        ItemKey::Path => text(item, "path"),
+        ItemKey::Target => {
+            let target = item.get("target")?;
+            let kind = text(target, "kind")?;
+            Some(text(target, "name").map_or_else(|| kind.clone(), |n| format!("{kind}/{n}")))
         }
     }
 }
 
-fn all_named(items: &[Value]) -> bool {
-    let mut names: Vec<&str> = items.iter().map(item_name).collect();
-    let count = names.len();
-    names.sort_unstable();
-    names.dedup();
-    count > 0 && names.len() == count && names.iter().all(|n| !n.is_empty())
+/// Every item's key under one rule, when each has a distinct, non-empty key.
+fn keys(items: &[Value], rule: ItemKey) -> Option<Vec<String>> {
+    let keys: Vec<String> = items
+        .iter()
+        .map(|item| key_of(item, rule).filter(|k| !k.is_empty()))
+        .collect::<Option<_>>()?;
+    let mut sorted: Vec<&String> = keys.iter().collect();
+    sorted.sort_unstable();
+    sorted.dedup();
+    (sorted.len() == keys.len()).then_some(keys)
 }
 
-fn item_name(item: &Value) -> &str {
-    item.get("name").and_then(Value::as_str).unwrap_or("")
+fn keyed(a: &[Value], b: &[Value]) -> Option<(Vec<String>, Vec<String>)> {
+    if a.is_empty() && b.is_empty() {
+        return None;
+    }
+    [ItemKey::Name, ItemKey::Path, ItemKey::Target]
+        .into_iter()
+        .find_map(|rule| Some((keys(a, rule)?, keys(b, rule)?)))
+}
+
+/// A multi-line string that is itself YAML (a Kustomize patch), parsed to a list or map.
+fn embedded_yaml(text: &str) -> Option<Value> {
+    if !text.contains('\n') || text.len() > 64 * 1024 {
+        return None;
+    }
+    let value: Value =
+        serde_saphyr::from_str_with_options(text, super::resources::yaml_options()).ok()?;
+    (value.is_array() || value.is_object()).then_some(value)
 }
 
 fn change(path: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
@@ -123,8 +169,8 @@ fn change(path: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange
         } else {
             path
         },
-        old: old.map(render_value),
-        new: new.map(render_value),
+        old: old.cloned(),
+        new: new.cloned(),
     }
 }
 
@@ -221,6 +267,18 @@ mod tests {
         );
         let got = described(json!({"a": [1, 2]}), json!({"a": [1]}));
         assert_eq!(got, ["a[1]: 2 → (none)"]);
+    }
+
+    #[test]
+    fn kustomize_patches_are_diffed_inside() {
+        let patch = |n: u32| {
+            json!({"patches": [{"target": {"kind": "HorizontalPodAutoscaler", "name": "p"},
+                "patch": format!("- op: replace\n  path: /spec/minReplicas\n  value: {n}\n")}]})
+        };
+        assert_eq!(
+            described(patch(10), patch(12)),
+            ["patches[HorizontalPodAutoscaler/p].patch[/spec/minReplicas].value: 10 → 12"]
+        );
     }
 
     #[test]

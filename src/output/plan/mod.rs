@@ -9,6 +9,7 @@
 //!
 //! This module compiles nothing and writes nothing; rendering lives in `render_*`.
 
+mod counts;
 mod fields;
 pub mod render_json;
 pub mod render_markdown;
@@ -21,6 +22,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use similar::{Algorithm, TextDiff};
 
+pub use counts::{Counts, GroupCounts};
 pub use fields::FieldChange;
 pub use resources::{ResourceAction, ResourceChange};
 
@@ -118,30 +120,6 @@ pub struct FileChange {
     pub new: Option<String>,
 }
 
-/// Add / change / remove counts.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
-pub struct Counts {
-    pub add: usize,
-    pub change: usize,
-    pub remove: usize,
-}
-
-impl Counts {
-    pub fn total(&self) -> usize {
-        self.add + self.change + self.remove
-    }
-}
-
-/// Counts for one environment × target (`environment: None` = shared files).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct GroupCounts {
-    pub environment: Option<String>,
-    pub target: Target,
-    pub files: Counts,
-    pub resources: Counts,
-    pub drift: usize,
-}
-
 /// The whole plan, files sorted by path.
 #[derive(Debug, Clone, Serialize)]
 pub struct Plan {
@@ -206,7 +184,7 @@ pub fn plan(
         .collect::<Result<Vec<_>, WriteError>>()?;
     let mut changes: Vec<FileChange> = changes.drain(..).flatten().collect();
     changes.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(tally(changes))
+    Ok(counts::tally(changes))
 }
 
 /// Which target and environment a file belongs to. A generated file says so itself; a file
@@ -357,58 +335,6 @@ pub fn unified_diff(path: &str, old: Option<&str>, new: Option<&str>) -> String 
         .context_radius(3)
         .header(&a, &b)
         .to_string()
-}
-
-fn tally(files: Vec<FileChange>) -> Plan {
-    use std::collections::BTreeMap;
-    let mut totals = Counts::default();
-    let mut resource_totals = Counts::default();
-    let mut drift = 0;
-    let mut groups: BTreeMap<(Target, Option<String>), GroupCounts> = BTreeMap::new();
-    for f in &files {
-        let key = (f.target, f.environment.clone());
-        let group = groups.entry(key).or_insert_with(|| GroupCounts {
-            environment: f.environment.clone(),
-            target: f.target,
-            files: Counts::default(),
-            resources: Counts::default(),
-            drift: 0,
-        });
-        count_file(&mut totals, f.action);
-        count_file(&mut group.files, f.action);
-        for r in &f.resources {
-            count_resource(&mut resource_totals, r.action);
-            count_resource(&mut group.resources, r.action);
-        }
-        if f.drift.is_some() {
-            drift += 1;
-            group.drift += 1;
-        }
-    }
-    Plan {
-        files,
-        totals,
-        resource_totals,
-        drift,
-        groups: groups.into_values().collect(),
-    }
-}
-
-fn count_file(counts: &mut Counts, action: FileAction) {
-    match action {
-        FileAction::Add => counts.add += 1,
-        FileAction::Change => counts.change += 1,
-        FileAction::Remove => counts.remove += 1,
-        FileAction::None => {}
-    }
-}
-
-fn count_resource(counts: &mut Counts, action: ResourceAction) {
-    match action {
-        ResourceAction::Add => counts.add += 1,
-        ResourceAction::Change => counts.change += 1,
-        ResourceAction::Remove => counts.remove += 1,
-    }
 }
 
 #[cfg(test)]

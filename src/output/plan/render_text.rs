@@ -192,7 +192,9 @@ fn coloured_diff(file: &FileChange, style: &Style, out: &mut String) {
                         line.push_str(text);
                     }
                 }
-                line.push_str(RESET);
+                if !colour.is_empty() {
+                    line.push_str(RESET);
+                }
                 out.push_str(&line);
                 out.push('\n');
             }

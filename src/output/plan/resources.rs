@@ -29,7 +29,7 @@ pub enum ResourceAction {
 }
 
 /// One resource that a file change touches.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResourceChange {
     pub action: ResourceAction,
     /// `Deployment payments/payment-service`, `module.postgres`, `workflow ci.yml job build`.
@@ -67,7 +67,7 @@ pub fn extract(logical_path: &str, text: &str) -> Result<Resources, String> {
 
 /// YAML 1.2 reading, as Kubernetes tools read what the emitter writes: `n` and `on` stay
 /// strings, `0755` and `1_000` too.
-fn yaml_options() -> serde_saphyr::Options {
+pub(super) fn yaml_options() -> serde_saphyr::Options {
     serde_saphyr::options! {
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,
