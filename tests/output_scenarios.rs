@@ -8,7 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use infrac::output::layout::Layout;
 use infrac::output::plan::render_json::render_json;
-use infrac::output::plan::render_markdown::{COMMENT_LIMIT, render_markdown};
+use infrac::output::plan::render_markdown::{
+    COMMENT_LIMIT, render_markdown, render_markdown_limited,
+};
 use infrac::output::plan::render_text::render_text;
 use infrac::output::plan::{Drift, FileAction, Plan, PlanFilter, plan};
 use infrac::output::write::{WriteError, write_tree};
@@ -460,6 +462,27 @@ fn markdown_is_truncated_under_the_limit_with_summary_intact() {
     );
     assert!(md.contains("Run `infrac plan` locally for the full diff."));
     assert_eq!(md.matches("```diff").count(), md.matches("\n```\n").count());
+}
+
+#[test]
+fn markdown_lists_files_that_did_not_fit() {
+    let dir = tempfile::tempdir().unwrap();
+    let planned = big_change(dir.path());
+    for limit in [2_000, 5_000, 20_000] {
+        let md = render_markdown_limited(&planned, limit);
+        assert!(
+            md.chars().count() < limit,
+            "{limit}: {}",
+            md.chars().count()
+        );
+        assert!(md.contains("**Plan: 200 to add, 0 to change, 0 to remove.**"));
+        assert!(md.contains("Run `infrac plan` locally"), "{md}");
+    }
+    let md = render_markdown_limited(&planned, 20_000);
+    assert!(md.contains("more file(s), diffs not shown"), "{md}");
+    assert!(
+        md.contains("- `+ golden/kubernetes/svc-199/base/config.yaml`") || md.contains("… and")
+    );
 }
 
 #[test]

@@ -27,41 +27,75 @@ pub fn render_markdown_limited(plan: &Plan, limit: usize) -> String {
         return out;
     }
     summary(plan, &mut out);
+    // Room kept back so files that do not fit can still be named, one line each.
+    let list_reserve = (plan.files.len() * 110).min(limit / 5);
+    let budget = limit.saturating_sub(NOTE_RESERVE + list_reserve);
     let mut used = out.chars().count();
-    let budget = limit.saturating_sub(NOTE_RESERVE);
     let mut truncated = 0usize;
+    let mut omitted = Vec::new();
     for file in &plan.files {
         let (head, diff, tail) = file_parts(file);
-        let full = head.chars().count() + diff.chars().count() + tail.chars().count();
+        let fixed = head.chars().count() + tail.chars().count();
+        let full = fixed + diff.chars().count();
         if used + full <= budget {
             out.push_str(&head);
             out.push_str(&diff);
             out.push_str(&tail);
             used += full;
-            continue;
+        } else if used + fixed + TRUNCATED.len() + 80 <= budget {
+            let cut = clip_lines(&diff, budget - used - fixed - TRUNCATED.len() - 80);
+            let _ = write!(out, "{head}{cut}{TRUNCATED}{tail}");
+            used += fixed + cut.chars().count() + TRUNCATED.len();
+            truncated += 1;
+        } else {
+            omitted.push(file);
         }
-        truncated += 1;
-        let fixed = head.chars().count() + tail.chars().count() + 80;
-        if used + fixed > budget {
-            continue;
-        }
-        let room = budget - used - fixed;
-        let cut = clip_lines(&diff, room);
-        let note = "… (diff truncated)\n";
-        out.push_str(&head);
-        out.push_str(&cut);
-        out.push_str(note);
-        out.push_str(&tail);
-        used += head.chars().count() + cut.chars().count() + note.len() + tail.chars().count();
     }
-    if truncated > 0 {
+    omitted_list(
+        &omitted,
+        limit.saturating_sub(used + NOTE_RESERVE / 2),
+        &mut out,
+    );
+    if truncated + omitted.len() > 0 {
         let _ = write!(
             out,
             "\n> **Note:** this comment was shortened to fit GitHub's {limit}-character limit: \
-             {truncated} file diff(s) were truncated or left out. Run `infrac plan` locally for the full diff.\n"
+             {truncated} diff(s) truncated, {} file(s) shown without their diff. \
+             Run `infrac plan` locally for the full diff.\n",
+            omitted.len()
         );
     }
     out
+}
+
+const TRUNCATED: &str = "… (diff truncated)\n";
+
+/// The files that did not fit, one line each, as many as `room` allows.
+fn omitted_list(files: &[&FileChange], room: usize, out: &mut String) {
+    if files.is_empty() {
+        return;
+    }
+    let mut list = format!(
+        "<details><summary>{} more file(s), diffs not shown</summary>\n\n",
+        files.len()
+    );
+    let close = "\n</details>\n";
+    let mut left = 0;
+    for (i, file) in files.iter().enumerate() {
+        let line = format!("- `{} {}`\n", marker(file.action), file.path);
+        if list.chars().count() + line.chars().count() + close.len() + 40 > room {
+            left = files.len() - i;
+            break;
+        }
+        list.push_str(&line);
+    }
+    if left > 0 {
+        let _ = writeln!(list, "- … and {left} more");
+    }
+    list.push_str(close);
+    if list.chars().count() <= room {
+        out.push_str(&list);
+    }
 }
 
 fn summary(plan: &Plan, out: &mut String) {
