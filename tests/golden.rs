@@ -44,10 +44,18 @@ fn golden_trees_are_fresh() {
         }
         let plan = plan(&root, &layout, &files, &PlanFilter::default()).expect("plan");
         if plan.has_changes() {
-            stale.push(format!("== {}\n{}", root.display(), render_text(&plan, false)));
+            stale.push(format!(
+                "== {}\n{}",
+                root.display(),
+                render_text(&plan, false)
+            ));
         }
     }
-    assert!(stale.is_empty(), "stale golden trees (run `UPDATE_GOLDEN=1 cargo test --test golden`):\n{}", stale.join("\n"));
+    assert!(
+        stale.is_empty(),
+        "stale golden trees (run `UPDATE_GOLDEN=1 cargo test --test golden`):\n{}",
+        stale.join("\n")
+    );
 }
 
 #[test]
@@ -55,8 +63,14 @@ fn compilation_is_deterministic() {
     for root in platforms() {
         let a = compile(&root);
         let b = compile(&root);
-        let left: Vec<(&str, &str)> = a.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
-        let right: Vec<(&str, &str)> = b.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
+        let left: Vec<(&str, &str)> = a
+            .iter()
+            .map(|f| (f.path.as_str(), f.contents.as_str()))
+            .collect();
+        let right: Vec<(&str, &str)> = b
+            .iter()
+            .map(|f| (f.path.as_str(), f.contents.as_str()))
+            .collect();
         assert_eq!(left, right, "{} compiles differently twice", root.display());
     }
 }
@@ -70,8 +84,12 @@ fn reverse_keys(text: &str) -> String {
 
 fn reverse(v: serde_json::Value) -> serde_json::Value {
     match v {
-        serde_json::Value::Object(m) => serde_json::Value::Object(m.into_iter().rev().map(|(k, v)| (k, reverse(v))).collect()),
-        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(reverse).collect()),
+        serde_json::Value::Object(m) => {
+            serde_json::Value::Object(m.into_iter().rev().map(|(k, v)| (k, reverse(v))).collect())
+        }
+        serde_json::Value::Array(items) => {
+            serde_json::Value::Array(items.into_iter().map(reverse).collect())
+        }
         other => other,
     }
 }
@@ -82,17 +100,31 @@ fn key_order_of_inputs_does_not_change_output() {
     let tmp = tempfile::tempdir().unwrap();
     let copy = tmp.path();
     for rel in ["registry.yaml", "versions.yaml"] {
-        std::fs::write(copy.join(rel), reverse_keys(&std::fs::read_to_string(root.join(rel)).unwrap())).unwrap();
+        std::fs::write(
+            copy.join(rel),
+            reverse_keys(&std::fs::read_to_string(root.join(rel)).unwrap()),
+        )
+        .unwrap();
     }
     std::fs::create_dir(copy.join("environments")).unwrap();
     for entry in std::fs::read_dir(root.join("environments")).unwrap() {
         let path = entry.unwrap().path();
         let text = reverse_keys(&std::fs::read_to_string(&path).unwrap());
-        std::fs::write(copy.join("environments").join(path.file_name().unwrap()), text).unwrap();
+        std::fs::write(
+            copy.join("environments").join(path.file_name().unwrap()),
+            text,
+        )
+        .unwrap();
     }
     let original = compile(&root);
     let shuffled = compile(copy);
-    let left: Vec<(&str, &str)> = original.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
-    let right: Vec<(&str, &str)> = shuffled.iter().map(|f| (f.path.as_str(), f.contents.as_str())).collect();
+    let left: Vec<(&str, &str)> = original
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_str()))
+        .collect();
+    let right: Vec<(&str, &str)> = shuffled
+        .iter()
+        .map(|f| (f.path.as_str(), f.contents.as_str()))
+        .collect();
     assert_eq!(left, right);
 }

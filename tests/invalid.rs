@@ -323,7 +323,6 @@ cases! {
     empty_versions,
     environment_file_txt,
     environment_file_yml,
-    #[ignore = "front-end bug: every versions.yaml environment is then reported as unknown"]
     environments_is_a_file,
     huge_registry,
     image_in_overlay,
@@ -332,14 +331,11 @@ cases! {
     infrac_toml_syntax,
     infrac_toml_unknown_key,
     infrac_toml_unknown_output,
-    #[ignore = "front-end bug: an unknown target is reported at the array (1:11), not at `helm` (1:26)"]
     infrac_toml_unknown_target,
     infrac_toml_wrong_type,
     invalid_environment_name,
     invalid_infra_name,
-    #[ignore = "front-end bug: one bad port name is reported twice, as infrac::schema and infrac::invalid-name"]
     invalid_port_name,
-    #[ignore = "front-end bug: one bad quantity is reported twice, as infrac::schema and infrac::invalid-quantity"]
     invalid_quantity,
     invalid_service_name,
     invalid_utf8,
@@ -349,7 +345,6 @@ cases! {
     literal_secret_string,
     min_above_max,
     min_above_max_after_env_defaults,
-    #[ignore = "front-end bug: every versions.yaml environment is then reported as unknown"]
     missing_environments_dir,
     missing_registry,
     missing_required_field,
@@ -369,9 +364,7 @@ cases! {
     secret_store_mismatch,
     secret_store_mismatch_registry,
     self_dependency,
-    #[ignore = "front-end bug: every overlay and versions.yaml service is then reported as an unknown service"]
     services_is_a_list,
-    #[ignore = "front-end bug: the tab is reported at column 2; it is at column 1"]
     tab_indentation,
     tag_policy_branch_sha_timestamp,
     tag_policy_canary_tag,
@@ -388,7 +381,6 @@ cases! {
     unknown_probe_port,
     unknown_service_in_overlay,
     unknown_service_in_versions,
-    #[ignore = "front-end bug: eleven missing-tag errors at 1:1 follow, and the message names an empty path"]
     versions_key_typo,
     wrong_api_version,
     wrong_api_version_type,

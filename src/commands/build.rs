@@ -25,7 +25,11 @@ pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, 
         return Ok(Err(1));
     };
     let project = &frontend.project;
-    let moves = project.output.iter().map(|(k, v)| (k.clone(), PathBuf::from(v))).collect();
+    let moves = project
+        .output
+        .iter()
+        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
+        .collect();
     let layout = match Layout::new(&project.out, moves) {
         Ok(l) => l,
         Err(e) => {
@@ -36,7 +40,10 @@ pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, 
     let targets: Vec<Target> = if only.is_empty() {
         project.targets.clone()
     } else {
-        only.iter().map(|t| t.target()).filter(|t| project.targets.contains(t)).collect()
+        only.iter()
+            .map(|t| t.target())
+            .filter(|t| project.targets.contains(t))
+            .collect()
     };
     let files = crate::target::emit(model, &targets)?;
     Ok(Ok(Compiled { layout, files }))
@@ -44,7 +51,11 @@ pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, 
 
 fn write_error(e: WriteError) -> Result<u8, Error> {
     match e {
-        WriteError::Io { action, path, source } => Err(Error::io(action, path, source)),
+        WriteError::Io {
+            action,
+            path,
+            source,
+        } => Err(Error::io(action, path, source)),
         other => {
             eprintln!("error: {other}");
             Ok(1)
@@ -78,12 +89,20 @@ fn colour_stdout() -> bool {
 }
 
 /// `infrac plan`: exit 0 no changes, 2 changes, 1 error.
-pub fn plan(root: &Path, format: PlanFormat, envs: &[String], targets: &[TargetArg]) -> Result<u8, Error> {
+pub fn plan(
+    root: &Path,
+    format: PlanFormat,
+    envs: &[String],
+    targets: &[TargetArg],
+) -> Result<u8, Error> {
     let compiled = match compile(root, &[])? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let filter = PlanFilter { environments: envs.to_vec(), targets: targets.iter().map(|t| t.target()).collect() };
+    let filter = PlanFilter {
+        environments: envs.to_vec(),
+        targets: targets.iter().map(|t| t.target()).collect(),
+    };
     let plan = match plan::plan(root, &compiled.layout, &compiled.files, &filter) {
         Ok(p) => p,
         Err(e) => return write_error(e),
@@ -106,7 +125,12 @@ pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let plan = match plan::plan(root, &compiled.layout, &compiled.files, &PlanFilter::default()) {
+    let plan = match plan::plan(
+        root,
+        &compiled.layout,
+        &compiled.files,
+        &PlanFilter::default(),
+    ) {
         Ok(p) => p,
         Err(e) => return write_error(e),
     };
@@ -121,7 +145,10 @@ pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
     print!("{}", render(&plan, format));
     if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
         for file in &plan.files {
-            println!("::error file={},title=infrac::stale::generated file is stale: run `infrac build` and commit the result", file.path);
+            println!(
+                "::error file={},title=infrac::stale::generated file is stale: run `infrac build` and commit the result",
+                file.path
+            );
         }
     }
     eprintln!("error: the golden tree is stale; run `infrac build` and commit the result");

@@ -40,7 +40,11 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             explain::run(&frontend, service, path.as_deref(), env.as_deref())
         }
         Command::Build => build::build(&cli.root),
-        Command::Plan { format, envs, targets } => build::plan(&cli.root, *format, envs, targets),
+        Command::Plan {
+            format,
+            envs,
+            targets,
+        } => build::plan(&cli.root, *format, envs, targets),
         Command::Check { format } => build::check(&cli.root, *format),
         Command::SetImage { service, tag, env } => {
             versions::set_image(&cli.root, service, tag, env)
