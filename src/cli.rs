@@ -24,6 +24,21 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiArg {
+    Github,
+    Gitlab,
+    AzurePipelines,
+    Jenkins,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     Text,
     Markdown,
@@ -143,6 +158,17 @@ pub enum Command {
         env: Option<String>,
         #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
         format: GraphFormatArg,
+    },
+    /// Scaffold a small working platform repo (never overwrites a file).
+    Init {
+        /// Where to create it.
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = CloudArg::Azure)]
+        cloud: CloudArg,
+        /// The CI system; the cloud's usual one when left out.
+        #[arg(long, value_enum)]
+        ci: Option<CiArg>,
     },
     /// Print shell completions.
     Completions {

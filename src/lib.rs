@@ -21,6 +21,7 @@ pub mod diagnostic;
 pub mod edit;
 pub mod error;
 pub mod graph;
+pub mod init;
 pub mod load;
 pub mod lower;
 pub mod merge;

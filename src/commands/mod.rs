@@ -3,6 +3,7 @@
 
 mod build;
 mod explain;
+mod init;
 mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat, SchemaName};
@@ -85,6 +86,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             print!("{}", crate::graph::render_graph(model, environment, format));
             Ok(0)
         }
+        Command::Init { dir, cloud, ci } => init::run(dir, *cloud, *ci),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

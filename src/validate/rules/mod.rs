@@ -12,6 +12,7 @@ mod rollout;
 mod secrets;
 mod versions;
 
+pub use names::is_dns_label;
 pub use versions::tag_matches;
 
 use crate::diagnostic::Diagnostic;
