@@ -16,6 +16,12 @@
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures.
 
 pub mod error;
+/// Input loading. Only `templates` lives on this branch; the lead's `load/mod.rs` replaces
+/// this inline module.
+pub mod load {
+    pub mod templates;
+}
 pub mod model;
 pub mod output;
 pub mod target;
+pub mod templates;
