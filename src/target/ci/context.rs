@@ -74,6 +74,8 @@ pub struct RegistryLoginCtx {
 pub struct GitOpsCtx {
     /// As written (`github.com/payments-engine/gitops`).
     pub repository: String,
+    /// The host (`github.com`).
+    pub host: String,
     /// `owner/name` on its host (`payments-engine/gitops`).
     pub slug: String,
     /// `https://<repository>.git`.
@@ -242,7 +244,9 @@ pub struct GitlabCtx {
 pub fn platform_ctx(model: &Model) -> PlatformCtx {
     let gitops = &model.platform.gitops;
     let repository = gitops.repository.trim_end_matches(".git").to_owned();
-    let slug = repository.split_once('/').map_or(repository.as_str(), |(_, rest)| rest);
+    let (host, slug) = repository
+        .split_once('/')
+        .unwrap_or(("github.com", repository.as_str()));
     let first = model
         .environments
         .first()
@@ -253,6 +257,7 @@ pub fn platform_ctx(model: &Model) -> PlatformCtx {
         image_registry: model.platform.image_registry.clone(),
         registry_login: registry_login(&model.platform.image_registry),
         gitops: GitOpsCtx {
+            host: host.to_owned(),
             slug: slug.to_owned(),
             url: format!("https://{repository}.git"),
             repository,
