@@ -58,6 +58,8 @@ templates! {
     AZURE_TERRAFORM = "ci/azure-pipelines/terraform.yml.j2";
     /// Azure Pipelines: macros shared by the Azure templates.
     AZURE_MACROS = "ci/azure-pipelines/macros.j2";
+    /// Jenkins: macros shared by the Jenkinsfiles (registry login with the agent's identity).
+    JENKINS_MACROS = "ci/jenkins/macros.j2";
     /// Jenkins: the per-service build pipeline.
     JENKINS_BUILD_SERVICE = "ci/jenkins/build-service.groovy.j2";
     /// Jenkins: promotion with `input` gates.
@@ -109,6 +111,7 @@ impl Templates {
         env.set_syntax(syntax()?);
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_filter("groovy", groovy_single_quoted);
         for (name, source) in BUILTIN {
             if !overrides.contains_key(*name) {
                 env.add_template(name, source).map_err(template_error)?;
@@ -145,6 +148,12 @@ impl Templates {
 /// The names of every built-in template.
 pub fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(name, _)| *name)
+}
+
+/// Text for the inside of a Groovy `'''…'''` string: Groovy processes backslash escapes
+/// there (but not `$`), so a shell script passes through with its backslashes doubled.
+fn groovy_single_quoted(text: &str) -> String {
+    text.replace('\\', "\\\\").replace("'''", "\\'\\'\\'")
 }
 
 fn syntax() -> Result<SyntaxConfig, Error> {
