@@ -211,7 +211,10 @@ mod tests {
             .collect();
         let mut embedded: Vec<String> = builtin_names().map(str::to_owned).collect();
         embedded.sort();
-        assert_eq!(on_disk, embedded, "every file in templates/ is embedded, once");
+        assert_eq!(
+            on_disk, embedded,
+            "every file in templates/ is embedded, once"
+        );
         for (name, source) in BUILTIN {
             let path = root.join(name);
             assert_eq!(std::fs::read_to_string(path).unwrap(), *source, "{name}");
@@ -232,6 +235,11 @@ mod tests {
     }
 
     #[test]
+    fn groovy_filter_doubles_backslashes() {
+        assert_eq!(groovy_single_quoted(r"a\.b '''"), r"a\\.b \'\'\'");
+    }
+
+    #[test]
     fn broken_template_names_file_and_line() {
         let overrides = BTreeMap::from([(
             GITHUB_CHECK.to_owned(),
@@ -246,14 +254,23 @@ mod tests {
     #[test]
     fn render_error_names_the_innermost_template() {
         let overrides = BTreeMap::from([
-            ("outer.j2".to_owned(), "a\n[% include \"inner.j2\" %]".to_owned()),
-            ("inner.j2".to_owned(), "x\ny\n[[ missing.field ]]\n".to_owned()),
+            (
+                "outer.j2".to_owned(),
+                "a\n[% include \"inner.j2\" %]".to_owned(),
+            ),
+            (
+                "inner.j2".to_owned(),
+                "x\ny\n[[ missing.field ]]\n".to_owned(),
+            ),
         ]);
         let t = Templates::with_overrides(&overrides).unwrap();
         let text = t
             .render("outer.j2", &serde_json::json!({}))
             .unwrap_err()
             .to_string();
-        assert!(text.contains("inner.j2") && text.contains("line 3"), "{text}");
+        assert!(
+            text.contains("inner.j2") && text.contains("line 3"),
+            "{text}"
+        );
     }
 }

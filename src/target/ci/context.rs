@@ -251,7 +251,7 @@ pub fn platform_ctx(model: &Model) -> PlatformCtx {
         .environments
         .first()
         .map(environment_ctx)
-        .unwrap_or_else(|| placeholder_environment());
+        .unwrap_or_else(placeholder_environment);
     PlatformCtx {
         name: model.platform.name.clone(),
         image_registry: model.platform.image_registry.clone(),
@@ -326,7 +326,11 @@ pub fn environment_ctx(env: &Environment) -> EnvironmentCtx {
             TagPolicy::Semver => "semver",
         }
         .into(),
-        terraform_dir: format!("{}/{}", PathsCtx::default().terraform_environments, env.name),
+        terraform_dir: format!(
+            "{}/{}",
+            PathsCtx::default().terraform_environments,
+            env.name
+        ),
         prometheus_url: env.monitoring.prometheus_url.clone(),
     }
 }
@@ -428,9 +432,15 @@ mod tests {
 
     #[test]
     fn registry_logins() {
-        assert_eq!(registry_login("paymentsacr.azurecr.io").acr_name, "paymentsacr");
+        assert_eq!(
+            registry_login("paymentsacr.azurecr.io").acr_name,
+            "paymentsacr"
+        );
         let aws = registry_login("123456789012.dkr.ecr.eu-west-1.amazonaws.com");
-        assert_eq!((aws.kind.as_str(), aws.aws_region.as_str()), ("aws", "eu-west-1"));
+        assert_eq!(
+            (aws.kind.as_str(), aws.aws_region.as_str()),
+            ("aws", "eu-west-1")
+        );
         assert_eq!(registry_login("europe-docker.pkg.dev").kind, "gcp");
         assert_eq!(registry_login("ghcr.io").kind, "docker");
     }

@@ -151,7 +151,11 @@ impl Shared {
 }
 
 /// A shared script, without its trailing newline so templates can indent it into blocks.
-fn script<C: serde::Serialize>(templates: &Templates, name: &str, ctx: &C) -> Result<String, Error> {
+fn script<C: serde::Serialize>(
+    templates: &Templates,
+    name: &str,
+    ctx: &C,
+) -> Result<String, Error> {
     Ok(templates.render(name, ctx)?.trim_end().to_owned())
 }
 

@@ -156,6 +156,96 @@ fn github_promotion_follows_the_chain_with_gates() {
 }
 
 #[test]
+fn gitlab_has_every_stage_and_manual_gates() {
+    let t = Templates::builtin().unwrap();
+    let files = emit_all(&t);
+    let ci = get(&files, "ci/gitlab/.gitlab-ci.yml");
+    for job in [
+        "infrac-check:",
+        "test-cart:",
+        "build-cart:",
+        "publish-cart:",
+        "plan-prod:",
+        "apply-prod:",
+        "promote-staging:",
+        "promote-prod:",
+        "canary-prod:",
+    ] {
+        assert!(ci.contains(&format!("\n{job}\n")), "{job} missing");
+    }
+    let prod_at = ci.find("\npromote-prod:").unwrap();
+    let staging_at = ci.find("\npromote-staging:").unwrap();
+    assert!(ci[prod_at..].contains("when: manual"), "prod is gated");
+    assert!(
+        !ci[staging_at..prod_at].contains("when: manual"),
+        "staging is not"
+    );
+    assert!(ci.contains("extends: .test-java"));
+    assert!(ci.contains("aud: api://AzureADTokenExchange"));
+    assert!(!ci.contains("latest"));
+}
+
+#[test]
+fn azure_pipelines_extend_one_template_and_gate_with_environments() {
+    let t = Templates::builtin().unwrap();
+    let files = emit_all(&t);
+    let cart = get(&files, "ci/azure-pipelines/build-cart.yml");
+    assert!(cart.contains("template: build-template.yml"));
+    assert!(cart.contains("- cart/v*"));
+    let promote = get(&files, "ci/azure-pipelines/promote.yml");
+    assert!(promote.contains("- deployment: promote\n        environment: prod"));
+    let terraform = get(&files, "ci/azure-pipelines/terraform.yml");
+    assert!(terraform.contains("dependsOn: apply_staging"));
+    assert!(terraform.contains("azureSubscription: infrac-dev"));
+    assert!(terraform.contains("AWS_ROLE_ARN: $(AWS_ROLE_ARN_STAGING)"));
+}
+
+#[test]
+fn jenkins_gates_with_input_and_escapes_backslashes() {
+    let t = Templates::builtin().unwrap();
+    let files = emit_all(&t);
+    let promote = get(&files, "ci/jenkins/Jenkinsfile.promote");
+    let prod_at = promote.find("stage('Promote to prod')").unwrap();
+    assert!(
+        promote[prod_at..].contains("input {"),
+        "prod waits for input"
+    );
+    assert!(!promote[..prod_at].contains("input {"), "staging does not");
+    let build = get(&files, "ci/jenkins/Jenkinsfile.build-cart");
+    assert!(
+        build.contains(r"grep -Eq '^[0-9]+\\.[0-9]+"),
+        "backslashes doubled inside Groovy strings"
+    );
+    assert!(build.contains("changeset 'services/cart/**'"));
+    let canary = get(&files, "ci/jenkins/Jenkinsfile.canary");
+    assert!(canary.contains("unsuccessful {"));
+}
+
+#[test]
+fn only_the_listed_ci_systems_are_emitted() {
+    let mut model = model();
+    model.platform.ci = vec![crate::model::CiSystem::Gitlab];
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(paths, ["ci/gitlab/.gitlab-ci.yml"]);
+    model.platform.ci.clear();
+    assert!(
+        emit(&model, &Templates::builtin().unwrap())
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[test]
+fn release_tag_policies_reach_the_build() {
+    let mut model = model();
+    model.environments[0].image_tags = crate::model::TagPolicy::Semver;
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    assert!(get(&files, "ci/github/reusable-build.yml").contains("TAG_POLICY: semver"));
+    assert!(get(&files, "ci/github/build-cart.yml").contains("- \"cart/v*\""));
+}
+
+#[test]
 fn override_replaces_a_builtin_by_relative_path() {
     let overrides = std::collections::BTreeMap::from([(
         templates::GITHUB_CHECK.to_owned(),
