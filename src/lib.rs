@@ -15,13 +15,20 @@
 //!
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures.
 
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod edit;
 pub mod error;
-/// Input loading. Only `templates` lives on this branch; the lead's `load/mod.rs` replaces
-/// this inline module.
-pub mod load {
-    pub mod templates;
-}
+pub mod graph;
+pub mod load;
+pub mod lower;
+pub mod merge;
 pub mod model;
 pub mod output;
+pub mod pipeline;
+pub mod project;
+pub mod reference;
 pub mod target;
 pub mod templates;
+pub mod validate;

@@ -4,6 +4,7 @@
 //! `output/` does the rest.
 
 pub mod ci;
+pub mod kubernetes;
 
 use crate::model::Model;
 use crate::output::{FileSet, Target};
@@ -18,7 +19,7 @@ pub fn emit(
     let mut files = FileSet::new();
     for target in targets {
         match target {
-            Target::Kubernetes => {}
+            Target::Kubernetes => files.extend(kubernetes::emit(model)?),
             Target::Terraform => {}
             Target::Ci => files.extend(ci::emit(model, templates)?),
         }
