@@ -8,6 +8,7 @@
 
 pub mod azure;
 pub mod context;
+pub mod facts;
 pub mod github;
 pub mod gitlab;
 pub mod jenkins;
@@ -17,6 +18,7 @@ use crate::model::{CiSystem, Model};
 use crate::output::{OutputFile, Target};
 use crate::templates::{self, Templates};
 use context::*;
+use facts::*;
 use std::collections::BTreeSet;
 
 /// Compiles the pipelines of every CI system the registry lists.

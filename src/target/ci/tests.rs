@@ -273,17 +273,65 @@ fn broken_override_names_template_and_line() {
     assert!(err.contains("line 4"), "{err}");
 }
 
-/// Writes the generated files to `$INFRAC_CI_OUT` (default `/tmp/ci-out`) for the
-/// conformance script: `cargo test --lib dump_for_conformance -- --ignored`.
+/// Writes the generated files of the test model, and of a variant on a generic registry,
+/// to `$INFRAC_CI_OUT` (default `/tmp/ci-out`) for the conformance script:
+/// `cargo test --lib dump_for_conformance -- --ignored`.
 #[test]
 #[ignore]
 fn dump_for_conformance() {
     let out = std::env::var("INFRAC_CI_OUT").unwrap_or_else(|_| "/tmp/ci-out".into());
     let out = std::path::Path::new(&out);
     let _ = std::fs::remove_dir_all(out);
-    for f in emit_all(&Templates::builtin().unwrap()) {
-        let path = out.join(&f.path);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, &f.contents).unwrap();
+    let mut generic = model();
+    generic.platform.image_registry = "ghcr.io/shop".into();
+    let t = Templates::builtin().unwrap();
+    for (dir, model) in [("shop", model()), ("generic", generic)] {
+        for f in emit(&model, &t).unwrap() {
+            let path = out.join(dir).join(&f.path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, &f.contents).unwrap();
+        }
     }
+}
+
+fn example() -> Model {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    crate::pipeline::load_model(root).unwrap_or_else(|_| panic!("the example validates"))
+}
+
+#[test]
+fn example_platform_pipelines() {
+    let model = example();
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    for service in model.registry_services.keys() {
+        get(&files, &format!("ci/github/build-{service}.yml"));
+        get(&files, &format!("ci/azure-pipelines/build-{service}.yml"));
+    }
+    assert!(!files.iter().any(|f| f.path.starts_with("ci/gitlab/")));
+    let reusable = get(&files, "ci/github/reusable-build.yml");
+    assert!(reusable.contains("az acr login --name paymentsacr"));
+    assert!(reusable.contains("--env dev"));
+    let promote = get(&files, "ci/github/promote.yml");
+    assert!(promote.contains("promote-prod:") && promote.contains("FROM_ENV: staging"));
+    let canary = get(&files, "ci/github/canary.yml");
+    assert!(canary.contains("payment-service)"));
+    assert!(canary.contains("steps=\"10 25 50 100\"; interval=1800"));
+    assert!(canary.contains("max_latency_p95_ms=\"200\""));
+}
+
+#[test]
+fn fixture_registries_log_in_per_cloud() {
+    let t = Templates::builtin().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let load = |name: &str| {
+        crate::pipeline::load_model(&root.join(name)).unwrap_or_else(|_| panic!("{name}"))
+    };
+    let aws = emit(&load("aws-shop"), &t).unwrap();
+    assert!(get(&aws, "ci/gitlab/.gitlab-ci.yml").contains("aws ecr get-login-password"));
+    let gcp = emit(&load("gcp-analytics"), &t).unwrap();
+    let jenkins = gcp
+        .iter()
+        .find(|f| f.path.starts_with("ci/jenkins/Jenkinsfile.build-"));
+    let jenkins = &jenkins.expect("a Jenkins build").contents;
+    assert!(jenkins.contains("docker login europe-west1-docker.pkg.dev -u oauth2accesstoken"));
 }
