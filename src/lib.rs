@@ -31,4 +31,5 @@ pub mod pipeline;
 pub mod project;
 pub mod reference;
 pub mod target;
+pub mod templates;
 pub mod validate;

@@ -17,7 +17,8 @@ fn compile(root: &Path) -> FileSet {
             infrac::diagnostic::render::text(&f.diagnostics, &f.sources, false)
         ),
     };
-    infrac::target::emit(&model, &Target::ALL).expect("targets compile")
+    let templates = infrac::templates::Templates::builtin().expect("built-in templates");
+    infrac::target::emit(&model, &Target::ALL, &templates).expect("targets compile")
 }
 
 fn platforms() -> Vec<PathBuf> {

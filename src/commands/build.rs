@@ -45,7 +45,12 @@ pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, 
             .filter(|t| project.targets.contains(t))
             .collect()
     };
-    let files = crate::target::emit(model, &targets)?;
+    let overrides = match &project.templates {
+        Some(dir) => crate::load::templates::read_overrides(&root.join(dir))?,
+        None => Default::default(),
+    };
+    let templates = crate::templates::Templates::with_overrides(&overrides)?;
+    let files = crate::target::emit(model, &targets, &templates)?;
     Ok(Ok(Compiled { layout, files }))
 }
 

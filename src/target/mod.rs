@@ -3,19 +3,25 @@
 //! A target never reads a file and never writes one; it returns [`OutputFile`]s and
 //! `output/` does the rest.
 
+pub mod ci;
 pub mod kubernetes;
 
 use crate::model::Model;
 use crate::output::{FileSet, Target};
+use crate::templates::Templates;
 
 /// Compiles `model` for the targets in `targets`.
-pub fn emit(model: &Model, targets: &[Target]) -> Result<FileSet, crate::error::Error> {
+pub fn emit(
+    model: &Model,
+    targets: &[Target],
+    templates: &Templates,
+) -> Result<FileSet, crate::error::Error> {
     let mut files = FileSet::new();
     for target in targets {
         match target {
             Target::Kubernetes => files.extend(kubernetes::emit(model)?),
             Target::Terraform => {}
-            Target::Ci => {}
+            Target::Ci => files.extend(ci::emit(model, templates)?),
         }
     }
     let _ = (model, &mut files);

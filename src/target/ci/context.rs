@@ -1,0 +1,240 @@
+//! The template contexts of the CI target: one `Serialize` struct per template (`*Ctx`),
+//! filled in by `facts` and `mod.rs`.
+//!
+//! The fields are load-bearing: templates (the built-ins and a user's overrides) read them by
+//! name, so renaming one breaks user templates. Only ordered collections (sorted `Vec`s)
+//! reach a template, never a `HashMap`. No rendering and no file access here.
+
+use serde::Serialize;
+
+/// Where generated and input files live, relative to the platform repository root. These
+/// are `infrac.toml` defaults; a workflow needs them only where it must name a location.
+#[derive(Debug, Clone, Serialize)]
+pub struct PathsCtx {
+    /// The generated tree (`golden`).
+    pub out: String,
+    /// `versions.yaml`.
+    pub versions: String,
+    /// Terraform roots, one directory per environment below it.
+    pub terraform_environments: String,
+    /// Where GitHub runs workflows from: local reusable workflows are referenced there.
+    pub github_workflows: String,
+    /// Where the Azure Pipelines files are committed (for `extends: template:`).
+    pub azure_pipelines: String,
+}
+
+impl Default for PathsCtx {
+    fn default() -> Self {
+        Self {
+            out: "golden".into(),
+            versions: "versions.yaml".into(),
+            terraform_environments: "golden/terraform/environments".into(),
+            github_workflows: ".github/workflows".into(),
+            azure_pipelines: "ci/azure-pipelines".into(),
+        }
+    }
+}
+
+/// Facts about the platform every CI template needs.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlatformCtx {
+    pub name: String,
+    /// Registry host (`paymentsacr.azurecr.io`).
+    pub image_registry: String,
+    /// How CI logs in to the registry, derived from its host.
+    pub registry_login: RegistryLoginCtx,
+    pub gitops: GitOpsCtx,
+    /// The branch that builds publish from and Terraform applies on.
+    pub default_branch: String,
+    /// The infrac release CI installs (`cargo install --locked infrac --version …`).
+    pub infrac_version: String,
+    /// The first environment in promotion order: builds set its image tag.
+    pub first_environment: EnvironmentCtx,
+    pub paths: PathsCtx,
+    /// `versions.yaml` relative to the GitOps checkout.
+    pub versions_file: String,
+}
+
+/// Registry login: `kind` is `azure` (ACR), `aws` (ECR), `gcp` (Artifact Registry) or
+/// `docker` (any other registry, username and password from CI secrets).
+#[derive(Debug, Clone, Serialize)]
+pub struct RegistryLoginCtx {
+    pub kind: String,
+    /// The registry host, without any repository path (what `docker login` takes).
+    pub host: String,
+    /// ACR name (`paymentsacr`), for `az acr login`.
+    pub acr_name: String,
+    /// ECR region, from the host.
+    pub aws_region: String,
+}
+
+/// The GitOps repository builds and promotions commit to.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitOpsCtx {
+    /// As written (`github.com/payments-engine/gitops`).
+    pub repository: String,
+    /// The host (`github.com`).
+    pub host: String,
+    /// `owner/name` on its host (`payments-engine/gitops`).
+    pub slug: String,
+    /// `https://<repository>.git`.
+    pub url: String,
+    pub branch: String,
+    /// Directory the pipelines check it out into.
+    pub checkout_dir: String,
+}
+
+/// One environment as pipelines see it.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvironmentCtx {
+    pub name: String,
+    /// `aws` | `azure` | `gcp`.
+    pub cloud: String,
+    pub region: String,
+    /// Upper-case suffix for per-environment CI variables (`prod` → `PROD`).
+    pub var_suffix: String,
+    /// The environment it promotes from, if any.
+    pub from: Option<String>,
+    /// `promotion.approval: required`: gate deployments to it.
+    pub approval_required: bool,
+    /// `imageTags` policy as written.
+    pub tag_policy: String,
+    /// Terraform root of this environment, relative to the repository root.
+    pub terraform_dir: String,
+    /// The environment's Prometheus (`monitoring.prometheusUrl`).
+    pub prometheus_url: String,
+}
+
+/// A registry service to build.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceCtx {
+    pub name: String,
+    /// Build context directory; changes under it trigger the build.
+    pub context: String,
+    /// `java` | `node` | `python` | `go` | `rust` | `dotnet` | `docker`.
+    pub language: String,
+    /// Dockerfile path (the build's own, or `<context>/Dockerfile`).
+    pub dockerfile: String,
+    /// Full image repository with registry host, no tag.
+    pub image: String,
+}
+
+/// A service rolled out as a canary in one environment, with its analysis thresholds.
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryServiceCtx {
+    pub name: String,
+    /// Namespace with the environment's suffix.
+    pub namespace: String,
+    /// Traffic weights, space-separated (`10 25 50 100`).
+    pub steps: String,
+    pub interval: String,
+    pub interval_seconds: u64,
+    /// Empty when the analysis sets no error-rate bound.
+    pub max_error_rate: String,
+    /// Empty when the analysis sets no latency bound.
+    pub max_latency_p95_ms: String,
+}
+
+/// An environment with canary services.
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryEnvironmentCtx {
+    pub environment: EnvironmentCtx,
+    pub services: Vec<CanaryServiceCtx>,
+    /// A job timeout that covers the slowest canary here.
+    pub timeout_minutes: u64,
+    /// The rendered canary driver for this environment.
+    pub script: String,
+}
+
+/// The shell scripts shared by all CI systems, rendered once.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScriptsCtx {
+    pub image_tag: String,
+    pub gitops: String,
+    pub promote: String,
+    pub canary_abort: String,
+}
+
+/// `ci/scripts/image-tag.sh.j2` and `ci/scripts/canary-abort.sh.j2`: no parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct EmptyCtx {}
+
+/// `ci/scripts/gitops.sh.j2`.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitopsScriptCtx {
+    pub platform: PlatformCtx,
+}
+
+/// `ci/scripts/promote.sh.j2`: image repositories of every service.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromoteScriptCtx {
+    pub platform: PlatformCtx,
+    pub services: Vec<ServiceCtx>,
+}
+
+/// `ci/scripts/canary.sh.j2`: one environment's canary services.
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryScriptCtx {
+    pub environment: EnvironmentCtx,
+    pub services: Vec<CanaryServiceCtx>,
+}
+
+/// The per-service pipeline (GitHub `build-<service>.yml`, Azure `build-<service>.yml`,
+/// Jenkins `Jenkinsfile.build-<service>`).
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildServiceCtx {
+    pub platform: PlatformCtx,
+    pub service: ServiceCtx,
+    pub scripts: ScriptsCtx,
+}
+
+/// The shared build (GitHub reusable workflow, Azure template).
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedBuildCtx {
+    pub platform: PlatformCtx,
+    pub scripts: ScriptsCtx,
+}
+
+/// Promotion pipelines: one gated job per environment that promotes from another.
+#[derive(Debug, Clone, Serialize)]
+pub struct PromoteCtx {
+    pub platform: PlatformCtx,
+    pub targets: Vec<EnvironmentCtx>,
+    /// Every registry service name, sorted.
+    pub services: Vec<String>,
+    pub scripts: ScriptsCtx,
+}
+
+/// Canary driver pipelines.
+#[derive(Debug, Clone, Serialize)]
+pub struct CanaryCtx {
+    pub platform: PlatformCtx,
+    pub environments: Vec<CanaryEnvironmentCtx>,
+    /// Every service with a canary somewhere, sorted.
+    pub services: Vec<String>,
+    pub scripts: ScriptsCtx,
+}
+
+/// `infrac check` on pull requests.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckCtx {
+    pub platform: PlatformCtx,
+}
+
+/// Terraform plan and apply, environments in promotion order.
+#[derive(Debug, Clone, Serialize)]
+pub struct TerraformCtx {
+    pub platform: PlatformCtx,
+    pub environments: Vec<EnvironmentCtx>,
+}
+
+/// GitLab's single `.gitlab-ci.yml`: every stage at once.
+#[derive(Debug, Clone, Serialize)]
+pub struct GitlabCtx {
+    pub platform: PlatformCtx,
+    pub services: Vec<ServiceCtx>,
+    pub environments: Vec<EnvironmentCtx>,
+    pub promote: PromoteCtx,
+    pub canary: CanaryCtx,
+    pub scripts: ScriptsCtx,
+}

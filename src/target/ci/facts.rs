@@ -1,0 +1,220 @@
+//! Facts the pipelines need, read off the model into the template contexts of `context`:
+//! registry login kind, GitOps repository, environments in promotion order, canary
+//! parameters. Pure functions of the model; no rendering and no file access.
+
+use super::context::*;
+use crate::model::{
+    Approval, CloudProvider, Environment, Language, Model, Service, Strategy, TagPolicy,
+};
+
+/// Builds the platform facts.
+pub fn platform_ctx(model: &Model) -> PlatformCtx {
+    let gitops = &model.platform.gitops;
+    let repository = gitops.repository.trim_end_matches(".git").to_owned();
+    let (host, slug) = repository
+        .split_once('/')
+        .unwrap_or(("github.com", repository.as_str()));
+    let first = model
+        .environments
+        .first()
+        .map(environment_ctx)
+        .unwrap_or_else(placeholder_environment);
+    PlatformCtx {
+        name: model.platform.name.clone(),
+        image_registry: model.platform.image_registry.clone(),
+        registry_login: registry_login(&model.platform.image_registry),
+        gitops: GitOpsCtx {
+            host: host.to_owned(),
+            slug: slug.to_owned(),
+            url: format!("https://{repository}.git"),
+            repository,
+            branch: gitops.branch.clone(),
+            checkout_dir: "gitops".into(),
+        },
+        default_branch: "main".into(),
+        infrac_version: env!("CARGO_PKG_VERSION").into(),
+        first_environment: first,
+        paths: PathsCtx::default(),
+        versions_file: PathsCtx::default().versions,
+    }
+}
+
+fn placeholder_environment() -> EnvironmentCtx {
+    EnvironmentCtx {
+        name: String::new(),
+        cloud: String::new(),
+        region: String::new(),
+        var_suffix: String::new(),
+        from: None,
+        approval_required: false,
+        tag_policy: "any".into(),
+        terraform_dir: String::new(),
+        prometheus_url: String::new(),
+    }
+}
+
+fn registry_login(registry: &str) -> RegistryLoginCtx {
+    let host = registry.split('/').next().unwrap_or(registry);
+    let (kind, acr_name, aws_region) = if let Some(name) = host.strip_suffix(".azurecr.io") {
+        ("azure", name.to_owned(), String::new())
+    } else if host.contains(".dkr.ecr.") && host.ends_with(".amazonaws.com") {
+        let region = host.split('.').nth(3).unwrap_or_default().to_owned();
+        ("aws", String::new(), region)
+    } else if host.ends_with("-docker.pkg.dev") || host.ends_with("gcr.io") {
+        ("gcp", String::new(), String::new())
+    } else {
+        ("docker", String::new(), String::new())
+    };
+    RegistryLoginCtx {
+        kind: kind.into(),
+        host: host.to_owned(),
+        acr_name,
+        aws_region,
+    }
+}
+
+/// One environment as pipelines see it.
+pub fn environment_ctx(env: &Environment) -> EnvironmentCtx {
+    let promotion = env.promotion.as_ref();
+    EnvironmentCtx {
+        name: env.name.clone(),
+        cloud: match env.cloud.provider {
+            CloudProvider::Aws => "aws",
+            CloudProvider::Azure => "azure",
+            CloudProvider::Gcp => "gcp",
+        }
+        .into(),
+        region: env.cloud.region.clone(),
+        var_suffix: env.name.to_ascii_uppercase().replace('-', "_"),
+        from: promotion.map(|p| p.from.clone()),
+        approval_required: promotion.is_some_and(|p| p.approval == Approval::Required),
+        tag_policy: match env.image_tags {
+            TagPolicy::Any => "any",
+            TagPolicy::BranchShaTimestamp => "branch-sha-timestamp",
+            TagPolicy::StagingVersion => "staging-version",
+            TagPolicy::Semver => "semver",
+        }
+        .into(),
+        terraform_dir: format!(
+            "{}/{}",
+            PathsCtx::default().terraform_environments,
+            env.name
+        ),
+        prometheus_url: env.monitoring.prometheus_url.clone(),
+    }
+}
+
+/// A registry service to build.
+pub fn service_ctx(model: &Model, service: &Service) -> ServiceCtx {
+    let context = service.build.context.trim_end_matches('/').to_owned();
+    let dockerfile = service
+        .build
+        .dockerfile
+        .clone()
+        .unwrap_or_else(|| format!("{context}/Dockerfile"));
+    ServiceCtx {
+        name: service.name.clone(),
+        language: language(service.build.language).into(),
+        dockerfile,
+        image: format!("{}/{}", model.platform.image_registry, service.image),
+        context,
+    }
+}
+
+fn language(language: Language) -> &'static str {
+    match language {
+        Language::Java => "java",
+        Language::Node => "node",
+        Language::Python => "python",
+        Language::Go => "go",
+        Language::Rust => "rust",
+        Language::Dotnet => "dotnet",
+        Language::Docker => "docker",
+    }
+}
+
+/// The services rolled out as canaries in `env`, sorted by name.
+pub fn canary_services(env: &Environment) -> Vec<CanaryServiceCtx> {
+    env.services
+        .values()
+        .filter(|s| s.rollout.strategy == Strategy::Canary)
+        .filter_map(|s| {
+            let canary = s.rollout.canary.as_ref()?;
+            let analysis = canary.analysis.as_ref();
+            Some(CanaryServiceCtx {
+                name: s.name.clone(),
+                namespace: env.namespace_of(s),
+                steps: canary
+                    .steps
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                interval: canary.interval.clone(),
+                interval_seconds: duration_seconds(&canary.interval),
+                max_error_rate: analysis
+                    .and_then(|a| a.max_error_rate)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                max_latency_p95_ms: analysis
+                    .and_then(|a| a.max_latency_p95_ms)
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Seconds in a duration as written (`30m`, `1h30m`, `90s`, `45`); unknown units count as
+/// minutes, the unit the schema's examples use.
+pub fn duration_seconds(text: &str) -> u64 {
+    let mut total = 0;
+    let mut number = 0u64;
+    for c in text.chars() {
+        if let Some(d) = c.to_digit(10) {
+            number = number * 10 + u64::from(d);
+            continue;
+        }
+        total += number
+            * match c {
+                's' => 1,
+                'h' => 3600,
+                'd' => 86_400,
+                _ => 60,
+            };
+        number = 0;
+    }
+    total + number
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration_seconds("30m"), 1800);
+        assert_eq!(duration_seconds("1h30m"), 5400);
+        assert_eq!(duration_seconds("90s"), 90);
+        assert_eq!(duration_seconds("45"), 45);
+    }
+
+    #[test]
+    fn registry_logins() {
+        assert_eq!(
+            registry_login("paymentsacr.azurecr.io").acr_name,
+            "paymentsacr"
+        );
+        let aws = registry_login("123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+        assert_eq!(
+            (aws.kind.as_str(), aws.aws_region.as_str()),
+            ("aws", "eu-west-1")
+        );
+        let gcp = registry_login("europe-west1-docker.pkg.dev/acme/images");
+        assert_eq!(
+            (gcp.kind.as_str(), gcp.host.as_str()),
+            ("gcp", "europe-west1-docker.pkg.dev")
+        );
+        assert_eq!(registry_login("ghcr.io").kind, "docker");
+    }
+}

@@ -1,0 +1,170 @@
+//! The CI target: pipeline files for every system in `platform.ci` (GitHub Actions, GitLab
+//! CI, Azure Pipelines, Jenkins) that build, scan and push each service, bump the first
+//! environment in the GitOps repository, promote along `promotion.from` behind approval
+//! gates, drive canaries, check the golden files on pull requests and run Terraform.
+//!
+//! Pure: model in, [`OutputFile`]s out, all text from the templates in `templates/ci/`
+//! through [`Templates`]. It never reads or writes files and never builds YAML by hand.
+
+pub mod azure;
+pub mod context;
+pub mod facts;
+pub mod github;
+pub mod gitlab;
+pub mod jenkins;
+
+use crate::error::Error;
+use crate::model::{CiSystem, Model};
+use crate::output::{OutputFile, Target};
+use crate::templates::{self, Templates};
+use context::*;
+use facts::*;
+use std::collections::BTreeSet;
+
+/// Compiles the pipelines of every CI system the registry lists.
+pub fn emit(model: &Model, templates: &Templates) -> Result<Vec<OutputFile>, Error> {
+    let systems: BTreeSet<CiSystem> = model.platform.ci.iter().copied().collect();
+    if systems.is_empty() {
+        return Ok(Vec::new());
+    }
+    let shared = Shared::new(model, templates)?;
+    let mut files = Vec::new();
+    for system in systems {
+        files.extend(match system {
+            CiSystem::Github => github::emit(&shared, templates)?,
+            CiSystem::Gitlab => gitlab::emit(&shared, templates)?,
+            CiSystem::AzurePipelines => azure::emit(&shared, templates)?,
+            CiSystem::Jenkins => jenkins::emit(&shared, templates)?,
+        });
+    }
+    Ok(files)
+}
+
+/// What every CI system's pipelines are made of, computed once.
+pub struct Shared {
+    pub platform: PlatformCtx,
+    /// Every registry service, sorted by name.
+    pub services: Vec<ServiceCtx>,
+    /// Every environment, in promotion order.
+    pub environments: Vec<EnvironmentCtx>,
+    pub scripts: ScriptsCtx,
+    /// Environments with canary services, in promotion order.
+    pub canaries: Vec<CanaryEnvironmentCtx>,
+}
+
+impl Shared {
+    fn new(model: &Model, templates: &Templates) -> Result<Self, Error> {
+        let platform = platform_ctx(model);
+        let services: Vec<ServiceCtx> = model
+            .registry_services
+            .values()
+            .map(|s| service_ctx(model, s))
+            .collect();
+        let gitops = GitopsScriptCtx {
+            platform: platform.clone(),
+        };
+        let promote = PromoteScriptCtx {
+            platform: platform.clone(),
+            services: services.clone(),
+        };
+        let scripts = ScriptsCtx {
+            image_tag: script(templates, templates::SCRIPT_IMAGE_TAG, &EmptyCtx {})?,
+            gitops: script(templates, templates::SCRIPT_GITOPS, &gitops)?,
+            promote: script(templates, templates::SCRIPT_PROMOTE, &promote)?,
+            canary_abort: script(templates, templates::SCRIPT_CANARY_ABORT, &EmptyCtx {})?,
+        };
+        let mut canaries = Vec::new();
+        for env in &model.environments {
+            let services = canary_services(env);
+            if services.is_empty() {
+                continue;
+            }
+            let environment = environment_ctx(env);
+            let ctx = CanaryScriptCtx {
+                environment: environment.clone(),
+                services: services.clone(),
+            };
+            let slowest = services
+                .iter()
+                .map(|s| s.interval_seconds * s.steps.split(' ').count() as u64)
+                .max()
+                .unwrap_or_default();
+            canaries.push(CanaryEnvironmentCtx {
+                environment,
+                services,
+                // Room for builds and commits besides the waits, within GitHub's 6 h limit.
+                timeout_minutes: (slowest / 60 + 30).min(360),
+                script: script(templates, templates::SCRIPT_CANARY, &ctx)?,
+            });
+        }
+        Ok(Self {
+            environments: model.environments.iter().map(environment_ctx).collect(),
+            platform,
+            services,
+            scripts,
+            canaries,
+        })
+    }
+
+    /// The promotion context: one target per environment that promotes from another.
+    pub fn promote_ctx(&self) -> PromoteCtx {
+        PromoteCtx {
+            platform: self.platform.clone(),
+            targets: self
+                .environments
+                .iter()
+                .filter(|e| e.from.is_some())
+                .cloned()
+                .collect(),
+            services: self.services.iter().map(|s| s.name.clone()).collect(),
+            scripts: self.scripts.clone(),
+        }
+    }
+
+    /// The canary context over every environment with canary services.
+    pub fn canary_ctx(&self) -> CanaryCtx {
+        let names: BTreeSet<&str> = self
+            .canaries
+            .iter()
+            .flat_map(|e| e.services.iter().map(|s| s.name.as_str()))
+            .collect();
+        CanaryCtx {
+            platform: self.platform.clone(),
+            environments: self.canaries.clone(),
+            services: names.into_iter().map(str::to_owned).collect(),
+            scripts: self.scripts.clone(),
+        }
+    }
+
+    pub fn terraform_ctx(&self) -> TerraformCtx {
+        TerraformCtx {
+            platform: self.platform.clone(),
+            environments: self.environments.clone(),
+        }
+    }
+
+    pub fn build_ctx(&self, service: &ServiceCtx) -> BuildServiceCtx {
+        BuildServiceCtx {
+            platform: self.platform.clone(),
+            service: service.clone(),
+            scripts: self.scripts.clone(),
+        }
+    }
+}
+
+/// A shared script, without its trailing newline so templates can indent it into blocks.
+fn script<C: serde::Serialize>(
+    templates: &Templates,
+    name: &str,
+    ctx: &C,
+) -> Result<String, Error> {
+    Ok(templates.render(name, ctx)?.trim_end().to_owned())
+}
+
+/// One generated CI file.
+pub(crate) fn file(path: String, contents: String) -> OutputFile {
+    OutputFile::new(Target::Ci, None, path, contents)
+}
+
+#[cfg(test)]
+mod tests;
