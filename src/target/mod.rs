@@ -3,6 +3,8 @@
 //! A target never reads a file and never writes one; it returns [`OutputFile`]s and
 //! `output/` does the rest.
 
+pub mod terraform;
+
 use crate::model::Model;
 use crate::output::{FileSet, Target};
 
@@ -12,7 +14,7 @@ pub fn emit(model: &Model, targets: &[Target]) -> Result<FileSet, crate::error::
     for target in targets {
         match target {
             Target::Kubernetes => {}
-            Target::Terraform => {}
+            Target::Terraform => files.extend(terraform::emit(model)?),
             Target::Ci => {}
         }
     }
