@@ -89,6 +89,10 @@ impl VisitMut for Aligner<'_> {
 
     fn visit_object_mut(&mut self, object: &mut Object) {
         let src = self.src;
+        if !self.multi_line(object.span()) {
+            // `{ a = 1, b = 2 }` on one line: terraform fmt aligns nothing.
+            return visit_object_mut(self, object);
+        }
         let mut widths: Vec<Option<usize>> = Vec::new();
         for (key, value) in object.iter() {
             let width = match key {
@@ -105,7 +109,8 @@ impl VisitMut for Aligner<'_> {
             let max = widths[start..start + len].iter().flatten().max().copied();
             for (i, (mut key, _)) in object.iter_mut().enumerate().skip(start).take(len) {
                 let width = widths[i].unwrap_or(0);
-                key.decor_mut().set_suffix(" ".repeat(max.unwrap_or(0) - width + 1));
+                key.decor_mut()
+                    .set_suffix(" ".repeat(max.unwrap_or(0) - width + 1));
             }
             start += len.max(1);
         }
@@ -183,25 +188,30 @@ mod tests {
         }];
         let text = render(&sample(), &notes).unwrap();
         assert!(text.contains("  #checkov:skip=CKV_AWS_18:reason\n  bucket        = \"x\""));
-        assert_eq!(canonical(&text, &[]).unwrap(), text, "the pass is idempotent");
-        if let Some(formatted) = terraform_fmt(&text) {
+        assert_eq!(
+            canonical(&text, &[]).unwrap(),
+            text,
+            "the pass is idempotent"
+        );
+        if let Some(formatted) = super::terraform_fmt(&text) {
             assert_eq!(formatted, text);
         }
     }
+}
 
-    /// `terraform fmt -` on `text`, when terraform is installed.
-    pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
-        use std::io::Write;
-        let mut child = std::process::Command::new("terraform")
-            .args(["fmt", "-no-color", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .ok()?;
-        child.stdin.take()?.write_all(text.as_bytes()).ok()?;
-        let out = child.wait_with_output().ok()?;
-        assert!(out.status.success(), "terraform fmt rejected:\n{text}");
-        Some(String::from_utf8(out.stdout).unwrap())
-    }
+/// `terraform fmt -` on `text`, when terraform is installed (tests only).
+#[cfg(test)]
+pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("terraform")
+        .args(["fmt", "-no-color", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    assert!(out.status.success(), "terraform fmt rejected:\n{text}");
+    Some(String::from_utf8(out.stdout).unwrap())
 }

@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn references() {
         assert_eq!(show(&r("var.region")), "var.region");
-        assert_eq!(show(&r("aws_eks_cluster.this.identity.0.oidc")), "aws_eks_cluster.this.identity[0].oidc");
+        assert_eq!(
+            show(&r("aws_eks_cluster.this.identity.0.oidc")),
+            "aws_eks_cluster.this.identity[0].oidc"
+        );
         assert_eq!(
             show(&ri("module.postgres", r("each.key"), "host")),
             "module.postgres[each.key].host"

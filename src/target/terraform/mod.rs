@@ -4,6 +4,9 @@
 
 mod format;
 mod hclx;
+mod modules;
+mod names;
+mod providers;
 
 use crate::model::Model;
 use crate::output::OutputFile;
