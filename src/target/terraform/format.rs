@@ -13,10 +13,17 @@ use hcl_edit::{Decorate, Span};
 use crate::error::Error;
 
 /// A comment to put at the top of a block's body: `#checkov:skip=...` lines.
-pub struct BlockNote<'a> {
+pub struct BlockNote {
     /// Block identifier and labels, e.g. `["resource", "aws_s3_bucket", "this"]`.
-    pub path: &'a [&'a str],
-    pub lines: &'a [&'a str],
+    pub path: Vec<String>,
+    pub lines: Vec<String>,
+}
+
+impl BlockNote {
+    pub fn new(path: &[&str], lines: &[&str]) -> Self {
+        let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
+        BlockNote { path: own(path), lines: own(lines) }
+    }
 }
 
 /// Renders `body` as canonical HCL, with `notes` inserted in the blocks they name.
@@ -135,12 +142,12 @@ fn attach_note(body: &mut Body, note: &BlockNote) {
     };
     for block in body.get_blocks_mut(first) {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
-        if labels != rest {
+        if labels.len() != rest.len() || labels.iter().zip(rest).any(|(a, b)| *a != b) {
             continue;
         }
         let indent = "  ";
         let mut text = String::new();
-        for line in note.lines {
+        for line in &note.lines {
             text.push_str(indent);
             text.push_str(line);
             text.push('\n');
@@ -182,10 +189,10 @@ mod tests {
 
     #[test]
     fn output_is_terraform_fmt_canonical() {
-        let notes = [BlockNote {
-            path: &["resource", "aws_s3_bucket", "this"],
-            lines: &["#checkov:skip=CKV_AWS_18:reason"],
-        }];
+        let notes = [BlockNote::new(
+            &["resource", "aws_s3_bucket", "this"],
+            &["#checkov:skip=CKV_AWS_18:reason"],
+        )];
         let text = render(&sample(), &notes).unwrap();
         assert!(text.contains("  #checkov:skip=CKV_AWS_18:reason\n  bucket        = \"x\""));
         assert_eq!(

@@ -1,18 +1,65 @@
-//! The Terraform target: one root per environment and the local modules it calls.
+//! The Terraform target: `terraform/environments/<env>/` per environment (plus
+//! `<env>-messaging/` for topics and exchanges on managed brokers) and the local modules
+//! those roots call, `terraform/modules/<cloud>-<kind>/`, only the ones some root uses.
 //!
-//! Pure function of the model; never reads or writes files.
+//! A pure function of the model: it never reads or writes files. Model-dependent HCL is
+//! built with hcl-rs (`hclx`) and made `terraform fmt` canonical by `format`; the fixed
+//! module bodies live in `modules/hcl/`. Where a resource lives is decided only by
+//! [`crate::model::placement`], secret names and keys only by [`crate::model::infra`].
 
 mod format;
 mod hclx;
+mod identity;
 mod modules;
 mod names;
+mod plan;
 mod providers;
+mod root;
+mod secrets;
+mod sizing;
+mod stack;
 
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use crate::error::Error;
 use crate::model::Model;
-use crate::output::OutputFile;
+use crate::output::{OutputFile, Target};
+use modules::ModuleKind;
 
 /// Every Terraform file for `model`.
-pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
-    let _ = model;
-    Ok(Vec::new())
+pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
+    let per_env: Vec<(Vec<OutputFile>, Vec<(crate::model::CloudProvider, ModuleKind)>)> = model
+        .environments
+        .par_iter()
+        .map(|env| {
+            let plan = plan::plan(model, env);
+            let mut used = vec![(plan.cloud, ModuleKind::Network), (plan.cloud, ModuleKind::Cluster)];
+            used.extend(plan.managed.keys().map(|k| (plan.cloud, ModuleKind::Data(*k))));
+            let files = root::files(model, env, &plan)?
+                .into_iter()
+                .map(|(name, text)| {
+                    let path = format!("terraform/environments/{}/{name}", env.name);
+                    OutputFile::new(Target::Terraform, Some(&env.name), path, text)
+                })
+                .collect();
+            Ok((files, used))
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut files = Vec::new();
+    let mut used = BTreeSet::new();
+    for (env_files, env_used) in per_env {
+        files.extend(env_files);
+        used.extend(env_used);
+    }
+    for (cloud, kind) in used {
+        for (path, text) in modules::emit_module(cloud, kind)? {
+            files.push(OutputFile::new(Target::Terraform, None, format!("terraform/modules/{path}"), text));
+        }
+    }
+    Ok(files)
 }
+
+#[cfg(test)]
+mod tests;
