@@ -15,7 +15,17 @@
 //!
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures.
 
+pub mod cli;
+pub mod commands;
+pub mod diagnostic;
+pub mod edit;
 pub mod error;
+pub mod load;
+pub mod lower;
+pub mod merge;
 pub mod model;
 pub mod output;
+pub mod pipeline;
+pub mod project;
 pub mod target;
+pub mod validate;

@@ -1,1 +1,25 @@
-fn main() {}
+//! infrac's entry point: parse the command line, run the command, map the outcome to an
+//! exit code (0 ok, 1 invalid input or stale, 2 plan has changes, 3 internal failure,
+//! 64 usage).
+
+use clap::Parser;
+use infrac::cli::Cli;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 64 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    match infrac::commands::run(&cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("infrac: internal error: {e}");
+            ExitCode::from(3)
+        }
+    }
+}

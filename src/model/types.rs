@@ -101,6 +101,18 @@ pub struct NodePool {
     pub max: u32,
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    #[serde(default)]
+    pub taints: Vec<Taint>,
+}
+
+/// A node pool taint (`key=value:effect`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Taint {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+    /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
+    pub effect: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -4,6 +4,7 @@
 //! Targets build an [`OutputFile`] per generated file; nothing outside this module touches
 //! the filesystem for output.
 
+pub mod atomic;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -1,0 +1,101 @@
+//! The command line: clap derive types only. `main.rs` runs them.
+
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "infrac",
+    version,
+    about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out."
+)]
+pub struct Cli {
+    /// The platform repo (the directory holding infrac.toml, registry.yaml, environments/).
+    #[arg(long, global = true, default_value = ".", env = "INFRAC_ROOT")]
+    pub root: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaName {
+    Registry,
+    Environment,
+    Versions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CanaryAction {
+    /// Start a canary at the first step (blue-green: deploy the preview).
+    Start,
+    /// Move the canary to the next step.
+    Advance,
+    /// Drop the canary (or the preview); stable stays.
+    Abort,
+    /// Make the canary (or preview) tag the stable tag.
+    Promote,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load, merge and validate the registry, the overlays and versions.yaml.
+    Validate {
+        #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
+        format: DiagFormat,
+    },
+    /// Show a service's merged value and, for each leaf, the chain of places that set it.
+    Explain {
+        /// The service.
+        service: String,
+        /// A dotted path inside the service (`replicas.min`, `ports`); the whole service when left out.
+        path: Option<String>,
+        /// One environment; every environment when left out.
+        #[arg(long)]
+        env: Option<String>,
+    },
+    /// Set a service's stable image tag in one environment (edits versions.yaml in place).
+    SetImage {
+        service: String,
+        tag: String,
+        #[arg(long)]
+        env: String,
+    },
+    /// Promote a service's stable tag from one environment to the next, translated to the
+    /// target's tag policy (`staging-1.3.0` → `v1.3.0`), or to `--tag`.
+    Promote {
+        service: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Move a canary (or blue-green preview) through its steps in versions.yaml.
+    Canary {
+        #[arg(value_enum)]
+        action: CanaryAction,
+        service: String,
+        #[arg(long)]
+        env: String,
+        /// The new tag (for `start`).
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Explain a diagnostic code, with a wrong and a right example.
+    ExplainCode {
+        /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).
+        code: String,
+    },
+    /// Print a JSON Schema of an input file (draft 2020-12).
+    Schema {
+        #[arg(value_enum, default_value_t = SchemaName::Registry)]
+        which: SchemaName,
+    },
+}

@@ -1,0 +1,104 @@
+//! `infrac explain SERVICE [--env E] [PATH]`: the merged value with, for each leaf, the
+//! chain of places that set it (winner first, then what it overrode).
+
+use crate::diagnostic::Sources;
+use crate::error::Error;
+use crate::load::yaml::{Node, Pos, Value};
+use crate::merge::merge_platform;
+use crate::pipeline::Frontend;
+
+pub fn run(
+    frontend: &Frontend,
+    service: &str,
+    path: Option<&str>,
+    env: Option<&str>,
+) -> Result<u8, Error> {
+    let inputs = &frontend.inputs;
+    let registry = &inputs.registry.as_ref().expect("validated").node;
+    let envs: Vec<(String, Node)> = inputs
+        .environments
+        .iter()
+        .map(|(n, e)| (n.clone(), e.node.clone()))
+        .collect();
+    let merged = merge_platform(registry, &envs);
+    if !merged.registry_services.contains_key(service) {
+        let names = merged.registry_services.keys().map(String::as_str);
+        let hint = crate::diagnostic::did_you_mean(service, names)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        eprintln!("error: `{service}` is not a service of the registry{hint}");
+        return Ok(1);
+    }
+    if let Some(e) = env
+        && !merged.environments.iter().any(|m| m.name == e)
+    {
+        eprintln!("error: `{e}` is not an environment");
+        return Ok(1);
+    }
+    let mut out = String::new();
+    for menv in merged
+        .environments
+        .iter()
+        .filter(|m| env.is_none_or(|e| e == m.name))
+    {
+        out.push_str(&format!("# {service} in {}\n", menv.name));
+        let Some(svc) = menv.services.get(service) else {
+            let at = menv
+                .disabled
+                .get(service)
+                .map(|p| format!(" ({})", place(&frontend.sources, *p)))
+                .unwrap_or_default();
+            out.push_str(&format!("disabled{at}\n\n"));
+            continue;
+        };
+        let node = match path {
+            Some(p) => match p.split('.').try_fold(&svc.node, |n, step| n.get(step)) {
+                Some(n) => n,
+                None => {
+                    eprintln!("error: `{p}` is not set for `{service}` in `{}`", menv.name);
+                    return Ok(1);
+                }
+            },
+            None => &svc.node,
+        };
+        write_node(&frontend.sources, node, path.unwrap_or(""), &mut out);
+        out.push('\n');
+    }
+    print!("{out}");
+    Ok(0)
+}
+
+fn place(sources: &Sources, pos: Pos) -> String {
+    format!("{}:{}:{}", sources.path(pos.file), pos.line, pos.column)
+}
+
+/// One line per leaf: `path = value    file:line:col ← file:line:col …`.
+fn write_node(sources: &Sources, node: &Node, path: &str, out: &mut String) {
+    match &node.value {
+        Value::Map(map) if !map.is_empty() => {
+            for (key, entry) in map {
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                write_node(sources, &entry.value, &child, out);
+            }
+        }
+        Value::Seq(items) if items.iter().any(|i| i.as_map().is_some()) => {
+            for (i, item) in items.iter().enumerate() {
+                let label = item
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .map_or(i.to_string(), str::to_owned);
+                write_node(sources, item, &format!("{path}[{label}]"), out);
+            }
+        }
+        _ => {
+            let value = serde_json::to_string(&node.to_json()).unwrap_or_default();
+            let mut chain = vec![place(sources, node.pos)];
+            chain.extend(node.overrode.iter().map(|p| place(sources, *p)));
+            out.push_str(&format!("{path} = {value}\n    {}\n", chain.join(" ← ")));
+        }
+    }
+}

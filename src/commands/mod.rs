@@ -1,0 +1,121 @@
+//! One function per command: each runs the pipeline stages it needs and prints results to
+//! stdout, diagnostics to stderr. Returns the exit code.
+
+mod explain;
+mod versions;
+
+use crate::cli::{Cli, Command, DiagFormat, SchemaName};
+use crate::diagnostic::render;
+use crate::error::Error;
+use crate::pipeline::{Frontend, run_frontend};
+use crate::validate::schema::SchemaKind;
+use std::io::IsTerminal;
+
+/// Runs the parsed command line; the exit code on success, an internal error otherwise.
+pub fn run(cli: &Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Validate { format } => {
+            let frontend = run_frontend(&cli.root);
+            report(&frontend, *format);
+            if frontend.diagnostics.has_errors() {
+                return Ok(1);
+            }
+            if *format == DiagFormat::Text {
+                let model = frontend.model.as_ref().expect("no errors means a model");
+                let services = model.registry_services.len();
+                println!(
+                    "valid: {services} services, {} environments",
+                    model.environments.len()
+                );
+            }
+            Ok(0)
+        }
+        Command::Explain { service, path, env } => {
+            let frontend = run_frontend(&cli.root);
+            if frontend.diagnostics.has_errors() {
+                report(&frontend, DiagFormat::Text);
+                return Ok(1);
+            }
+            explain::run(&frontend, service, path.as_deref(), env.as_deref())
+        }
+        Command::SetImage { service, tag, env } => {
+            versions::set_image(&cli.root, service, tag, env)
+        }
+        Command::Promote {
+            service,
+            from,
+            to,
+            tag,
+        } => versions::promote(&cli.root, service, from, to, tag.as_deref()),
+        Command::Canary {
+            action,
+            service,
+            env,
+            tag,
+        } => versions::canary(&cli.root, *action, service, env, tag.as_deref()),
+        Command::ExplainCode { code } => Ok(explain_code(code)),
+        Command::Schema { which } => {
+            let kind = match which {
+                SchemaName::Registry => SchemaKind::Registry,
+                SchemaName::Environment => SchemaKind::Environment,
+                SchemaName::Versions => SchemaKind::Versions,
+            };
+            print!("{}", kind.text());
+            Ok(0)
+        }
+    }
+}
+
+/// Whether stderr gets colour: a terminal, and no `NO_COLOR`.
+pub fn colour_stderr() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// Prints the front end's diagnostics in the requested form (and GitHub annotations when
+/// running in GitHub Actions).
+pub fn report(frontend: &Frontend, format: DiagFormat) {
+    let diags = &frontend.diagnostics;
+    match format {
+        DiagFormat::Json => print!("{}", render::json(diags, &frontend.sources)),
+        DiagFormat::Text => eprint!(
+            "{}",
+            render::text(diags, &frontend.sources, colour_stderr())
+        ),
+    }
+    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        print!("{}", render::github(diags, &frontend.sources));
+    }
+}
+
+fn explain_code(name: &str) -> u8 {
+    use crate::diagnostic::Code;
+    let wanted = if name.starts_with("infrac::") {
+        name.to_owned()
+    } else {
+        format!("infrac::{name}")
+    };
+    match Code::ALL.iter().find(|c| c.as_str() == wanted) {
+        Some(code) => {
+            println!(
+                "{}\n\n{}\n\nWrong:\n\n{}\nRight:\n\n{}",
+                code.as_str(),
+                code.summary(),
+                indent(code.wrong()),
+                indent(code.right())
+            );
+            0
+        }
+        None => {
+            let names = Code::ALL.iter().map(|c| c.as_str());
+            let hint = crate::diagnostic::did_you_mean(&wanted, names)
+                .map(|s| format!(" (did you mean `{s}`?)"))
+                .unwrap_or_default();
+            eprintln!("error: `{name}` is not an infrac diagnostic code{hint}");
+            1
+        }
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("    {l}\n")).collect()
+}

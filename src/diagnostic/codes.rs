@@ -1,0 +1,250 @@
+//! The one registry of diagnostic codes. Each code is declared once here, with the summary
+//! `infrac explain-code` prints and a wrong and a right example; a test checks every code
+//! is documented.
+
+macro_rules! codes {
+    ($($variant:ident = $name:literal { $summary:literal, wrong: $wrong:literal, right: $right:literal })*) => {
+        /// A stable diagnostic code, `infrac::<problem>`.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Code { $($variant),* }
+
+        impl Code {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [Code] = &[$(Code::$variant),*];
+
+            /// `infrac::<name>`.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Code::$variant => concat!("infrac::", $name)),* }
+            }
+
+            /// One paragraph on what the code means.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary),* }
+            }
+
+            /// An input that triggers it.
+            pub fn wrong(self) -> &'static str {
+                match self { $(Code::$variant => $wrong),* }
+            }
+
+            /// The same input, fixed.
+            pub fn right(self) -> &'static str {
+                match self { $(Code::$variant => $right),* }
+            }
+        }
+    };
+}
+
+codes! {
+    Config = "config" {
+        "infrac.toml could not be read: a TOML syntax error, an unknown key, or a value of the wrong type.",
+        wrong: "out = 3\n",
+        right: "out = \"golden\"\n"
+    }
+    MissingFile = "missing-file" {
+        "An input file or directory infrac needs does not exist (the registry, the environments directory, versions.yaml).",
+        wrong: "# infrac.toml\nregistry = \"services.yaml\"   # no such file\n",
+        right: "# infrac.toml\nregistry = \"registry.yaml\"\n"
+    }
+    NotAFile = "not-a-file" {
+        "A path that must name a file names a directory (or the reverse).",
+        wrong: "registry.yaml/   # a directory\n",
+        right: "registry.yaml    # a YAML file\n"
+    }
+    FileTooLarge = "file-too-large" {
+        "An input file is larger than infrac reads (16 MiB); no real registry comes near it.",
+        wrong: "registry.yaml   # 50 MB\n",
+        right: "registry.yaml   # a few hundred KB, even for 1,000 services\n"
+    }
+    Encoding = "encoding" {
+        "An input file is not valid UTF-8.",
+        wrong: "name: caf\\xe9   # Latin-1 byte\n",
+        right: "name: café      # saved as UTF-8\n"
+    }
+    EmptyFile = "empty-file" {
+        "An input file holds no YAML document at all.",
+        wrong: "# only a comment\n",
+        right: "apiVersion: infrac.dev/v1\nkind: Versions\nenvironments: {}\n"
+    }
+    YamlSyntax = "yaml-syntax" {
+        "The file is not valid YAML (bad indentation, a tab used for indentation, an unclosed bracket or quote).",
+        wrong: "services:\n\tpayment-service: {}   # tab\n",
+        right: "services:\n  payment-service: {}\n"
+    }
+    DuplicateKey = "duplicate-key" {
+        "A mapping has the same key twice; YAML readers disagree on which one wins, so infrac refuses both.",
+        wrong: "replicas: {min: 2}\nreplicas: {min: 3}\n",
+        right: "replicas: {min: 3}\n"
+    }
+    YamlLimits = "yaml-limits" {
+        "The document exceeds infrac's parsing budget: too many aliases (an alias bomb), too deep, or more than one document.",
+        wrong: "a: &a [x, x]\nb: &b [*a, *a]\nc: &c [*b, *b]   # ... and so on\n",
+        right: "Write the values out; infrac's `defaults` replace anchors.\n"
+    }
+    WrongKind = "wrong-kind" {
+        "A file's `apiVersion`/`kind` does not match its place: registry.yaml is `kind: Registry`, environments/*.yaml are `kind: Environment`, versions.yaml is `kind: Versions`.",
+        wrong: "# environments/dev.yaml\napiVersion: infrac.dev/v1\nkind: Registry\n",
+        right: "# environments/dev.yaml\napiVersion: infrac.dev/v1\nkind: Environment\n"
+    }
+    Schema = "schema" {
+        "A value does not match the file's JSON Schema: the wrong type, a value outside its range or pattern, or a missing required field.",
+        wrong: "replicas: {min: \"three\"}\n",
+        right: "replicas: {min: 3}\n"
+    }
+    UnknownField = "unknown-field" {
+        "A key that the schema does not define; usually a typo.",
+        wrong: "replica: {min: 3}\n",
+        right: "replicas: {min: 3}\n"
+    }
+    MissingField = "missing-field" {
+        "A field every service needs is set nowhere: not in the service, not in the registry defaults, not in the environment.",
+        wrong: "services:\n  cart: {team: shop, namespace: shop, build: {language: go, context: cart}}\n",
+        right: "services:\n  cart: {team: shop, namespace: shop, image: shop/cart, build: {language: go, context: cart}}\n"
+    }
+    EnvironmentFile = "environment-file" {
+        "The environments directory holds something that is not an environment overlay: every entry must be a `<name>.yaml` file.",
+        wrong: "environments/prod.yml\n",
+        right: "environments/prod.yaml\n"
+    }
+    NoEnvironments = "no-environments" {
+        "The environments directory holds no overlay; infrac needs at least one environment to compile.",
+        wrong: "environments/   # empty\n",
+        right: "environments/dev.yaml\n"
+    }
+    InvalidName = "invalid-name" {
+        "A name that becomes a Kubernetes object or a directory is not a DNS-1123 label (lowercase letters, digits and `-`, starting and ending alphanumeric, at most 63 characters).",
+        wrong: "services:\n  Payment_Service: {}\n",
+        right: "services:\n  payment-service: {}\n"
+    }
+    UnknownDependency = "unknown-dependency" {
+        "A service depends on a service the registry does not declare.",
+        wrong: "dependencies: [acount-service]\n",
+        right: "dependencies: [account-service]\n"
+    }
+    DependencyCycle = "dependency-cycle" {
+        "Services depend on each other in a cycle; dependencies must form a directed acyclic graph.",
+        wrong: "a: {dependencies: [b]}\nb: {dependencies: [a]}\n",
+        right: "a: {dependencies: [b]}\nb: {dependencies: []}\n"
+    }
+    DisabledDependency = "disabled-dependency" {
+        "In some environment a service depends on a service that is disabled there.",
+        wrong: "# environments/prod.yaml\nservices:\n  account-service: {enabled: false}   # payment-service depends on it\n",
+        right: "# environments/prod.yaml\nservices:\n  account-service: {enabled: true}\n"
+    }
+    UnknownService = "unknown-service" {
+        "An environment overlay or versions.yaml names a service the registry does not declare.",
+        wrong: "services:\n  paymnet-service: {replicas: {min: 3}}\n",
+        right: "services:\n  payment-service: {replicas: {min: 3}}\n"
+    }
+    UnknownEnvironment = "unknown-environment" {
+        "versions.yaml or a `promotion.from` names an environment that has no file under environments/.",
+        wrong: "promotion: {from: stagin}\n",
+        right: "promotion: {from: staging}\n"
+    }
+    PromotionCycle = "promotion-cycle" {
+        "Environments promote from each other in a cycle (or from themselves).",
+        wrong: "# staging.yaml\npromotion: {from: prod}\n# prod.yaml\npromotion: {from: staging}\n",
+        right: "# staging.yaml\npromotion: {from: dev}\n# prod.yaml\npromotion: {from: staging}\n"
+    }
+    RequestsExceedLimits = "requests-exceed-limits" {
+        "A container requests more CPU or memory than its limit allows; Kubernetes rejects such a pod.",
+        wrong: "resources: {requests: {cpu: \"2\", memory: 1Gi}, limits: {cpu: \"1\", memory: 1Gi}}\n",
+        right: "resources: {requests: {cpu: 500m, memory: 1Gi}, limits: {cpu: \"1\", memory: 1Gi}}\n"
+    }
+    InvalidQuantity = "invalid-quantity" {
+        "A CPU or memory value is not a Kubernetes quantity.",
+        wrong: "requests: {cpu: 1 core, memory: 1GB}\n",
+        right: "requests: {cpu: \"1\", memory: 1Gi}\n"
+    }
+    MinExceedsMax = "min-exceeds-max" {
+        "A minimum is larger than its maximum (replicas or a node pool), after merging.",
+        wrong: "replicas: {min: 10, max: 6}\n",
+        right: "replicas: {min: 10, max: 30}\n"
+    }
+    DuplicatePort = "duplicate-port" {
+        "Two ports of a service share a name or a number.",
+        wrong: "ports: [{name: http, port: 8080}, {name: admin, port: 8080}]\n",
+        right: "ports: [{name: http, port: 8080}, {name: admin, port: 8081}]\n"
+    }
+    UnknownPort = "unknown-port" {
+        "A health check names a port the service does not declare.",
+        wrong: "healthCheck: {readiness: {path: /ready, port: htp}}\n",
+        right: "healthCheck: {readiness: {path: /ready, port: http}}\n"
+    }
+    CanarySteps = "canary-steps" {
+        "Canary steps must be strictly increasing percentages that end at 100.",
+        wrong: "canary: {steps: [10, 50, 25]}\n",
+        right: "canary: {steps: [10, 25, 50, 100]}\n"
+    }
+    MissingCanary = "missing-canary" {
+        "A service with `strategy: canary` needs a `rollout.canary` block with its steps.",
+        wrong: "rollout: {strategy: canary}\n",
+        right: "rollout: {strategy: canary, canary: {steps: [10, 50, 100], interval: 10m}}\n"
+    }
+    CanaryWithoutStrategy = "canary-without-strategy" {
+        "versions.yaml holds a canary (or preview) entry for a service whose rollout strategy in that environment is not canary (or blue-green).",
+        wrong: "prod:\n  ledger: {stable: v1.0.0, canary: {tag: v1.1.0, weight: 10}}   # ledger is rolling\n",
+        right: "prod:\n  ledger: v1.1.0\n"
+    }
+    TagPolicy = "tag-policy" {
+        "An image tag does not satisfy its environment's `imageTags` policy (branch-sha-timestamp, staging-version or semver).",
+        wrong: "# prod uses imageTags: semver\nprod: {payment-service: staging-1.4.0}\n",
+        right: "prod: {payment-service: v1.4.0}\n"
+    }
+    LatestTag = "latest-tag" {
+        "`latest` is refused everywhere: tags are immutable, and `latest` is not a version.",
+        wrong: "dev: {payment-service: latest}\n",
+        right: "dev: {payment-service: main-a1b2c3d-20250823143022}\n"
+    }
+    MissingTag = "missing-tag" {
+        "A service enabled in an environment has no image tag there in versions.yaml.",
+        wrong: "environments:\n  dev: {}   # payment-service is enabled in dev\n",
+        right: "environments:\n  dev: {payment-service: main-a1b2c3d-20250823143022}\n"
+    }
+    DisabledTag = "disabled-tag" {
+        "versions.yaml holds a tag for a service that is disabled in that environment; the tag is ignored.",
+        wrong: "prod: {legacy-report-service: v1.0.0}   # disabled in prod\n",
+        right: "prod: {}\n"
+    }
+    LiteralSecret = "literal-secret" {
+        "A secret value is written in the repository. `secrets` hold references into the environment's secret store, and `config` must not carry passwords, tokens or keys.",
+        wrong: "config: {DB_PASSWORD: hunter2}\n",
+        right: "secrets:\n  DB_PASSWORD: {store: azure-key-vault, path: payments-db, key: password}\n"
+    }
+    SecretStoreMismatch = "secret-store-mismatch" {
+        "A secret reference names a store other than its environment's `secretStore.type`.",
+        wrong: "# the environment uses secretStore: {type: azure-key-vault}\nsecrets: {API_KEY: {store: vault, path: fx, key: api-key}}\n",
+        right: "secrets: {API_KEY: {store: azure-key-vault, path: fx, key: api-key}}\n"
+    }
+    InfraField = "infra-field" {
+        "A backing resource has a field that does not apply to its type (topics are for kafka, exchanges for rabbitmq, brokers for kafka, nodes for elasticsearch).",
+        wrong: "db: {type: postgres, topics: [orders]}\n",
+        right: "events: {type: kafka, topics: [orders]}\n"
+    }
+    NameTooLong = "name-too-long" {
+        "A generated name (namespace plus the environment's suffix) is longer than Kubernetes allows (63 characters).",
+        wrong: "namespace: a-very-long-team-namespace-name-that-goes-on-and-on-and-on\n",
+        right: "namespace: payments\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_is_documented_and_unique() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in Code::ALL {
+            assert!(code.as_str().starts_with("infrac::"));
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+            assert!(
+                code.summary().len() > 20,
+                "{} has no summary",
+                code.as_str()
+            );
+            assert!(!code.wrong().is_empty() && !code.right().is_empty());
+            assert_ne!(code.wrong(), code.right());
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! Reading input files: the only code that opens the user's files.
+//!
+//! Every file read is recorded in [`Sources`] (so diagnostics can quote it) and parsed into
+//! a spanned [`yaml::Node`]. Problems become diagnostics, never panics: a missing file, a
+//! directory where a file belongs, a huge file, invalid UTF-8, YAML errors, an empty file.
+
+pub mod yaml;
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Sources};
+use crate::project::{Project, parse_project};
+use std::path::Path;
+use yaml::{FileId, Node, ParseErrorKind, Pos};
+
+/// Larger input files are refused; a 1,000-service registry is well under 1 MiB.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The raw inputs of one platform repo.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    pub project: Project,
+    pub registry: Option<Loaded>,
+    /// Environment overlays sorted by name (the file stem).
+    pub environments: Vec<(String, Loaded)>,
+    pub versions: Option<Loaded>,
+    /// The environments directory, for diagnostics about the directory itself.
+    pub environments_dir: Option<FileId>,
+    /// Environment files that exist but could not be loaded (already diagnosed).
+    pub broken_environments: Vec<String>,
+}
+
+/// One parsed YAML file.
+#[derive(Debug)]
+pub struct Loaded {
+    pub file: FileId,
+    pub node: Node,
+}
+
+/// Reads `infrac.toml` (when present) and every input file under `root`; `versions_text`,
+/// when given, stands in for the text of versions.yaml (an edit being checked).
+pub fn load_inputs(
+    root: &Path,
+    versions_text: Option<&str>,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Inputs {
+    let project = load_project(root, sources, diags);
+    let registry = load_yaml(root, &project.registry, sources, diags);
+    let (environments_dir, environments, broken_environments) =
+        load_environments(root, &project.environments, sources, diags);
+    let versions = match versions_text {
+        Some(text) => {
+            let file = sources.add(project.versions.clone(), text);
+            parse_loaded(file, text, &project.versions, diags)
+        }
+        None => load_yaml(root, &project.versions, sources, diags),
+    };
+    Inputs {
+        project,
+        registry,
+        environments,
+        versions,
+        environments_dir,
+        broken_environments,
+    }
+}
+
+fn load_project(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Project {
+    let path = root.join("infrac.toml");
+    if !path.exists() {
+        return Project::default();
+    }
+    let Some((file, text)) = read_text(root, "infrac.toml", sources, diags) else {
+        return Project::default();
+    };
+    match parse_project(&text) {
+        Ok(project) => project,
+        Err(e) => {
+            let pos = match e.span {
+                Some(span) => pos_at(&text, file, span.start, span.len()),
+                None => Sources::file_pos(file),
+            };
+            diags.push(Diagnostic::error(Code::Config, pos, e.message));
+            Project::default()
+        }
+    }
+}
+
+/// Reads a file as UTF-8 text, registering it in `sources` (also when it cannot be read,
+/// so the diagnostic can name it).
+fn read_text(
+    root: &Path,
+    rel: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<(FileId, String)> {
+    let path = root.join(rel);
+    let meta = match std::fs::metadata(&path) {
+        Ok(m) => m,
+        Err(_) => {
+            let file = sources.add(rel, "");
+            diags.push(
+                Diagnostic::error(Code::MissingFile, Sources::file_pos(file), format!("`{rel}` does not exist"))
+                    .with_help("create it, or point infrac.toml at the right path (`infrac init` scaffolds a platform repo)"),
+            );
+            return None;
+        }
+    };
+    if !meta.is_file() {
+        let file = sources.add(rel, "");
+        diags.push(Diagnostic::error(
+            Code::NotAFile,
+            Sources::file_pos(file),
+            format!("`{rel}` is not a regular file"),
+        ));
+        return None;
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        let file = sources.add(rel, "");
+        diags.push(Diagnostic::error(
+            Code::FileTooLarge,
+            Sources::file_pos(file),
+            format!(
+                "`{rel}` is {} bytes; infrac reads input files of at most {MAX_FILE_BYTES} bytes",
+                meta.len()
+            ),
+        ));
+        return None;
+    }
+    let bytes = match std::fs::read(&path) {
+        Ok(b) => b,
+        Err(e) => {
+            let file = sources.add(rel, "");
+            diags.push(Diagnostic::error(
+                Code::MissingFile,
+                Sources::file_pos(file),
+                format!("cannot read `{rel}`: {e}"),
+            ));
+            return None;
+        }
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => {
+            let file = sources.add(rel, text.clone());
+            Some((file, text))
+        }
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let text = String::from_utf8_lossy(&e.into_bytes()[..valid]).into_owned();
+            let file = sources.add(rel, text.clone());
+            let pos = pos_at(&text, file, valid, 0);
+            diags.push(
+                Diagnostic::error(Code::Encoding, pos, format!("`{rel}` is not valid UTF-8"))
+                    .with_help("save the file as UTF-8"),
+            );
+            None
+        }
+    }
+}
+
+/// The position of byte `offset` in `text`.
+pub fn pos_at(text: &str, file: FileId, offset: usize, len: usize) -> Pos {
+    let offset = offset.min(text.len());
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].chars().count() + 1;
+    Pos {
+        file,
+        offset: offset as u32,
+        len: len as u32,
+        line: line as u32,
+        column: column as u32,
+    }
+}
+
+/// Reads and parses one YAML file.
+pub fn load_yaml(
+    root: &Path,
+    rel: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<Loaded> {
+    let (file, text) = read_text(root, rel, sources, diags)?;
+    parse_loaded(file, &text, rel, diags)
+}
+
+fn parse_loaded(file: FileId, text: &str, rel: &str, diags: &mut Diagnostics) -> Option<Loaded> {
+    if text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#') || t == "---"
+    }) {
+        diags.push(
+            Diagnostic::error(
+                Code::EmptyFile,
+                Sources::file_pos(file),
+                format!("`{rel}` holds no YAML document"),
+            )
+            .with_help("start from `infrac init`, or see SPEC for the file's fields"),
+        );
+        return None;
+    }
+    match yaml::parse(text, file) {
+        Ok(node) => Some(Loaded { file, node }),
+        Err(e) => {
+            let code = match e.kind {
+                ParseErrorKind::Syntax => Code::YamlSyntax,
+                ParseErrorKind::DuplicateKey => Code::DuplicateKey,
+                ParseErrorKind::Limits => Code::YamlLimits,
+            };
+            let offset = e.offset.unwrap_or(0);
+            let mut pos = pos_at(text, file, offset, 1);
+            if e.offset.is_none() {
+                pos.line = e.line;
+                pos.column = e.column;
+            }
+            let mut d = Diagnostic::error(code, pos, e.message);
+            let line_text = text
+                .lines()
+                .nth(pos.line.saturating_sub(1) as usize)
+                .unwrap_or("");
+            if code == Code::YamlSyntax && text.contains('\t') {
+                d = d.with_help("YAML forbids tabs for indentation: indent with spaces");
+            } else if code == Code::DuplicateKey {
+                d = d.with_help(format!(
+                    "remove one of the two `{}` keys",
+                    line_text.trim().split(':').next().unwrap_or("")
+                ));
+            } else if code == Code::YamlLimits {
+                d = d.with_help("anchors and aliases expand too far (or the file has several documents): write the values out");
+            }
+            diags.push(d);
+            None
+        }
+    }
+}
+
+fn load_environments(
+    root: &Path,
+    rel: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> (Option<FileId>, Vec<(String, Loaded)>, Vec<String>) {
+    let dir = root.join(rel);
+    let dir_id = sources.add(rel, "");
+    if !dir.is_dir() {
+        let (code, message) = if dir.exists() {
+            (
+                Code::NotAFile,
+                format!("`{rel}` must be a directory of environment overlays"),
+            )
+        } else {
+            (
+                Code::MissingFile,
+                format!("the environments directory `{rel}` does not exist"),
+            )
+        };
+        diags.push(
+            Diagnostic::error(code, Sources::file_pos(dir_id), message)
+                .with_help("add one `<name>.yaml` per environment"),
+        );
+        return (Some(dir_id), Vec::new(), Vec::new());
+    }
+    let mut names: Vec<_> = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                Code::MissingFile,
+                Sources::file_pos(dir_id),
+                format!("cannot read `{rel}`: {e}"),
+            ));
+            return (Some(dir_id), Vec::new(), Vec::new());
+        }
+    };
+    names.sort();
+    let mut envs = Vec::new();
+    let mut broken = Vec::new();
+    for name in names {
+        let file_rel = format!("{}/{name}", rel.trim_end_matches('/'));
+        if name.starts_with('.') {
+            continue;
+        }
+        let Some(stem) = name.strip_suffix(".yaml") else {
+            let id = sources.add(file_rel.clone(), "");
+            let help = match name.strip_suffix(".yml") {
+                Some(stem) => format!("rename it to `{stem}.yaml`"),
+                None => "environment overlays are `<name>.yaml` files; move anything else out of this directory".to_owned(),
+            };
+            diags.push(
+                Diagnostic::error(
+                    Code::EnvironmentFile,
+                    Sources::file_pos(id),
+                    format!("`{file_rel}` is not an environment overlay (`<name>.yaml`)"),
+                )
+                .with_help(help),
+            );
+            continue;
+        };
+        match load_yaml(root, &file_rel, sources, diags) {
+            Some(loaded) => envs.push((stem.to_owned(), loaded)),
+            None => broken.push(stem.to_owned()),
+        }
+    }
+    (Some(dir_id), envs, broken)
+}

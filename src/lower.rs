@@ -1,0 +1,189 @@
+//! Lowering: the merged, validated trees become the typed [`Model`].
+//!
+//! Runs only when validation found no error, so a failure here is a gap between the schema
+//! and the model; it is still reported as a diagnostic at the offending service, never a
+//! panic. Positions stop here: the model holds values only.
+
+use crate::diagnostic::{Code, Diagnostic, Sources};
+use crate::load::yaml::Node;
+use crate::merge::{MergedPlatform, MergedService};
+use crate::model::{Environment, ImageVersion, Model, Platform, Service};
+use serde_json::{Map, Value};
+
+/// Builds the model from merged trees and `versions.yaml`.
+pub fn lower_model(
+    merged: &MergedPlatform,
+    versions: Option<&Node>,
+) -> Result<Model, Vec<Diagnostic>> {
+    let mut errors = Vec::new();
+    let platform_node = merged.registry.get("platform");
+    let platform: Option<Platform> =
+        platform_node.and_then(|n| typed(n.to_json(), n.pos, "platform", &mut errors));
+    let registry_services = merged
+        .registry_services
+        .values()
+        .filter_map(|s| Some((s.name.clone(), lower_service(s, None, &mut errors)?)))
+        .collect();
+    let tags = versions.and_then(|v| v.get("environments"));
+    let mut environments = Vec::new();
+    for env in &merged.environments {
+        let mut json = env.node.to_json();
+        let Some(obj) = json.as_object_mut() else {
+            continue;
+        };
+        let versions_here = tags.and_then(|t| t.get(&env.name));
+        let services: Map<String, Value> = env
+            .services
+            .values()
+            .filter_map(|s| {
+                let version = versions_here.and_then(|v| v.get(&s.name)).map(version_of);
+                let service = lower_service(s, version, &mut errors)?;
+                Some((s.name.clone(), serde_json::to_value(service).ok()?))
+            })
+            .collect();
+        obj.insert("name".into(), Value::String(env.name.clone()));
+        obj.insert("services".into(), Value::Object(services));
+        obj.insert("disabled".into(), env.disabled.keys().cloned().collect());
+        obj.remove("defaults");
+        obj.remove("apiVersion");
+        obj.remove("kind");
+        fill_defaults(obj, &env.name);
+        if let Some(e) = typed::<Environment>(
+            json,
+            env.node.pos,
+            &format!("environment `{}`", env.name),
+            &mut errors,
+        ) {
+            environments.push(e);
+        }
+    }
+    match platform {
+        Some(platform) if errors.is_empty() => Ok(Model {
+            platform,
+            registry_services,
+            environments: promotion_order(environments),
+        }),
+        _ => {
+            if errors.is_empty() {
+                errors.push(Diagnostic::error(
+                    Code::Schema,
+                    Sources::file_pos(merged.registry.pos.file),
+                    "the registry has no `platform`",
+                ));
+            }
+            Err(errors)
+        }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(
+    json: Value,
+    pos: crate::load::yaml::Pos,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
+    serde_json::from_value(json)
+        .map_err(|e| errors.push(Diagnostic::error(Code::Schema, pos, format!("{what}: {e}"))))
+        .ok()
+}
+
+fn version_of(node: &Node) -> ImageVersion {
+    match node.as_str() {
+        Some(tag) => ImageVersion {
+            stable: tag.to_owned(),
+            canary: None,
+            preview: None,
+        },
+        None => serde_json::from_value(node.to_json()).unwrap_or(ImageVersion {
+            stable: String::new(),
+            canary: None,
+            preview: None,
+        }),
+    }
+}
+
+fn lower_service(
+    service: &MergedService,
+    version: Option<ImageVersion>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Service> {
+    let mut json = service.node.to_json();
+    let obj = json.as_object_mut()?;
+    obj.insert("name".into(), Value::String(service.name.clone()));
+    obj.entry("rollout")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(Value::Object(config)) = obj.get_mut("config") {
+        for value in config.values_mut() {
+            if !value.is_string() {
+                *value = Value::String(value.to_string());
+            }
+        }
+    }
+    for key in ["cpu", "memory"] {
+        for side in ["requests", "limits"] {
+            if let Some(v) = obj
+                .get_mut("resources")
+                .and_then(|r| r.get_mut(side))
+                .and_then(|r| r.get_mut(key))
+                && !v.is_string()
+            {
+                *v = Value::String(v.to_string());
+            }
+        }
+    }
+    if let Some(Value::Array(deps)) = obj.get_mut("dependencies") {
+        deps.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
+    if let Some(version) = version {
+        obj.insert("version".into(), serde_json::to_value(version).ok()?);
+    }
+    typed(
+        json,
+        service.key_pos,
+        &format!("service `{}`", service.name),
+        errors,
+    )
+}
+
+/// Fills the environment fields SPEC gives defaults for.
+fn fill_defaults(obj: &mut Map<String, Value>, name: &str) {
+    obj.entry("namespaceSuffix")
+        .or_insert_with(|| Value::String(String::new()));
+    obj.entry("imageTags")
+        .or_insert_with(|| Value::String("any".into()));
+    obj.entry("infraDefaults")
+        .or_insert_with(|| serde_json::json!({}));
+    obj.entry("monitoring").or_insert_with(
+        || serde_json::json!({"prometheusUrl": "http://prometheus.monitoring:9090"}),
+    );
+    obj.entry("network")
+        .or_insert_with(|| serde_json::json!({"cidr": default_cidr(name)}));
+}
+
+/// A stable /16 per environment name (so adding an environment moves no other).
+pub fn default_cidr(name: &str) -> String {
+    let hash = name.bytes().fold(2166136261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
+    format!("10.{}.0.0/16", 16 + hash % 224)
+}
+
+/// Roots (no `promotion.from`) first, then each environment after its source; ties by name.
+fn promotion_order(mut envs: Vec<Environment>) -> Vec<Environment> {
+    envs.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<String> = envs.iter().map(|e| e.name.clone()).collect();
+    let mut placed: Vec<String> = Vec::new();
+    let mut order = Vec::new();
+    let mut remaining = envs;
+    while !remaining.is_empty() {
+        let ready = remaining.iter().position(|e| match &e.promotion {
+            Some(p) => placed.contains(&p.from) || !names.contains(&p.from),
+            None => true,
+        });
+        let index = ready.unwrap_or(0); // a cycle: validation reported it; keep going by name
+        let env = remaining.remove(index);
+        placed.push(env.name.clone());
+        order.push(env);
+    }
+    order
+}

@@ -1,0 +1,100 @@
+//! `infrac.toml`: where the inputs are, where output goes, which targets are on.
+//!
+//! Every path is relative to the project root (the directory holding `infrac.toml`, or
+//! `--root`). Reading the file is the loader's job; this module only parses its text.
+
+use crate::output::Target;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// The parsed `infrac.toml`, defaults filled in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Project {
+    pub registry: String,
+    pub environments: String,
+    pub versions: String,
+    pub out: String,
+    /// Enabled targets; all when left out.
+    pub targets: Vec<Target>,
+    /// A directory whose files override built-in templates by relative path.
+    pub templates: Option<String>,
+    /// Moves a CI system's files out of `out` (`github = ".github/workflows"`).
+    pub output: BTreeMap<String, String>,
+}
+
+impl Default for Project {
+    fn default() -> Self {
+        Self {
+            registry: "registry.yaml".to_owned(),
+            environments: "environments".to_owned(),
+            versions: "versions.yaml".to_owned(),
+            out: "golden".to_owned(),
+            targets: Target::ALL.to_vec(),
+            templates: None,
+            output: BTreeMap::new(),
+        }
+    }
+}
+
+/// The keys `[output]` accepts: one per CI system.
+pub const OUTPUT_KEYS: [&str; 4] = ["github", "gitlab", "azure-pipelines", "jenkins"];
+
+/// A problem in `infrac.toml`: message and byte span.
+#[derive(Debug, Clone)]
+pub struct ProjectError {
+    pub message: String,
+    pub span: Option<std::ops::Range<usize>>,
+}
+
+/// Parses `infrac.toml` text.
+pub fn parse_project(text: &str) -> Result<Project, ProjectError> {
+    let project: Project = toml::from_str(text).map_err(|e| ProjectError {
+        message: e.message().to_owned(),
+        span: e.span(),
+    })?;
+    for key in project.output.keys() {
+        if !OUTPUT_KEYS.contains(&key.as_str()) {
+            return Err(ProjectError {
+                message: format!(
+                    "unknown [output] key `{key}`; expected one of {}",
+                    OUTPUT_KEYS.join(", ")
+                ),
+                span: text.find(&format!("{key} ")).map(|i| i..i + key.len()),
+            });
+        }
+    }
+    Ok(project)
+}
+
+impl<'de> Deserialize<'de> for Target {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        Target::ALL
+            .into_iter()
+            .find(|t| t.as_str() == name)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "unknown target `{name}`; expected kubernetes, terraform or ci"
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_errors() {
+        let p = parse_project("").unwrap();
+        assert_eq!(p.out, "golden");
+        assert_eq!(p.targets.len(), 3);
+        let p =
+            parse_project("targets = [\"kubernetes\"]\n[output]\ngithub = \".github/workflows\"\n")
+                .unwrap();
+        assert_eq!(p.targets, vec![Target::Kubernetes]);
+        assert!(parse_project("outt = \"x\"").is_err());
+        assert!(parse_project("[output]\ncircle = \"x\"").is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! Names that must refer to something: overlay services, promotion sources, versions.yaml
+//! environments and services.
+
+use super::RuleCtx;
+use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::load::yaml::Node;
+
+pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
+    let services = ctx.service_names();
+    let envs = ctx.environment_names();
+    let mut out = Vec::new();
+    for env in &ctx.merged.environments {
+        if let Some(overrides) = env.node.get("services").and_then(Node::as_map) {
+            for (name, entry) in overrides {
+                if !services.contains(&name.as_str()) {
+                    out.push(unknown_service(
+                        name,
+                        entry.key_pos,
+                        &services,
+                        &format!("environments/{}.yaml", env.name),
+                    ));
+                }
+            }
+        }
+        if let Some(from) = env.node.get("promotion").and_then(|p| p.get("from"))
+            && let Some(name) = from.as_str()
+            && !envs.contains(&name)
+        {
+            out.push(unknown_env(name, from.pos, &envs));
+        }
+    }
+    out.extend(promotion_cycles(ctx));
+    let Some(by_env) = ctx
+        .versions
+        .and_then(|v| v.get("environments"))
+        .and_then(Node::as_map)
+    else {
+        return out;
+    };
+    for (env, entry) in by_env {
+        if !envs.contains(&env.as_str()) {
+            out.push(unknown_env(env, entry.key_pos, &envs));
+        }
+        for (name, svc) in entry.value.as_map().into_iter().flatten() {
+            if !services.contains(&name.as_str()) {
+                out.push(unknown_service(
+                    name,
+                    svc.key_pos,
+                    &services,
+                    "the registry",
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn unknown_service(
+    name: &str,
+    pos: crate::load::yaml::Pos,
+    services: &[&str],
+    place: &str,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Code::UnknownService,
+        pos,
+        format!("`{name}` is not a service of the registry"),
+    )
+    .with_label(format!("named in {place}"));
+    if let Some(s) = did_you_mean(name, services.iter().copied()) {
+        d = d.with_help(format!("did you mean `{s}`?"));
+    } else {
+        d = d.with_help("declare it under `services:` in registry.yaml, or remove this entry");
+    }
+    d
+}
+
+fn unknown_env(name: &str, pos: crate::load::yaml::Pos, envs: &[&str]) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Code::UnknownEnvironment,
+        pos,
+        format!("`{name}` is not an environment (no environments/{name}.yaml)"),
+    );
+    if let Some(s) = did_you_mean(name, envs.iter().copied()) {
+        d = d.with_help(format!("did you mean `{s}`?"));
+    }
+    d
+}
+
+fn promotion_cycles(ctx: &RuleCtx) -> Vec<Diagnostic> {
+    let from_of = |name: &str| -> Option<(&str, crate::load::yaml::Pos)> {
+        let env = ctx.merged.environments.iter().find(|e| e.name == name)?;
+        let from = env.node.get("promotion")?.get("from")?;
+        Some((from.as_str()?, from.pos))
+    };
+    let mut out = Vec::new();
+    for env in &ctx.merged.environments {
+        let mut seen = vec![env.name.as_str()];
+        let mut current = env.name.as_str();
+        while let Some((from, pos)) = from_of(current) {
+            if from == env.name {
+                seen.push(from);
+                // Report once, at the environment whose name sorts first in the cycle.
+                if seen.iter().min() == Some(&env.name.as_str()) {
+                    let first_pos = from_of(&env.name).map_or(pos, |(_, p)| p);
+                    out.push(
+                        Diagnostic::error(
+                            Code::PromotionCycle,
+                            first_pos,
+                            format!("promotion cycle: {}", seen.join(" ← ")),
+                        )
+                        .with_help("one environment of the chain must have no `promotion.from`"),
+                    );
+                }
+                break;
+            }
+            if seen.contains(&from) {
+                break;
+            }
+            seen.push(from);
+            current = from;
+        }
+    }
+    out
+}
