@@ -6,8 +6,10 @@
 //! hcl-rs cannot hold (checkov skips) are attached here as decor of the block's first line.
 
 use hcl_edit::expr::{ForExpr, Object, ObjectKey};
-use hcl_edit::structure::{Body, Structure};
-use hcl_edit::visit_mut::{VisitMut, visit_body_mut, visit_for_expr_mut, visit_object_mut};
+use hcl_edit::structure::{Block, Body, Structure};
+use hcl_edit::visit_mut::{
+    VisitMut, visit_block_mut, visit_body_mut, visit_for_expr_mut, visit_object_mut,
+};
 use hcl_edit::{Decorate, Span};
 
 use crate::error::Error;
@@ -22,7 +24,10 @@ pub struct BlockNote {
 impl BlockNote {
     pub fn new(path: &[&str], lines: &[&str]) -> Self {
         let own = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect();
-        BlockNote { path: own(path), lines: own(lines) }
+        BlockNote {
+            path: own(path),
+            lines: own(lines),
+        }
     }
 }
 
@@ -124,6 +129,15 @@ impl VisitMut for Aligner<'_> {
         visit_object_mut(self, object);
     }
 
+    fn visit_block_mut(&mut self, block: &mut Block) {
+        if block.body.is_empty() {
+            // hcl-rs writes `features {  }`; terraform fmt wants `features {}`.
+            block.body.decor_mut().clear();
+            block.body.set_prefer_oneline(true);
+        }
+        visit_block_mut(self, block);
+    }
+
     fn visit_for_expr_mut(&mut self, expr: &mut ForExpr) {
         if expr.key_expr.is_some() {
             expr.intro.decor_mut().set_prefix(" ");
@@ -184,6 +198,7 @@ mod tests {
                     .build(),
             )
             .add_attribute(("x", "y"))
+            .add_block(hcl::Block::builder("features").build())
             .build()
     }
 

@@ -16,15 +16,27 @@ fn fmt(pattern: &str, args: impl IntoIterator<Item = Expression>) -> Expression 
 }
 
 fn service_account_subject() -> Expression {
-    fmt("system:serviceaccount:%s:%s", [r("each.value.namespace"), r("each.key")])
+    fmt(
+        "system:serviceaccount:%s:%s",
+        [r("each.value.namespace"), r("each.key")],
+    )
 }
 
 fn owner_tags() -> Expression {
-    call("merge", [r("local.tags"), obj([("service", r("each.key")), ("team", r("each.value.team"))])])
+    call(
+        "merge",
+        [
+            r("local.tags"),
+            obj([("service", r("each.key")), ("team", r("each.value.team"))]),
+        ],
+    )
 }
 
 fn for_each_block(ty: &str, label: &str, over: &str) -> hcl::BlockBuilder {
-    Block::builder("resource").add_label(ty).add_label(label).add_attribute(("for_each", r(over)))
+    Block::builder("resource")
+        .add_label(ty)
+        .add_label(label)
+        .add_attribute(("for_each", r(over)))
 }
 
 /// The identity of every owner (`for_each = local.services`).
@@ -32,7 +44,12 @@ pub fn identities(env: &Environment) -> Vec<Block> {
     match env.cloud.provider {
         CloudProvider::Aws => {
             let issuer = r("module.cluster.oidc_issuer");
-            let key = |suffix: &str| ObjectKey::Expression(Expression::Parenthesis(Box::new(fmt(&format!("%s:{suffix}"), [issuer.clone()]))));
+            let key = |suffix: &str| {
+                ObjectKey::Expression(Expression::Parenthesis(Box::new(fmt(
+                    &format!("%s:{suffix}"),
+                    [issuer.clone()],
+                ))))
+            };
             let condition: Object<ObjectKey, Expression> = [
                 (key("sub"), service_account_subject()),
                 (key("aud"), s("sts.amazonaws.com")),
@@ -41,47 +58,89 @@ pub fn identities(env: &Environment) -> Vec<Block> {
             .collect();
             let statement = obj([
                 ("Effect", s("Allow")),
-                ("Principal", obj([("Federated", r("module.cluster.oidc_provider_arn"))])),
+                (
+                    "Principal",
+                    obj([("Federated", r("module.cluster.oidc_provider_arn"))]),
+                ),
                 ("Action", s("sts:AssumeRoleWithWebIdentity")),
-                ("Condition", obj([("StringEquals", Expression::Object(condition))])),
+                (
+                    "Condition",
+                    obj([("StringEquals", Expression::Object(condition))]),
+                ),
             ]);
-            let policy = call("jsonencode", [obj([("Version", s("2012-10-17")), ("Statement", arr([statement]))])]);
-            vec![for_each_block("aws_iam_role", "service", "local.services")
-                .add_attribute(("name", r("each.value.identity_name")))
-                .add_attribute(("tags", owner_tags()))
-                .add_attribute(("assume_role_policy", policy))
-                .build()]
+            let policy = call(
+                "jsonencode",
+                [obj([
+                    ("Version", s("2012-10-17")),
+                    ("Statement", arr([statement])),
+                ])],
+            );
+            vec![
+                for_each_block("aws_iam_role", "service", "local.services")
+                    .add_attribute(("name", r("each.value.identity_name")))
+                    .add_attribute(("tags", owner_tags()))
+                    .add_attribute(("assume_role_policy", policy))
+                    .build(),
+            ]
         }
         CloudProvider::Azure => vec![
-            for_each_block("azurerm_user_assigned_identity", "service", "local.services")
-                .add_attribute(("name", r("each.value.identity_name")))
-                .add_attribute(("resource_group_name", r("azurerm_resource_group.this.name")))
-                .add_attribute(("location", r("azurerm_resource_group.this.location")))
-                .add_attribute(("tags", owner_tags()))
-                .build(),
-            for_each_block("azurerm_federated_identity_credential", "service", "local.services")
-                .add_attribute(("name", r("each.key")))
-                .add_attribute(("resource_group_name", r("azurerm_resource_group.this.name")))
-                .add_attribute(("parent_id", indexed("azurerm_user_assigned_identity", "service", "id")))
-                .add_attribute(("audience", arr([s("api://AzureADTokenExchange")])))
-                .add_attribute(("issuer", r("module.cluster.oidc_issuer_url")))
-                .add_attribute(("subject", service_account_subject()))
-                .build(),
+            for_each_block(
+                "azurerm_user_assigned_identity",
+                "service",
+                "local.services",
+            )
+            .add_attribute(("name", r("each.value.identity_name")))
+            .add_attribute(("resource_group_name", r("azurerm_resource_group.this.name")))
+            .add_attribute(("location", r("azurerm_resource_group.this.location")))
+            .add_attribute(("tags", owner_tags()))
+            .build(),
+            for_each_block(
+                "azurerm_federated_identity_credential",
+                "service",
+                "local.services",
+            )
+            .add_attribute(("name", r("each.key")))
+            .add_attribute(("resource_group_name", r("azurerm_resource_group.this.name")))
+            .add_attribute((
+                "parent_id",
+                indexed("azurerm_user_assigned_identity", "service", "id"),
+            ))
+            .add_attribute(("audience", arr([s("api://AzureADTokenExchange")])))
+            .add_attribute(("issuer", r("module.cluster.oidc_issuer_url")))
+            .add_attribute(("subject", service_account_subject()))
+            .build(),
         ],
         CloudProvider::Gcp => vec![
             for_each_block("google_service_account", "service", "local.services")
                 .add_attribute(("project", r("var.project_id")))
                 .add_attribute(("account_id", r("each.value.identity_name")))
-                .add_attribute(("display_name", fmt("%s in %s", [r("each.key"), s(&env.name)])))
-                .build(),
-            for_each_block("google_service_account_iam_member", "workload_identity", "local.services")
-                .add_attribute(("service_account_id", indexed("google_service_account", "service", "name")))
-                .add_attribute(("role", "roles/iam.workloadIdentityUser"))
                 .add_attribute((
-                    "member",
-                    fmt("serviceAccount:%s.svc.id.goog[%s/%s]", [r("var.project_id"), r("each.value.namespace"), r("each.key")]),
+                    "display_name",
+                    fmt("%s in %s", [r("each.key"), s(&env.name)]),
                 ))
                 .build(),
+            for_each_block(
+                "google_service_account_iam_member",
+                "workload_identity",
+                "local.services",
+            )
+            .add_attribute((
+                "service_account_id",
+                indexed("google_service_account", "service", "name"),
+            ))
+            .add_attribute(("role", "roles/iam.workloadIdentityUser"))
+            .add_attribute((
+                "member",
+                fmt(
+                    "serviceAccount:%s.svc.id.goog[%s/%s]",
+                    [
+                        r("var.project_id"),
+                        r("each.value.namespace"),
+                        r("each.key"),
+                    ],
+                ),
+            ))
+            .build(),
         ],
     }
 }
@@ -106,54 +165,95 @@ pub fn grants(env: &Environment, kind: InfraType) -> Vec<Block> {
     match env.cloud.provider {
         CloudProvider::Aws => {
             let allow = |actions: &[&str], resource: Expression| {
-                obj([("Effect", s("Allow")), ("Action", arr(actions.iter().map(|a| s(*a)))), ("Resource", resource)])
+                obj([
+                    ("Effect", s("Allow")),
+                    ("Action", arr(actions.iter().map(|a| s(*a)))),
+                    ("Resource", resource),
+                ])
             };
             let mut statements = Vec::new();
             if own_store {
-                statements.push(allow(&["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], indexed("aws_secretsmanager_secret", label, "arn")));
+                statements.push(allow(
+                    &[
+                        "secretsmanager:GetSecretValue",
+                        "secretsmanager:DescribeSecret",
+                    ],
+                    indexed("aws_secretsmanager_secret", label, "arn"),
+                ));
                 statements.push(allow(&["kms:Decrypt"], r("aws_kms_key.secrets.arn")));
             }
             if bucket {
                 statements.push(allow(&["s3:ListBucket"], module("id")));
-                statements.push(allow(&["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], fmt("%s/*", [module("id")])));
-                statements.push(allow(&["kms:Decrypt", "kms:GenerateDataKey"], module("kms_key_arn")));
+                statements.push(allow(
+                    &["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                    fmt("%s/*", [module("id")]),
+                ));
+                statements.push(allow(
+                    &["kms:Decrypt", "kms:GenerateDataKey"],
+                    module("kms_key_arn"),
+                ));
             }
             if statements.is_empty() {
                 return vec![];
             }
-            let policy = call("jsonencode", [obj([("Version", s("2012-10-17")), ("Statement", arr(statements))])]);
-            vec![for_each_block("aws_iam_role_policy", label, &over)
-                .add_attribute(("name", r("each.key")))
-                .add_attribute(("role", owner("aws_iam_role", "id")))
-                .add_attribute(("policy", policy))
-                .build()]
+            let policy = call(
+                "jsonencode",
+                [obj([
+                    ("Version", s("2012-10-17")),
+                    ("Statement", arr(statements)),
+                ])],
+            );
+            vec![
+                for_each_block("aws_iam_role_policy", label, &over)
+                    .add_attribute(("name", r("each.key")))
+                    .add_attribute(("role", owner("aws_iam_role", "id")))
+                    .add_attribute(("policy", policy))
+                    .build(),
+            ]
         }
         CloudProvider::Azure => {
             let assign = |name: String, scope: Expression, role: &str| {
                 for_each_block("azurerm_role_assignment", &name, &over)
                     .add_attribute(("scope", scope))
                     .add_attribute(("role_definition_name", role))
-                    .add_attribute(("principal_id", owner("azurerm_user_assigned_identity", "principal_id")))
+                    .add_attribute((
+                        "principal_id",
+                        owner("azurerm_user_assigned_identity", "principal_id"),
+                    ))
                     .build()
             };
             let mut out = Vec::new();
             if own_store {
                 let scope = indexed("azurerm_key_vault_secret", label, "resource_versionless_id");
-                out.push(assign(format!("{label}_secret"), scope, "Key Vault Secrets User"));
+                out.push(assign(
+                    format!("{label}_secret"),
+                    scope,
+                    "Key Vault Secrets User",
+                ));
             }
             if bucket {
-                out.push(assign("bucket_data".to_owned(), module("id"), "Storage Blob Data Contributor"));
+                out.push(assign(
+                    "bucket_data".to_owned(),
+                    module("id"),
+                    "Storage Blob Data Contributor",
+                ));
             }
             out
         }
         CloudProvider::Gcp => {
-            let member = fmt("serviceAccount:%s", [owner("google_service_account", "email")]);
+            let member = fmt(
+                "serviceAccount:%s",
+                [owner("google_service_account", "email")],
+            );
             let mut out = Vec::new();
             if own_store {
                 out.push(
                     for_each_block("google_secret_manager_secret_iam_member", label, &over)
                         .add_attribute(("project", r("var.project_id")))
-                        .add_attribute(("secret_id", indexed("google_secret_manager_secret", label, "secret_id")))
+                        .add_attribute((
+                            "secret_id",
+                            indexed("google_secret_manager_secret", label, "secret_id"),
+                        ))
                         .add_attribute(("role", "roles/secretmanager.secretAccessor"))
                         .add_attribute(("member", member.clone()))
                         .build(),

@@ -30,13 +30,23 @@ use modules::ModuleKind;
 
 /// Every Terraform file for `model`.
 pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
-    let per_env: Vec<(Vec<OutputFile>, Vec<(crate::model::CloudProvider, ModuleKind)>)> = model
+    let per_env: Vec<(
+        Vec<OutputFile>,
+        Vec<(crate::model::CloudProvider, ModuleKind)>,
+    )> = model
         .environments
         .par_iter()
         .map(|env| {
             let plan = plan::plan(model, env);
-            let mut used = vec![(plan.cloud, ModuleKind::Network), (plan.cloud, ModuleKind::Cluster)];
-            used.extend(plan.managed.keys().map(|k| (plan.cloud, ModuleKind::Data(*k))));
+            let mut used = vec![
+                (plan.cloud, ModuleKind::Network),
+                (plan.cloud, ModuleKind::Cluster),
+            ];
+            used.extend(
+                plan.managed
+                    .keys()
+                    .map(|k| (plan.cloud, ModuleKind::Data(*k))),
+            );
             let files = root::files(model, env, &plan)?
                 .into_iter()
                 .map(|(name, text)| {
@@ -55,7 +65,12 @@ pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
     }
     for (cloud, kind) in used {
         for (path, text) in modules::emit_module(cloud, kind)? {
-            files.push(OutputFile::new(Target::Terraform, None, format!("terraform/modules/{path}"), text));
+            files.push(OutputFile::new(
+                Target::Terraform,
+                None,
+                format!("terraform/modules/{path}"),
+                text,
+            ));
         }
     }
     Ok(files)

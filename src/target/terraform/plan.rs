@@ -59,8 +59,19 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
                 in_cluster.push((infra.kind, key));
                 continue;
             }
-            let sizing = sizing::resolve(cloud, infra.kind, &infra.sizing, infra.version.as_deref(), protected);
-            let parts = [platform.as_str(), env.name.as_str(), service.name.as_str(), entry.as_str()];
+            let sizing = sizing::resolve(
+                cloud,
+                infra.kind,
+                &infra.sizing,
+                infra.version.as_deref(),
+                protected,
+            );
+            let parts = [
+                platform.as_str(),
+                env.name.as_str(),
+                service.name.as_str(),
+                entry.as_str(),
+            ];
             managed.entry(infra.kind).or_default().push(Resource {
                 name: resource_name(cloud, infra.kind, &parts),
                 secret_name: connection_secret_name(platform, &env.name, &service.name, entry),
@@ -78,7 +89,13 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
             });
         }
     }
-    EnvPlan { cloud, protected, managed, in_cluster, owners }
+    EnvPlan {
+        cloud,
+        protected,
+        managed,
+        in_cluster,
+        owners,
+    }
 }
 
 /// The cloud name of a resource, within the limits of the service that holds it.

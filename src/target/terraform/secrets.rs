@@ -19,7 +19,10 @@ pub fn prelude(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
                 .add_label("azurerm_key_vault")
                 .add_label("store")
                 .add_attribute(("name", r("var.key_vault_name")))
-                .add_attribute(("resource_group_name", r("var.key_vault_resource_group_name")))
+                .add_attribute((
+                    "resource_group_name",
+                    r("var.key_vault_resource_group_name"),
+                ))
                 .build();
             (vec![vault], vec![])
         }
@@ -34,7 +37,9 @@ pub fn prelude(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
                 .build();
             let note = BlockNote::new(
                 &["resource", "aws_kms_key", "secrets"],
-                &["#checkov:skip=CKV2_AWS_64:the default key policy (account root) is intended; access is granted through IAM"],
+                &[
+                    "#checkov:skip=CKV2_AWS_64:the default key policy (account root) is intended; access is granted through IAM",
+                ],
             );
             (vec![key], vec![note])
         }
@@ -57,7 +62,12 @@ fn document(kind: InfraType) -> Expression {
 pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
     let label = kind.as_str();
     let for_each = r(&format!("local.{label}"));
-    let resource = |ty: &str| Block::builder("resource").add_label(ty).add_label(label).add_attribute(("for_each", for_each.clone()));
+    let resource = |ty: &str| {
+        Block::builder("resource")
+            .add_label(ty)
+            .add_label(label)
+            .add_attribute(("for_each", for_each.clone()))
+    };
     match env.secret_store.kind {
         SecretStoreKind::AzureKeyVault => {
             let block = resource("azurerm_key_vault_secret")
@@ -68,7 +78,9 @@ pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>
                 .build();
             let note = BlockNote::new(
                 &["resource", "azurerm_key_vault_secret", label],
-                &["#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date"],
+                &[
+                    "#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date",
+                ],
             );
             (vec![block], vec![note])
         }
@@ -80,12 +92,17 @@ pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>
                 .add_attribute(("tags", r("local.tags")))
                 .build();
             let version = resource("aws_secretsmanager_secret_version")
-                .add_attribute(("secret_id", indexed("aws_secretsmanager_secret", label, "id")))
+                .add_attribute((
+                    "secret_id",
+                    indexed("aws_secretsmanager_secret", label, "id"),
+                ))
                 .add_attribute(("secret_string", document(kind)))
                 .build();
             let note = BlockNote::new(
                 &["resource", "aws_secretsmanager_secret", label],
-                &["#checkov:skip=CKV2_AWS_57:connection details are rotated with the resource by Terraform, not by a rotation Lambda"],
+                &[
+                    "#checkov:skip=CKV2_AWS_57:connection details are rotated with the resource by Terraform, not by a rotation Lambda",
+                ],
             );
             (vec![secret, version], vec![note])
         }
@@ -94,10 +111,17 @@ pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>
                 .add_attribute(("project", r("var.project_id")))
                 .add_attribute(("secret_id", r("each.value.secret_name")))
                 .add_attribute(("labels", r("local.tags")))
-                .add_block(Block::builder("replication").add_block(Block::builder("auto").build()).build())
+                .add_block(
+                    Block::builder("replication")
+                        .add_block(Block::builder("auto").build())
+                        .build(),
+                )
                 .build();
             let version = resource("google_secret_manager_secret_version")
-                .add_attribute(("secret", indexed("google_secret_manager_secret", label, "id")))
+                .add_attribute((
+                    "secret",
+                    indexed("google_secret_manager_secret", label, "id"),
+                ))
                 .add_attribute(("secret_data", document(kind)))
                 .build();
             (vec![secret, version], vec![])

@@ -46,8 +46,13 @@ pub fn resolve(
         storage_gb: storage(cloud, kind, sizing.storage_gb.unwrap_or(d.storage_gb)),
         backup_retention_days: backup.clamp(min_backup, max_backup),
         high_availability: ha,
-        engine_version: engine_version(cloud, kind, version).unwrap_or_else(|| d.version.to_owned()),
-        brokers: sizing.brokers.unwrap_or(if ha { 3 } else { d.brokers }),
+        engine_version: engine_version(cloud, kind, version)
+            .unwrap_or_else(|| d.version.to_owned()),
+        brokers: brokers(
+            cloud,
+            kind,
+            sizing.brokers.unwrap_or(if ha { 3 } else { d.brokers }),
+        ),
         nodes: sizing.nodes.unwrap_or(if ha { 2 } else { 1 }),
     }
 }
@@ -74,7 +79,12 @@ fn defaults(cloud: CloudProvider, kind: InfraType, ha: bool) -> Defaults {
         (Aws, Elasticsearch) => (pick("t3.small.search", "m6g.large.search"), 20, "2.13", 3),
         (Aws, Bucket) => ("standard", 1, "", 3),
         (Azure, Postgres) => (pick("B_Standard_B1ms", "GP_Standard_D2ds_v5"), 32, "16", 3),
-        (Azure, Mysql) => (pick("B_Standard_B1ms", "GP_Standard_D2ds_v4"), 20, "8.0.21", 3),
+        (Azure, Mysql) => (
+            pick("B_Standard_B1ms", "GP_Standard_D2ds_v4"),
+            20,
+            "8.0.21",
+            3,
+        ),
         (Azure, Sqlserver) => (pick("S0", "GP_Gen5_2"), 32, "12.0", 3),
         (Azure, Mongodb) => ("serverless", 1, "7.0", 3),
         (Azure, Redis) => (pick("Basic_C0", "Standard_C1"), 1, "6", 3),
@@ -88,7 +98,12 @@ fn defaults(cloud: CloudProvider, kind: InfraType, ha: bool) -> Defaults {
         // In the cluster on these clouds: sizing is the Kubernetes target's.
         (Azure | Gcp, _) => ("", 1, "", 3),
     };
-    Defaults { sku, storage_gb, version, brokers }
+    Defaults {
+        sku,
+        storage_gb,
+        version,
+        brokers,
+    }
 }
 
 /// The version the service asked for, in the form the cloud wants, where it has a choice.
@@ -102,6 +117,15 @@ fn engine_version(cloud: CloudProvider, kind: InfraType, version: Option<&str>) 
         (Azure, Mysql) if v.starts_with("8.0") => Some("8.0.21".to_owned()),
         (Gcp, Postgres | Mysql | Redis) => Some(v.to_owned()),
         _ => None,
+    }
+}
+
+/// MSK needs at least two brokers, a multiple of the two or three client subnets.
+fn brokers(cloud: CloudProvider, kind: InfraType, n: u32) -> u32 {
+    match (cloud, kind) {
+        (CloudProvider::Aws, InfraType::Kafka) if n % 3 == 0 => n,
+        (CloudProvider::Aws, InfraType::Kafka) => n.max(2).next_multiple_of(2),
+        _ => n.max(1),
     }
 }
 
@@ -140,13 +164,41 @@ mod tests {
             high_availability: Some(true),
             ..Sizing::default()
         };
-        let r = resolve(CloudProvider::Azure, InfraType::Postgres, &declared, Some("16"), false);
+        let r = resolve(
+            CloudProvider::Azure,
+            InfraType::Postgres,
+            &declared,
+            Some("16"),
+            false,
+        );
         assert_eq!(r.sku, "GP_Standard_D4s_v3");
         assert_eq!(r.storage_gb, 128, "rounded up to an accepted size");
-        assert_eq!(r.backup_retention_days, 35, "clamped to the service maximum");
-        let small = resolve(CloudProvider::Aws, InfraType::Postgres, &Sizing::default(), None, false);
-        assert_eq!((small.sku.as_str(), small.high_availability, small.backup_retention_days), ("db.t4g.micro", false, 7));
-        let prod = resolve(CloudProvider::Aws, InfraType::Postgres, &Sizing::default(), None, true);
+        assert_eq!(
+            r.backup_retention_days, 35,
+            "clamped to the service maximum"
+        );
+        let small = resolve(
+            CloudProvider::Aws,
+            InfraType::Postgres,
+            &Sizing::default(),
+            None,
+            false,
+        );
+        assert_eq!(
+            (
+                small.sku.as_str(),
+                small.high_availability,
+                small.backup_retention_days
+            ),
+            ("db.t4g.micro", false, 7)
+        );
+        let prod = resolve(
+            CloudProvider::Aws,
+            InfraType::Postgres,
+            &Sizing::default(),
+            None,
+            true,
+        );
         assert!(prod.high_availability && prod.backup_retention_days == 30);
     }
 }

@@ -36,7 +36,9 @@ pub fn locals(model: &Model, env: &Environment, plan: &EnvPlan) -> Block {
         .add_attribute(("protected", plan.protected))
         .add_attribute(("tags", tags));
     for (kind, resources) in &plan.managed {
-        let entries = resources.iter().map(|res| (res.key.clone(), resource_object(cloud, env, res)));
+        let entries = resources
+            .iter()
+            .map(|res| (res.key.clone(), resource_object(cloud, env, res)));
         block = block.add_attribute((kind.as_str(), obj(entries)));
     }
     let owners = plan.owners.iter().map(|(name, owner)| {
@@ -51,7 +53,11 @@ pub fn locals(model: &Model, env: &Environment, plan: &EnvPlan) -> Block {
 }
 
 fn resource_object(cloud: CloudProvider, env: &Environment, res: &Resource) -> Expression {
-    let team = env.services.get(&res.service).map(|s| s.team.as_str()).unwrap_or_default();
+    let team = env
+        .services
+        .get(&res.service)
+        .map(|s| s.team.as_str())
+        .unwrap_or_default();
     let z = &res.sizing;
     obj([
         ("name", s(&res.name)),
@@ -61,7 +67,10 @@ fn resource_object(cloud: CloudProvider, env: &Environment, res: &Resource) -> E
         ("engine_version", s(&z.engine_version)),
         ("sku", s(&z.sku)),
         ("storage_gb", Expression::from(z.storage_gb)),
-        ("backup_retention_days", Expression::from(z.backup_retention_days)),
+        (
+            "backup_retention_days",
+            Expression::from(z.backup_retention_days),
+        ),
         ("high_availability", Expression::from(z.high_availability)),
         ("brokers", Expression::from(z.brokers)),
         ("nodes", Expression::from(z.nodes)),
@@ -88,16 +97,24 @@ fn cloud_args(cloud: CloudProvider, kind: ModuleKind) -> Vec<(&'static str, Expr
             ];
             match kind {
                 ModuleKind::Network => {}
-                ModuleKind::Cluster => args.push(("subnet_id", r("module.network.nodes_subnet_id"))),
+                ModuleKind::Cluster => {
+                    args.push(("subnet_id", r("module.network.nodes_subnet_id")))
+                }
                 ModuleKind::Data(infra) => args.extend([
                     ("subnet_id", r("module.network.endpoints_subnet_id")),
-                    ("private_dns_zone_id", ri("module.network.private_dns_zone_ids", s(infra.as_str()), "")),
+                    (
+                        "private_dns_zone_id",
+                        ri("module.network.private_dns_zone_ids", s(infra.as_str()), ""),
+                    ),
                 ]),
             }
             args
         }
         CloudProvider::Gcp => {
-            let mut args = vec![("project_id", r("var.project_id")), ("region", r("var.region"))];
+            let mut args = vec![
+                ("project_id", r("var.project_id")),
+                ("region", r("var.region")),
+            ];
             match kind {
                 ModuleKind::Network => {}
                 ModuleKind::Cluster => args.extend([
@@ -159,7 +176,9 @@ pub fn cluster(env: &Environment) -> Block {
         let (name, first) = pools.remove(0);
         block = block.add_attribute(("system_pool", pool(name, first, true)));
     }
-    let node_pools = pools.iter().map(|(name, p)| (pool_name(name), pool(name, p, false)));
+    let node_pools = pools
+        .iter()
+        .map(|(name, p)| (pool_name(name), pool(name, p, false)));
     block = block.add_attribute(("node_pools", obj(node_pools)));
     for arg in cloud_args(cloud, ModuleKind::Cluster) {
         block = block.add_attribute(arg);
@@ -180,7 +199,10 @@ pub fn data_module(cloud: CloudProvider, kind: InfraType) -> Block {
     let module = ModuleKind::Data(kind);
     let tags = super::hclx::call(
         "merge",
-        [r("local.tags"), obj([("service", each("service")), ("team", each("team"))])],
+        [
+            r("local.tags"),
+            obj([("service", each("service")), ("team", each("team"))]),
+        ],
     );
     let mut block = Block::builder("module")
         .add_label(kind.as_str())
@@ -188,7 +210,13 @@ pub fn data_module(cloud: CloudProvider, kind: InfraType) -> Block {
         .add_attribute(("source", source(cloud, module)))
         .add_attribute(("name", each("name")))
         .add_attribute(("tags", tags));
-    for field in ["engine_version", "sku", "storage_gb", "backup_retention_days", "high_availability"] {
+    for field in [
+        "engine_version",
+        "sku",
+        "storage_gb",
+        "backup_retention_days",
+        "high_availability",
+    ] {
         block = block.add_attribute((field, each(field)));
     }
     block = block.add_attribute(("deletion_protection", r("local.protected")));

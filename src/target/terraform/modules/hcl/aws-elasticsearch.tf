@@ -23,12 +23,22 @@ resource "aws_security_group" "this" {
   }
 }
 
+resource "aws_kms_key" "this" {
+  #checkov:skip=CKV2_AWS_64:the default key policy (account root) is intended; access is granted through IAM
+  description             = "OpenSearch ${var.name}"
+  enable_key_rotation     = true
+  deletion_window_in_days = 30
+  tags                    = var.tags
+}
+
 data "aws_region" "current" {}
 
 data "aws_caller_identity" "current" {}
 
 resource "aws_opensearch_domain" "this" {
   #checkov:skip=CKV_AWS_317:audit logs need a CloudWatch resource policy per account; fine-grained access control is on
+  #checkov:skip=CKV_AWS_318:dedicated master nodes are a sizing decision (nodes); data nodes span two zones when highAvailability
+  #checkov:skip=CKV2_AWS_59:dedicated master nodes are a sizing decision (nodes)
   #checkov:skip=CKV_AWS_84:log publishing needs a CloudWatch resource policy per account
   domain_name    = var.name
   engine_version = "OpenSearch_${var.engine_version}"
@@ -59,7 +69,8 @@ resource "aws_opensearch_domain" "this" {
   }
 
   encrypt_at_rest {
-    enabled = true
+    enabled    = true
+    kms_key_id = aws_kms_key.this.arn
   }
 
   node_to_node_encryption {

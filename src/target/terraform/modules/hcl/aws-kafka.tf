@@ -41,7 +41,7 @@ resource "aws_msk_cluster" "this" {
 
   broker_node_group_info {
     instance_type   = var.sku
-    client_subnets  = var.subnet_ids
+    client_subnets  = slice(var.subnet_ids, 0, var.brokers % 3 == 0 ? 3 : 2)
     security_groups = [aws_security_group.this.id]
 
     storage_info {

@@ -49,6 +49,7 @@ resource "aws_docdb_cluster_parameter_group" "this" {
 }
 
 resource "aws_docdb_cluster" "this" {
+  #checkov:skip=CKV_AWS_360:backup retention follows infra.sizing (backupRetentionDays), 30 days by default in protected environments
   cluster_identifier              = var.name
   engine                          = "docdb"
   engine_version                  = "5.0.0"

@@ -33,6 +33,7 @@ resource "aws_elasticache_subnet_group" "this" {
 }
 
 resource "aws_elasticache_replication_group" "this" {
+  #checkov:skip=CKV2_AWS_50:automatic failover follows the resource's highAvailability
   replication_group_id       = var.name
   description                = "Redis for ${var.name}"
   engine                     = "redis"

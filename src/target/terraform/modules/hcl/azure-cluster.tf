@@ -19,15 +19,16 @@ resource "azurerm_kubernetes_cluster" "this" {
   tags                      = var.tags
 
   default_node_pool {
-    name                 = var.system_pool.name
-    vm_size              = var.system_pool.vm_size
-    auto_scaling_enabled = true
-    min_count            = var.system_pool.min
-    max_count            = var.system_pool.max
-    max_pods             = 50
-    vnet_subnet_id       = var.subnet_id
-    node_labels          = var.system_pool.labels
-    tags                 = var.tags
+    name                         = var.system_pool.name
+    vm_size                      = var.system_pool.vm_size
+    auto_scaling_enabled         = true
+    min_count                    = var.system_pool.min
+    max_count                    = var.system_pool.max
+    max_pods                     = 50
+    vnet_subnet_id               = var.subnet_id
+    node_labels                  = var.system_pool.labels
+    only_critical_addons_enabled = length(var.node_pools) > 0
+    tags                         = var.tags
 
     upgrade_settings {
       max_surge = "10%"
@@ -53,6 +54,7 @@ resource "azurerm_kubernetes_cluster" "this" {
 }
 
 resource "azurerm_kubernetes_cluster_node_pool" "this" {
+  #checkov:skip=CKV_AZURE_227:host encryption needs a subscription feature registration
   for_each              = var.node_pools
   name                  = each.key
   kubernetes_cluster_id = azurerm_kubernetes_cluster.this.id

@@ -1,16 +1,17 @@
 resource "azurerm_cosmosdb_account" "this" {
   #checkov:skip=CKV_AZURE_140:the MongoDB wire protocol needs account keys; they live only in the secret store
   #checkov:skip=CKV_AZURE_100:data is encrypted at rest with Microsoft-managed keys; a CMK needs a per-account Key Vault key
-  name                          = var.name
-  resource_group_name           = var.resource_group_name
-  location                      = var.location
-  offer_type                    = "Standard"
-  kind                          = "MongoDB"
-  mongo_server_version          = var.engine_version
-  public_network_access_enabled = false
-  automatic_failover_enabled    = var.high_availability
-  minimal_tls_version           = "Tls12"
-  tags                          = var.tags
+  name                               = var.name
+  resource_group_name                = var.resource_group_name
+  location                           = var.location
+  offer_type                         = "Standard"
+  kind                               = "MongoDB"
+  mongo_server_version               = var.engine_version
+  public_network_access_enabled      = false
+  access_key_metadata_writes_enabled = false
+  automatic_failover_enabled         = var.high_availability
+  minimal_tls_version                = "Tls12"
+  tags                               = var.tags
 
   capabilities {
     name = "EnableMongo"

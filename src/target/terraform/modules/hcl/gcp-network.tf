@@ -4,6 +4,22 @@ resource "google_compute_network" "this" {
   auto_create_subnetworks = false
 }
 
+resource "google_compute_firewall" "internal" {
+  name          = "${var.name}-allow-internal"
+  project       = var.project_id
+  network       = google_compute_network.this.id
+  direction     = "INGRESS"
+  source_ranges = [var.cidr]
+
+  allow {
+    protocol = "tcp"
+  }
+
+  allow {
+    protocol = "udp"
+  }
+}
+
 resource "google_compute_subnetwork" "nodes" {
   name                     = "${var.name}-nodes"
   project                  = var.project_id

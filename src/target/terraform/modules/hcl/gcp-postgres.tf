@@ -4,6 +4,7 @@ resource "random_password" "admin" {
 }
 
 resource "google_sql_database_instance" "this" {
+  #checkov:skip=CKV_GCP_6:TLS is enforced with ssl_mode = ENCRYPTED_ONLY (require_ssl is deprecated)
   #checkov:skip=CKV_GCP_79:the engine version is chosen by the service (infra.version)
   name                = var.name
   project             = var.project_id
@@ -66,6 +67,26 @@ resource "google_sql_database_instance" "this" {
     database_flags {
       name  = "log_min_duration_statement"
       value = "-1"
+    }
+
+    database_flags {
+      name  = "log_duration"
+      value = "on"
+    }
+
+    database_flags {
+      name  = "log_hostname"
+      value = "on"
+    }
+
+    database_flags {
+      name  = "log_min_error_statement"
+      value = "error"
+    }
+
+    database_flags {
+      name  = "log_statement"
+      value = "ddl"
     }
 
     database_flags {

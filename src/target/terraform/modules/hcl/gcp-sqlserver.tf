@@ -7,6 +7,7 @@ resource "random_password" "admin" {
 }
 
 resource "google_sql_database_instance" "this" {
+  #checkov:skip=CKV_GCP_6:TLS is enforced with ssl_mode = ENCRYPTED_ONLY (require_ssl is deprecated)
   #checkov:skip=CKV_GCP_79:the engine version is chosen by the service (infra.version)
   name                = var.name
   project             = var.project_id
