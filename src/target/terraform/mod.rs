@@ -10,6 +10,7 @@
 mod format;
 mod hclx;
 mod identity;
+mod messaging;
 mod modules;
 mod names;
 mod plan;
@@ -47,13 +48,20 @@ pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
                     .keys()
                     .map(|k| (plan.cloud, ModuleKind::Data(*k))),
             );
-            let files = root::files(model, env, &plan)?
+            let file = |dir: &str, name: &str, text: String| {
+                let path = format!("terraform/environments/{dir}/{name}");
+                OutputFile::new(Target::Terraform, Some(&env.name), path, text)
+            };
+            let mut files: Vec<OutputFile> = root::files(model, env, &plan)?
                 .into_iter()
-                .map(|(name, text)| {
-                    let path = format!("terraform/environments/{}/{name}", env.name);
-                    OutputFile::new(Target::Terraform, Some(&env.name), path, text)
-                })
+                .map(|(name, text)| file(&env.name, name, text))
                 .collect();
+            if messaging::needed(&plan) {
+                let dir = format!("{}-messaging", env.name);
+                for (name, text) in messaging::files(env, &plan)? {
+                    files.push(file(&dir, name, text));
+                }
+            }
             Ok((files, used))
         })
         .collect::<Result<_, Error>>()?;

@@ -15,7 +15,6 @@ pub struct Resource {
     /// `<service>-<entry>`: the `for_each` key.
     pub key: String,
     pub service: String,
-    pub entry: String,
     /// The cloud resource name, within that service's limits.
     pub name: String,
     pub secret_name: String,
@@ -77,7 +76,6 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
                 secret_name: connection_secret_name(platform, &env.name, &service.name, entry),
                 key,
                 service: service.name.clone(),
-                entry: entry.clone(),
                 sizing,
                 topics: infra.topics.clone(),
                 exchanges: infra.exchanges.clone(),

@@ -319,5 +319,6 @@ fn outputs_body(plan: &EnvPlan) -> Body {
             map_of(collection, attr),
         ));
     }
+    body = body.add_blocks(super::messaging::connection_outputs(plan));
     body.build()
 }

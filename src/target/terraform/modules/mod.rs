@@ -176,6 +176,7 @@ fn data_vars() -> Vec<Var> {
 fn extra_outputs(cloud: CloudProvider, kind: ModuleKind) -> &'static [&'static str] {
     match (cloud, kind) {
         (CloudProvider::Aws, ModuleKind::Data(InfraType::Bucket)) => &["kms_key_arn"],
+        (CloudProvider::Aws, ModuleKind::Data(InfraType::Rabbitmq)) => &["management_url"],
         _ => &[],
     }
 }
