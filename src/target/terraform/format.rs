@@ -1,16 +1,16 @@
-//! The formatting pass: hcl-rs output made `terraform fmt` canonical.
+//! The formatting pass: an hcl-rs body laid out as `terraform fmt` canonical HCL.
 //!
-//! hcl-rs writes valid HCL but does not align the `=` of consecutive one-line attributes and
-//! object items, and writes `{for`. This pass parses its output with hcl-edit and only changes
-//! whitespace decor: it must never change a token, so it cannot change meaning. Comments that
-//! hcl-rs cannot hold (checkov skips) are attached here as decor of the block's first line.
+//! The body built with hcl-rs is converted to hcl-edit's tree (no text round trip) and
+//! every node's whitespace decor is set the way `terraform fmt` (hclwrite) lays it out:
+//! two-space indentation, `=` aligned in runs of one-line attributes and object items,
+//! multi-line objects in attribute position and inline ones inside calls, `{ for … }`,
+//! `features {}`. It only sets decor, never a token, so it cannot change meaning. Comments
+//! that hcl-rs cannot hold (checkov skips) are attached here as decor of a block's first
+//! line; headers are prepended by the callers.
 
-use hcl_edit::expr::{ForExpr, Object, ObjectKey};
+use hcl_edit::expr::{Array, Expression, Object, ObjectKey, ObjectValueTerminator};
 use hcl_edit::structure::{Block, Body, Structure};
-use hcl_edit::visit_mut::{
-    VisitMut, visit_block_mut, visit_body_mut, visit_for_expr_mut, visit_object_mut,
-};
-use hcl_edit::{Decorate, Span};
+use hcl_edit::{Decorate, Ident};
 
 use crate::error::Error;
 
@@ -33,152 +33,224 @@ impl BlockNote {
 
 /// Renders `body` as canonical HCL, with `notes` inserted in the blocks they name.
 pub fn render(body: &hcl::Body, notes: &[BlockNote]) -> Result<String, Error> {
-    let mut formatter = hcl::format::Formatter::builder()
-        .prefer_ident_keys(true)
-        .build_vec();
-    let raw = hcl::format::Format::format_string(body, &mut formatter)
-        .map_err(|e| Error::Internal(format!("hcl format: {e}")))?;
-    canonical(&raw, notes)
-}
-
-/// Aligns and spaces already valid HCL text the way `terraform fmt` does.
-pub fn canonical(text: &str, notes: &[BlockNote]) -> Result<String, Error> {
-    let mut body: Body = text
-        .parse()
-        .map_err(|e| Error::Internal(format!("generated HCL does not parse: {e}")))?;
-    Aligner { src: text }.visit_body_mut(&mut body);
+    let mut body: Body = body.clone().into();
+    layout_body(&mut body, 0);
     for note in notes {
-        attach_note(&mut body, note);
+        attach_note(&mut body, note)?;
     }
     Ok(body.to_string())
 }
 
-struct Aligner<'a> {
-    src: &'a str,
+fn indent(depth: usize) -> String {
+    "  ".repeat(depth)
 }
 
-impl Aligner<'_> {
-    fn multi_line(&self, span: Option<std::ops::Range<usize>>) -> bool {
-        span.and_then(|r| self.src.get(r))
-            .is_some_and(|t| t.contains('\n'))
-    }
-}
-
-/// A run of aligned lines breaks at a blank line or a comment in the leading decor.
-fn breaks_run(prefix: Option<&str>) -> bool {
-    prefix.is_some_and(|p| p.matches('\n').count() > 0 || p.contains('#') || p.contains("//"))
-}
-
-impl VisitMut for Aligner<'_> {
-    fn visit_body_mut(&mut self, body: &mut Body) {
-        let mut runs: Vec<Vec<(usize, usize)>> = vec![Vec::new()];
-        for (i, structure) in body.iter().enumerate() {
-            let one_line = match structure {
-                Structure::Attribute(a) => {
-                    let prefix = a.decor().prefix().map(|p| &**p);
-                    if breaks_run(prefix) {
-                        runs.push(Vec::new());
-                    }
-                    (!self.multi_line(a.value.span())).then(|| a.key.as_str().len())
-                }
-                Structure::Block(_) => None,
-            };
-            match one_line {
-                Some(width) => runs.last_mut().map(|r| r.push((i, width))).unwrap_or(()),
-                None => runs.push(Vec::new()),
-            }
+fn layout_body(body: &mut Body, depth: usize) {
+    let pad = indent(depth);
+    let mut previous_block: Option<bool> = None;
+    let mut run: Vec<(usize, usize)> = Vec::new();
+    let mut runs = Vec::new();
+    for i in 0..body.len() {
+        let Some(structure) = body.get_mut(i) else {
+            break;
+        };
+        let is_block = structure.is_block();
+        let blank = previous_block.is_some_and(|prev| prev || is_block);
+        structure.decor_mut().set_prefix(if blank {
+            format!("\n{pad}")
+        } else {
+            pad.clone()
+        });
+        if blank || is_block {
+            runs.push(std::mem::take(&mut run));
         }
-        for run in runs.iter().filter(|r| r.len() > 1) {
-            let max = run.iter().map(|(_, w)| *w).max().unwrap_or(0);
-            for (i, width) in run {
-                if let Some(Structure::Attribute(a)) = body.get_mut(*i) {
-                    a.key.decor_mut().set_suffix(" ".repeat(max - width + 1));
+        match structure {
+            Structure::Attribute(attr) => {
+                if layout_value(&mut attr.value, depth) {
+                    runs.push(std::mem::take(&mut run));
+                } else {
+                    run.push((i, attr.key.as_str().len()));
                 }
             }
+            Structure::Block(block) => layout_block(block, depth),
         }
-        visit_body_mut(self, body);
+        previous_block = Some(is_block);
     }
-
-    fn visit_object_mut(&mut self, object: &mut Object) {
-        let src = self.src;
-        if !self.multi_line(object.span()) {
-            // `{ a = 1, b = 2 }` on one line: terraform fmt aligns nothing.
-            return visit_object_mut(self, object);
-        }
-        let mut widths: Vec<Option<usize>> = Vec::new();
-        for (key, value) in object.iter() {
-            let width = match key {
-                ObjectKey::Ident(id) => id.span(),
-                ObjectKey::Expression(e) => e.span(),
-            }
-            .and_then(|r| src.get(r))
-            .map(str::len);
-            widths.push(width.filter(|_| !self.multi_line(value.expr().span())));
-        }
-        let mut start = 0;
-        while start < widths.len() {
-            let len = widths[start..].iter().take_while(|w| w.is_some()).count();
-            let max = widths[start..start + len].iter().flatten().max().copied();
-            for (i, (mut key, _)) in object.iter_mut().enumerate().skip(start).take(len) {
-                let width = widths[i].unwrap_or(0);
-                key.decor_mut()
-                    .set_suffix(" ".repeat(max.unwrap_or(0) - width + 1));
-            }
-            start += len.max(1);
-        }
-        visit_object_mut(self, object);
-    }
-
-    fn visit_block_mut(&mut self, block: &mut Block) {
-        if block.body.is_empty() {
-            // hcl-rs writes `features {  }`; terraform fmt wants `features {}`.
-            block.body.decor_mut().clear();
-            block.body.set_prefer_oneline(true);
-        }
-        visit_block_mut(self, block);
-    }
-
-    fn visit_for_expr_mut(&mut self, expr: &mut ForExpr) {
-        if expr.key_expr.is_some() {
-            expr.intro.decor_mut().set_prefix(" ");
-            match &mut expr.cond {
-                Some(cond) => cond.decor_mut().set_suffix(" "),
-                None => expr.value_expr.decor_mut().set_suffix(" "),
+    runs.push(run);
+    for run in runs {
+        let max = run.iter().map(|(_, w)| *w).max().unwrap_or(0);
+        for (i, width) in run {
+            if let Some(Structure::Attribute(attr)) = body.get_mut(i) {
+                attr.key.decor_mut().set_suffix(" ".repeat(max - width + 1));
             }
         }
-        visit_for_expr_mut(self, expr);
     }
 }
 
-fn attach_note(body: &mut Body, note: &BlockNote) {
-    let Some((first, rest)) = note.path.split_first() else {
+fn layout_block(block: &mut Block, depth: usize) {
+    if block.body.is_empty() {
+        block.body.set_prefer_oneline(true);
         return;
+    }
+    block.body.set_prefer_oneline(false);
+    block.body.decor_mut().set_suffix(indent(depth));
+    layout_body(&mut block.body, depth + 1);
+}
+
+/// Lays out a value in attribute or object-item position at `depth`; true when it spans
+/// several lines (which ends a run of aligned `=`).
+fn layout_value(expr: &mut Expression, depth: usize) -> bool {
+    match expr {
+        Expression::Object(object) if !object.is_empty() => {
+            layout_object(object, depth);
+            true
+        }
+        Expression::Array(array) if !array.is_empty() && array.iter().all(is_object) => {
+            layout_array(array, depth);
+            true
+        }
+        Expression::FuncCall(call)
+            if call.args.len() == 1 && call.args.get(0).is_some_and(is_object) =>
+        {
+            // `jsonencode({` … `})`: one indentation level, as terraform fmt counts lines.
+            call.args
+                .get_mut(0)
+                .map(|arg| layout_value(arg, depth))
+                .unwrap_or(false)
+        }
+        other => {
+            inline(other);
+            false
+        }
+    }
+}
+
+fn is_object(expr: &Expression) -> bool {
+    matches!(expr, Expression::Object(o) if !o.is_empty())
+}
+
+fn layout_object(object: &mut Object, depth: usize) {
+    let pad = indent(depth + 1);
+    let mut widths = Vec::with_capacity(object.len());
+    for (i, (mut key, value)) in object.iter_mut().enumerate() {
+        // Measured before the decor is set: an expression key's decor is its own.
+        let width = key_width(key.get());
+        key.decor_mut().set_prefix(if i == 0 {
+            format!("\n{pad}")
+        } else {
+            pad.clone()
+        });
+        value.set_terminator(ObjectValueTerminator::Newline);
+        let multi = layout_value(value.expr_mut(), depth + 1);
+        widths.push((!multi).then_some(width));
+    }
+    object.set_trailing(indent(depth));
+    let mut start = 0;
+    while start < widths.len() {
+        let len = widths[start..].iter().take_while(|w| w.is_some()).count();
+        let max = widths[start..start + len]
+            .iter()
+            .flatten()
+            .max()
+            .copied()
+            .unwrap_or(0);
+        for (i, (mut key, _)) in object.iter_mut().enumerate().skip(start).take(len) {
+            key.decor_mut()
+                .set_suffix(" ".repeat(max - widths[i].unwrap_or(0) + 1));
+        }
+        start += len + 1;
+    }
+}
+
+fn layout_array(array: &mut Array, depth: usize) {
+    let pad = indent(depth + 1);
+    for element in array.iter_mut() {
+        element.decor_mut().set_prefix(format!("\n{pad}"));
+        layout_value(element, depth + 1);
+    }
+    array.set_trailing_comma(true);
+    array.set_trailing(format!("\n{}", indent(depth)));
+}
+
+fn key_width(key: &ObjectKey) -> usize {
+    match key {
+        ObjectKey::Ident(id) if is_bare_key(id) => id.as_str().len(),
+        ObjectKey::Ident(id) => id.as_str().len() + 2,
+        ObjectKey::Expression(e) => e.to_string().len(),
+    }
+}
+
+fn is_bare_key(id: &Ident) -> bool {
+    hcl_edit::Ident::try_new(id.as_str()).is_ok()
+        && !matches!(id.as_str(), "null" | "true" | "false")
+}
+
+/// Everything inside a call, an array or a for expression stays on one line.
+fn inline(expr: &mut Expression) {
+    match expr {
+        Expression::Object(object) => {
+            let last = object.len().saturating_sub(1);
+            for (i, (mut key, value)) in object.iter_mut().enumerate() {
+                key.decor_mut().set_prefix(" ");
+                value.set_terminator(if i == last {
+                    ObjectValueTerminator::None
+                } else {
+                    ObjectValueTerminator::Comma
+                });
+                inline(value.expr_mut());
+            }
+            object.set_trailing(if object.is_empty() { "" } else { " " });
+        }
+        Expression::Array(array) => array.iter_mut().for_each(inline),
+        Expression::FuncCall(call) => call.args.iter_mut().for_each(inline),
+        Expression::Parenthesis(p) => inline(p.inner_mut()),
+        Expression::ForExpr(for_expr) => {
+            if for_expr.key_expr.is_some() {
+                for_expr.intro.decor_mut().set_prefix(" ");
+                for_expr.intro.value_var.decor_mut().set_suffix(" ");
+                for_expr.value_expr.decor_mut().set_suffix(" ");
+            }
+            inline(&mut for_expr.value_expr);
+        }
+        _ => {}
+    }
+}
+
+fn attach_note(body: &mut Body, note: &BlockNote) -> Result<(), Error> {
+    let Some((first, rest)) = note.path.split_first() else {
+        return Ok(());
     };
     for block in body.get_blocks_mut(first) {
         let labels: Vec<&str> = block.labels.iter().map(|l| l.as_str()).collect();
         if labels.len() != rest.len() || labels.iter().zip(rest).any(|(a, b)| *a != b) {
             continue;
         }
-        let indent = "  ";
         let mut text = String::new();
         for line in &note.lines {
-            text.push_str(indent);
-            text.push_str(line);
-            text.push('\n');
+            text.push_str(&format!("  {line}\n"));
         }
-        text.push_str(indent);
+        text.push_str("  ");
         if let Some(structure) = block.body.get_mut(0) {
             structure.decor_mut().set_prefix(text);
         }
+        return Ok(());
     }
+    Err(Error::Internal(format!(
+        "note for missing block {}",
+        note.path.join(".")
+    )))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::terraform::hclx::{call, obj, r, s};
+    use crate::target::terraform::hclx::{arr, call, obj, r, s};
 
     fn sample() -> hcl::Body {
+        let statement = obj([
+            ("Effect", s("Allow")),
+            ("Resource", arr([r("x.arn"), s("*")])),
+        ]);
         hcl::Body::builder()
             .add_block(
                 hcl::Block::builder("resource")
@@ -193,12 +265,22 @@ mod tests {
                     .add_attribute(("for_each", r("local.buckets")))
                     .add_attribute((
                         "policy",
-                        call("jsonencode", [obj([("Version", s("2012-10-17"))])]),
+                        call(
+                            "jsonencode",
+                            [obj([
+                                ("Version", s("2012-10-17")),
+                                ("Statement", arr([statement.clone(), statement])),
+                            ])],
+                        ),
                     ))
+                    .add_attribute((
+                        "merged",
+                        call("merge", [r("local.tags"), obj([("b", s("c"))])]),
+                    ))
+                    .add_block(hcl::Block::builder("features").build())
                     .build(),
             )
             .add_attribute(("x", "y"))
-            .add_block(hcl::Block::builder("features").build())
             .build()
     }
 
@@ -209,13 +291,17 @@ mod tests {
             &["#checkov:skip=CKV_AWS_18:reason"],
         )];
         let text = render(&sample(), &notes).unwrap();
-        assert!(text.contains("  #checkov:skip=CKV_AWS_18:reason\n  bucket        = \"x\""));
-        assert_eq!(
-            canonical(&text, &[]).unwrap(),
-            text,
-            "the pass is idempotent"
+        assert!(
+            text.contains("  #checkov:skip=CKV_AWS_18:reason\n  bucket        = \"x\""),
+            "{text}"
         );
-        if let Some(formatted) = super::terraform_fmt(&text) {
+        assert!(text.contains("merge(local.tags, { b = \"c\" })"), "{text}");
+        hcl::parse(&text).unwrap();
+        if let Some(formatted) = terraform_fmt(&text) {
+            if formatted != text {
+                std::fs::write("/tmp/tf-fmt-want.tf", &formatted).unwrap();
+                std::fs::write("/tmp/tf-fmt-got.tf", &text).unwrap();
+            }
             assert_eq!(formatted, text);
         }
     }

@@ -4,6 +4,7 @@
 //! Every piece of model-dependent HCL is built from these, never by gluing text together.
 //! This module knows HCL, not Terraform: it must not name a provider or a resource type.
 
+use hcl::Identifier;
 use hcl::expr::{Expression, FuncCall, Object, ObjectKey, Traversal, TraversalOperator, Variable};
 
 /// A reference such as `var.region` or `module.network.vpc_id`: a root variable followed by
@@ -50,7 +51,7 @@ pub fn s(value: impl Into<String>) -> Expression {
 pub fn obj<K: Into<String>>(items: impl IntoIterator<Item = (K, Expression)>) -> Expression {
     let object: Object<ObjectKey, Expression> = items
         .into_iter()
-        .map(|(k, v)| (ObjectKey::from(k.into()), v))
+        .map(|(k, v)| (ObjectKey::Identifier(Identifier::unchecked(k.into())), v))
         .collect();
     Expression::Object(object)
 }

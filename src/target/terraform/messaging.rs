@@ -18,14 +18,23 @@ use crate::model::{CloudProvider, Environment, InfraType};
 /// The brokers whose topics or exchanges this root manages.
 fn brokers(plan: &EnvPlan) -> (Vec<&Resource>, Vec<&Resource>) {
     let of = |kind: InfraType| -> Vec<&Resource> {
-        plan.managed.get(&kind).map(|v| v.iter().collect()).unwrap_or_default()
+        plan.managed
+            .get(&kind)
+            .map(|v| v.iter().collect())
+            .unwrap_or_default()
     };
     let kafka = match plan.cloud {
         // Event Hubs: the module creates the event hubs itself.
         CloudProvider::Azure => vec![],
-        CloudProvider::Aws | CloudProvider::Gcp => of(InfraType::Kafka).into_iter().filter(|r| !r.topics.is_empty()).collect(),
+        CloudProvider::Aws | CloudProvider::Gcp => of(InfraType::Kafka)
+            .into_iter()
+            .filter(|r| !r.topics.is_empty())
+            .collect(),
     };
-    let rabbit = of(InfraType::Rabbitmq).into_iter().filter(|r| !r.exchanges.is_empty()).collect();
+    let rabbit = of(InfraType::Rabbitmq)
+        .into_iter()
+        .filter(|r| !r.exchanges.is_empty())
+        .collect();
     (kafka, rabbit)
 }
 
@@ -43,12 +52,21 @@ pub fn files(env: &Environment, plan: &EnvPlan) -> Result<Vec<(&'static str, Str
     let mut provider_blocks = Body::builder();
     for res in &kafka {
         providers.push(Provider::Kafka);
-        let conn = |attr: &str| ri("data.terraform_remote_state.env.outputs.kafka_connections", s(&res.key), attr);
+        let conn = |attr: &str| {
+            ri(
+                "data.terraform_remote_state.env.outputs.kafka_connections",
+                s(&res.key),
+                attr,
+            )
+        };
         provider_blocks = provider_blocks.add_block(
             Block::builder("provider")
                 .add_label("kafka")
                 .add_attribute(("alias", tf_ident(&res.key)))
-                .add_attribute(("bootstrap_servers", call("split", [s(","), conn("bootstrap_servers")])))
+                .add_attribute((
+                    "bootstrap_servers",
+                    call("split", [s(","), conn("bootstrap_servers")]),
+                ))
                 .add_attribute(("tls_enabled", true))
                 .add_attribute(("sasl_mechanism", "scram-sha512"))
                 .add_attribute(("sasl_username", conn("username")))
@@ -64,14 +82,26 @@ pub fn files(env: &Environment, plan: &EnvPlan) -> Result<Vec<(&'static str, Str
                     .add_attribute(("name", topic.as_str()))
                     .add_attribute(("partitions", 6))
                     .add_attribute(("replication_factor", res.sizing.brokers.min(3)))
-                    .add_attribute(("config", obj([("min.insync.replicas", s(if res.sizing.brokers >= 3 { "2" } else { "1" }))])))
+                    .add_attribute((
+                        "config",
+                        obj([(
+                            "min.insync.replicas",
+                            s(if res.sizing.brokers >= 3 { "2" } else { "1" }),
+                        )]),
+                    ))
                     .build(),
             );
         }
     }
     for res in &rabbit {
         providers.push(Provider::Rabbitmq);
-        let conn = |attr: &str| ri("data.terraform_remote_state.env.outputs.rabbitmq_connections", s(&res.key), attr);
+        let conn = |attr: &str| {
+            ri(
+                "data.terraform_remote_state.env.outputs.rabbitmq_connections",
+                s(&res.key),
+                attr,
+            )
+        };
         provider_blocks = provider_blocks.add_block(
             Block::builder("provider")
                 .add_label("rabbitmq")
@@ -104,17 +134,27 @@ pub fn files(env: &Environment, plan: &EnvPlan) -> Result<Vec<(&'static str, Str
         env = env.name
     );
     Ok(vec![
-        ("versions.tf", format::render(&versions_body(&providers), &[])?),
-        ("providers.tf", format::render(&provider_blocks.build(), &[])?),
+        (
+            "versions.tf",
+            format::render(&versions_body(&providers), &[])?,
+        ),
+        (
+            "providers.tf",
+            format::render(&provider_blocks.build(), &[])?,
+        ),
         ("backend.tf", format::render(&messaging_backend(env)?, &[])?),
-        ("main.tf", format!("{header}{}", format::render(&main.build(), &[])?)),
+        (
+            "main.tf",
+            format!("{header}{}", format::render(&main.build(), &[])?),
+        ),
     ])
 }
 
 /// `data "terraform_remote_state" "env"` reading the environment root's state.
 fn remote_state(env: &Environment) -> Result<Block, Error> {
     let backend = &env.terraform.backend;
-    let config = hcl::to_expression(&backend.config).map_err(|e| Error::Internal(format!("backend config: {e}")))?;
+    let config = hcl::to_expression(&backend.config)
+        .map_err(|e| Error::Internal(format!("backend config: {e}")))?;
     Ok(Block::builder("data")
         .add_label("terraform_remote_state")
         .add_label("env")
@@ -155,10 +195,18 @@ pub fn connection_outputs(plan: &EnvPlan) -> Vec<Block> {
             .build()
     };
     if !kafka.is_empty() {
-        out.push(output("kafka_connections", "module.kafka", &["bootstrap_servers", "username", "password"]));
+        out.push(output(
+            "kafka_connections",
+            "module.kafka",
+            &["bootstrap_servers", "username", "password"],
+        ));
     }
     if !rabbit.is_empty() {
-        out.push(output("rabbitmq_connections", "module.rabbitmq", &["management_url", "username", "password"]));
+        out.push(output(
+            "rabbitmq_connections",
+            "module.rabbitmq",
+            &["management_url", "username", "password"],
+        ));
     }
     out
 }

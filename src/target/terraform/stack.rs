@@ -172,8 +172,13 @@ pub fn cluster(env: &Environment) -> Block {
         .add_attribute(("tags", r("local.tags")))
         .add_attribute(("kubernetes_version", env.cluster.version.as_str()));
     if cloud == CloudProvider::Azure && !pools.is_empty() {
-        // AKS needs one pool inline as the system pool: the first by name.
-        let (name, first) = pools.remove(0);
+        // AKS needs one pool inline as the system pool: `system`, else `default`, else the
+        // first by name.
+        let at = ["system", "default"]
+            .iter()
+            .find_map(|want| pools.iter().position(|(name, _)| name.as_str() == *want))
+            .unwrap_or(0);
+        let (name, first) = pools.remove(at);
         block = block.add_attribute(("system_pool", pool(name, first, true)));
     }
     let node_pools = pools

@@ -77,7 +77,15 @@ fn roots_pass_terraform_fmt() {
     let model = load(&platforms()[1].1);
     for file in emit(&model).unwrap() {
         if let Some(formatted) = super::format::terraform_fmt(&file.contents) {
-            assert_eq!(formatted, file.contents, "{}", file.path);
+            if formatted != file.contents {
+                std::fs::write("/tmp/tf-fmt-want.tf", &formatted).unwrap();
+                std::fs::write("/tmp/tf-fmt-got.tf", &file.contents).unwrap();
+            }
+            assert!(
+                formatted == file.contents,
+                "{} is not terraform fmt canonical",
+                file.path
+            );
         }
     }
 }
@@ -104,4 +112,59 @@ fn dump_terraform() {
             std::fs::write(target, &file.contents).unwrap();
         }
     }
+    // Every module, so the checks also see the ones no fixture uses.
+    let out = Path::new("/tmp/tf-out/all-modules/terraform/modules");
+    let _ = std::fs::remove_dir_all(out);
+    for (path, text) in super::modules::all_module_files() {
+        let target = out.join(path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
+}
+
+/// A synthetic platform: every service of the aws-shop fixture copied until there are
+/// `n` services per environment.
+fn synthetic(n: usize) -> Model {
+    let mut model = load(&platforms()[1].1);
+    for env in &mut model.environments {
+        let originals: Vec<_> = env.services.values().cloned().collect();
+        env.services.clear();
+        for i in 0..n {
+            let mut service = originals[i % originals.len()].clone();
+            service.name = format!("{}-{i}", service.name);
+            env.services.insert(service.name.clone(), service);
+        }
+    }
+    model
+}
+
+/// Timing sanity check for the 1,000-service × 3-environment target (run by hand:
+/// `cargo test --release --lib synthetic_platform_timing -- --ignored --nocapture`).
+#[test]
+#[ignore]
+fn synthetic_platform_timing() {
+    let model = synthetic(1000);
+    let start = std::time::Instant::now();
+    let files = emit(&model).unwrap();
+    let elapsed = start.elapsed();
+    let bytes: usize = files.iter().map(|f| f.contents.len()).sum();
+    println!("{} files, {bytes} bytes in {elapsed:?}", files.len());
+}
+
+#[test]
+#[ignore]
+fn phase_timing() {
+    let model = synthetic(1000);
+    let env = &model.environments[0];
+    let plan = super::plan::plan(&model, env);
+    let t = std::time::Instant::now();
+    let files = super::root::files(&model, env, &plan).unwrap();
+    println!("root files {:?}", t.elapsed());
+    let main = &files.iter().find(|f| f.0 == "main.tf").unwrap().1;
+    let t = std::time::Instant::now();
+    let body: hcl_edit::structure::Body = main.parse().unwrap();
+    println!("hcl-edit parse {:?} ({} bytes)", t.elapsed(), main.len());
+    let t = std::time::Instant::now();
+    let _ = body.to_string();
+    println!("hcl-edit print {:?}", t.elapsed());
 }

@@ -274,5 +274,20 @@ fn output(name: &str, value: Expression, sensitive: bool, description: &str) -> 
     block.build()
 }
 
+/// Every module of every cloud, for tests and conformance runs.
+#[cfg(test)]
+pub fn all_module_files() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for cloud in [CloudProvider::Aws, CloudProvider::Azure, CloudProvider::Gcp] {
+        let kinds = [ModuleKind::Network, ModuleKind::Cluster]
+            .into_iter()
+            .chain(InfraType::ALL.into_iter().map(ModuleKind::Data));
+        for kind in kinds.filter(|k| exists(cloud, *k)) {
+            out.extend(emit_module(cloud, kind).unwrap());
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

@@ -50,7 +50,6 @@ resource "aws_db_instance" "this" {
   #checkov:skip=CKV2_AWS_69:TLS is enforced by require_secure_transport in the parameter group
   #checkov:skip=CKV_AWS_118:enhanced monitoring needs a per-account IAM role; CloudWatch logs and Performance Insights are on
   #checkov:skip=CKV_AWS_354:Performance Insights data is encrypted with the AWS managed key
-  #checkov:skip=CKV2_AWS_30:query logging is set through slow_query_log
   identifier                          = var.name
   engine                              = "mysql"
   engine_version                      = var.engine_version

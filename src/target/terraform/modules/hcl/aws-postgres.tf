@@ -49,7 +49,6 @@ resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293:deletion protection follows the environment (on when protected)
   #checkov:skip=CKV_AWS_118:enhanced monitoring needs a per-account IAM role; CloudWatch logs and Performance Insights are on
   #checkov:skip=CKV_AWS_354:Performance Insights data is encrypted with the AWS managed key
-  #checkov:skip=CKV2_AWS_30:query logging is set through log_min_duration_statement
   identifier                          = var.name
   engine                              = "postgres"
   engine_version                      = var.engine_version

@@ -28,7 +28,6 @@ resource "aws_security_group" "this" {
 
 resource "aws_mq_broker" "this" {
   #checkov:skip=CKV_AWS_209:Amazon MQ for RabbitMQ supports only AWS owned encryption keys
-  #checkov:skip=CKV_AWS_208:the engine version is pinned by the platform and upgraded with auto minor versions
   broker_name                = var.name
   engine_type                = "RabbitMQ"
   engine_version             = var.engine_version

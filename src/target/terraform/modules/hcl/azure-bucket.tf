@@ -1,9 +1,6 @@
 resource "azurerm_storage_account" "this" {
   #checkov:skip=CKV2_AZURE_1:data is encrypted at rest with Microsoft-managed keys (and infrastructure encryption); a CMK needs a per-account Key Vault key
-  #checkov:skip=CKV2_AZURE_33:the private endpoint is created below for the blob service
   #checkov:skip=CKV_AZURE_33:the queue service is not used
-  #checkov:skip=CKV2_AZURE_40:shared keys are disabled below
-  #checkov:skip=CKV2_AZURE_41:shared keys are disabled, so no SAS can be signed with them
   #checkov:skip=CKV_AZURE_206:replication follows the environment's high-availability setting (ZRS or LRS)
   name                              = var.name
   resource_group_name               = var.resource_group_name

@@ -3,7 +3,6 @@ resource "azurerm_kubernetes_cluster" "this" {
   #checkov:skip=CKV_AZURE_117:disk encryption sets need a per-cluster Key Vault key; disks are encrypted with platform keys
   #checkov:skip=CKV_AZURE_226:ephemeral OS disks depend on the VM size chosen per node pool
   #checkov:skip=CKV_AZURE_227:host encryption needs a subscription feature registration
-  #checkov:skip=CKV_AZURE_170:the Standard tier (paid SLA) is set below
   name                      = var.name
   resource_group_name       = var.resource_group_name
   location                  = var.location

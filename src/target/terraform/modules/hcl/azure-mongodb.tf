@@ -1,5 +1,4 @@
 resource "azurerm_cosmosdb_account" "this" {
-  #checkov:skip=CKV_AZURE_140:the MongoDB wire protocol needs account keys; they live only in the secret store
   #checkov:skip=CKV_AZURE_100:data is encrypted at rest with Microsoft-managed keys; a CMK needs a per-account Key Vault key
   name                               = var.name
   resource_group_name                = var.resource_group_name

@@ -3,7 +3,6 @@ locals {
 }
 
 resource "azurerm_redis_cache" "this" {
-  #checkov:skip=CKV_AZURE_89:public network access is disabled; clients reach the cache through its private endpoint
   name                          = var.name
   resource_group_name           = var.resource_group_name
   location                      = var.location

@@ -1,5 +1,4 @@
 resource "google_redis_instance" "this" {
-  #checkov:skip=CKV_GCP_95:AUTH is enabled; the auth string is kept only in the secret store
   name                    = var.name
   project                 = var.project_id
   region                  = var.region
