@@ -32,8 +32,8 @@ impl BlockNote {
 }
 
 /// Renders `body` as canonical HCL, with `notes` inserted in the blocks they name.
-pub fn render(body: &hcl::Body, notes: &[BlockNote]) -> Result<String, Error> {
-    let mut body: Body = body.clone().into();
+pub fn render(body: hcl::Body, notes: &[BlockNote]) -> Result<String, Error> {
+    let mut body: Body = body.into();
     layout_body(&mut body, 0);
     for note in notes {
         attach_note(&mut body, note)?;
@@ -241,6 +241,23 @@ fn attach_note(body: &mut Body, note: &BlockNote) -> Result<(), Error> {
     )))
 }
 
+/// `terraform fmt -` on `text`, when terraform is installed (tests only).
+#[cfg(test)]
+pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("terraform")
+        .args(["fmt", "-no-color", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
+    let out = child.wait_with_output().ok()?;
+    assert!(out.status.success(), "terraform fmt rejected:\n{text}");
+    Some(String::from_utf8(out.stdout).unwrap())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,7 +307,7 @@ mod tests {
             &["resource", "aws_s3_bucket", "this"],
             &["#checkov:skip=CKV_AWS_18:reason"],
         )];
-        let text = render(&sample(), &notes).unwrap();
+        let text = render(sample(), &notes).unwrap();
         assert!(
             text.contains("  #checkov:skip=CKV_AWS_18:reason\n  bucket        = \"x\""),
             "{text}"
@@ -305,21 +322,4 @@ mod tests {
             assert_eq!(formatted, text);
         }
     }
-}
-
-/// `terraform fmt -` on `text`, when terraform is installed (tests only).
-#[cfg(test)]
-pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
-    use std::io::Write;
-    let mut child = std::process::Command::new("terraform")
-        .args(["fmt", "-no-color", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    child.stdin.take()?.write_all(text.as_bytes()).ok()?;
-    let out = child.wait_with_output().ok()?;
-    assert!(out.status.success(), "terraform fmt rejected:\n{text}");
-    Some(String::from_utf8(out.stdout).unwrap())
 }

@@ -136,16 +136,16 @@ pub fn files(env: &Environment, plan: &EnvPlan) -> Result<Vec<(&'static str, Str
     Ok(vec![
         (
             "versions.tf",
-            format::render(&versions_body(&providers), &[])?,
+            format::render(versions_body(&providers), &[])?,
         ),
         (
             "providers.tf",
-            format::render(&provider_blocks.build(), &[])?,
+            format::render(provider_blocks.build(), &[])?,
         ),
-        ("backend.tf", format::render(&messaging_backend(env)?, &[])?),
+        ("backend.tf", format::render(messaging_backend(env)?, &[])?),
         (
             "main.tf",
-            format!("{header}{}", format::render(&main.build(), &[])?),
+            format!("{header}{}", format::render(main.build(), &[])?),
         ),
     ])
 }

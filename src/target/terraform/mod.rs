@@ -25,16 +25,17 @@ use std::collections::BTreeSet;
 use rayon::prelude::*;
 
 use crate::error::Error;
+use crate::model::CloudProvider;
 use crate::model::Model;
 use crate::output::{OutputFile, Target};
 use modules::ModuleKind;
 
+/// The files of one environment and the modules its roots call.
+type EnvOutput = (Vec<OutputFile>, Vec<(CloudProvider, ModuleKind)>);
+
 /// Every Terraform file for `model`.
 pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
-    let per_env: Vec<(
-        Vec<OutputFile>,
-        Vec<(crate::model::CloudProvider, ModuleKind)>,
-    )> = model
+    let per_env: Vec<EnvOutput> = model
         .environments
         .par_iter()
         .map(|env| {

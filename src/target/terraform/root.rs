@@ -45,16 +45,16 @@ pub fn files(
     Ok(vec![
         (
             "versions.tf",
-            format::render(&versions_body(&root_providers(env)), &[])?,
+            format::render(versions_body(&root_providers(env)), &[])?,
         ),
-        ("providers.tf", format::render(&providers_body(env), &[])?),
-        ("backend.tf", format::render(&backend_body(env)?, &[])?),
+        ("providers.tf", format::render(providers_body(env), &[])?),
+        ("backend.tf", format::render(backend_body(env)?, &[])?),
         ("main.tf", main_tf(model, env, plan)?),
         (
             "variables.tf",
-            format::render(&variables_body(&variables(env))?, &[])?,
+            format::render(variables_body(&variables(env))?, &[])?,
         ),
-        ("outputs.tf", format::render(&outputs_body(plan), &[])?),
+        ("outputs.tf", format::render(outputs_body(plan), &[])?),
     ])
 }
 
@@ -137,7 +137,7 @@ fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, E
             body = body.add_blocks(identity::grants(env, *kind));
         }
     }
-    let text = format::render(&body.build(), &notes)?;
+    let text = format::render(body.build(), &notes)?;
     Ok(format!("{}\n{text}", header(env, plan)))
 }
 

@@ -123,7 +123,7 @@ fn engine_version(cloud: CloudProvider, kind: InfraType, version: Option<&str>) 
 /// MSK needs at least two brokers, a multiple of the two or three client subnets.
 fn brokers(cloud: CloudProvider, kind: InfraType, n: u32) -> u32 {
     match (cloud, kind) {
-        (CloudProvider::Aws, InfraType::Kafka) if n % 3 == 0 => n,
+        (CloudProvider::Aws, InfraType::Kafka) if n.is_multiple_of(3) => n,
         (CloudProvider::Aws, InfraType::Kafka) => n.max(2).next_multiple_of(2),
         _ => n.max(1),
     }
