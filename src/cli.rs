@@ -24,6 +24,51 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiArg {
+    Github,
+    Gitlab,
+    AzurePipelines,
+    Jenkins,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Kubernetes,
+    Terraform,
+    Ci,
+}
+
+impl TargetArg {
+    pub fn target(self) -> crate::output::Target {
+        match self {
+            TargetArg::Kubernetes => crate::output::Target::Kubernetes,
+            TargetArg::Terraform => crate::output::Target::Terraform,
+            TargetArg::Ci => crate::output::Target::Ci,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaName {
     Registry,
     Environment,
@@ -48,6 +93,24 @@ pub enum Command {
     Validate {
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
+    },
+    /// Compile every target and write the golden tree (atomically, with its manifest).
+    Build,
+    /// Compile in memory and show what a build would change in the golden tree.
+    Plan {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Only this environment (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        /// Only this target (repeatable).
+        #[arg(long = "target", value_enum)]
+        targets: Vec<TargetArg>,
+    },
+    /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
+    Check {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {
@@ -88,6 +151,32 @@ pub enum Command {
         #[arg(long)]
         tag: Option<String>,
     },
+    /// Print the service dependency graph with backing resources, namespaces as clusters.
+    Graph {
+        /// One environment (disabled services left out); the whole registry when left out.
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
+        format: GraphFormatArg,
+    },
+    /// Scaffold a small working platform repo (never overwrites a file).
+    Init {
+        /// Where to create it.
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = CloudArg::Azure)]
+        cloud: CloudArg,
+        /// The CI system; the cloud's usual one when left out.
+        #[arg(long, value_enum)]
+        ci: Option<CiArg>,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
     /// Explain a diagnostic code, with a wrong and a right example.
     ExplainCode {
         /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).

@@ -72,10 +72,12 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             .as_ref()
             .map(|v| &v.node)
             .filter(|v| v.as_map().is_some());
+        let environments_readable = root.join(&inputs.project.environments).is_dir();
         let ctx = RuleCtx {
             merged: &merged,
             versions,
             broken_environments: &inputs.broken_environments,
+            environments_readable,
         };
         diags.extend(check_rules(&ctx));
         if inputs.environments.is_empty() && !diags.has_errors() {
@@ -98,6 +100,7 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             model = lower(&merged, versions, &mut diags);
         }
     }
+    crate::validate::prefer_specific(&mut diags.items);
     diags.finish(&sources);
     Frontend {
         project: inputs.project.clone(),

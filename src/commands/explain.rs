@@ -36,9 +36,21 @@ pub fn run(
         return Ok(1);
     }
     let mut out = String::new();
-    for menv in merged
-        .environments
-        .iter()
+    // Promotion order (dev → staging → prod), as the model orders environments.
+    let order: Vec<&str> = frontend
+        .model
+        .as_ref()
+        .map(|m| m.environments.iter().map(|e| e.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut in_order: Vec<_> = merged.environments.iter().collect();
+    in_order.sort_by_key(|m| {
+        order
+            .iter()
+            .position(|o| *o == m.name)
+            .unwrap_or(usize::MAX)
+    });
+    for menv in in_order
+        .into_iter()
         .filter(|m| env.is_none_or(|e| e == m.name))
     {
         out.push_str(&format!("# {service} in {}\n", menv.name));

@@ -1,7 +1,9 @@
 //! One function per command: each runs the pipeline stages it needs and prints results to
 //! stdout, diagnostics to stderr. Returns the exit code.
 
+mod build;
 mod explain;
+mod init;
 mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat, SchemaName};
@@ -38,6 +40,13 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             }
             explain::run(&frontend, service, path.as_deref(), env.as_deref())
         }
+        Command::Build => build::build(&cli.root),
+        Command::Plan {
+            format,
+            envs,
+            targets,
+        } => build::plan(&cli.root, *format, envs, targets),
+        Command::Check { format } => build::check(&cli.root, *format),
         Command::SetImage { service, tag, env } => {
             versions::set_image(&cli.root, service, tag, env)
         }
@@ -54,6 +63,43 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             tag,
         } => versions::canary(&cli.root, *action, service, env, tag.as_deref()),
         Command::ExplainCode { code } => Ok(explain_code(code)),
+        Command::Graph { env, format } => {
+            let frontend = run_frontend(&cli.root);
+            let Some(model) = frontend.model.as_ref() else {
+                report(&frontend, DiagFormat::Text);
+                return Ok(1);
+            };
+            let environment = match env {
+                Some(name) => match model.environment(name) {
+                    Some(e) => Some(e),
+                    None => {
+                        eprintln!("error: `{name}` is not an environment");
+                        return Ok(1);
+                    }
+                },
+                None => None,
+            };
+            let format = match format {
+                crate::cli::GraphFormatArg::Dot => crate::graph::GraphFormat::Dot,
+                crate::cli::GraphFormatArg::Mermaid => crate::graph::GraphFormat::Mermaid,
+            };
+            print!("{}", crate::graph::render_graph(model, environment, format));
+            Ok(0)
+        }
+        Command::Init { dir, cloud, ci } => init::run(dir, *cloud, *ci),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut cmd = Cli::command();
+            clap_complete::generate(*shell, &mut cmd, "infrac", &mut std::io::stdout());
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let man = clap_mangen::Man::new(Cli::command());
+            man.render(&mut std::io::stdout())
+                .map_err(|e| Error::Internal(format!("cannot render the man page: {e}")))?;
+            Ok(0)
+        }
         Command::Schema { which } => {
             let kind = match which {
                 SchemaName::Registry => SchemaKind::Registry,

@@ -221,12 +221,19 @@ fn parse_loaded(file: FileId, text: &str, rel: &str, diags: &mut Diagnostics) ->
             if code == Code::YamlSyntax && text.contains('\t') {
                 d = d.with_help("YAML forbids tabs for indentation: indent with spaces");
             } else if code == Code::DuplicateKey {
-                d = d.with_help(format!(
-                    "remove one of the two `{}` keys",
-                    line_text.trim().split(':').next().unwrap_or("")
+                let key = line_text
+                    .trim()
+                    .trim_start_matches("- ")
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                d.pos.len = key.len().max(1) as u32;
+                d = d.with_label("set a second time here").with_help(format!(
+                    "keep one `{key}` key: YAML readers disagree on which duplicate wins"
                 ));
             } else if code == Code::YamlLimits {
-                d = d.with_help("anchors and aliases expand too far (or the file has several documents): write the values out");
+                d = d.with_help("write the values out (infrac's `defaults` replace anchors), keep one document per file");
             }
             diags.push(d);
             None

@@ -5,6 +5,10 @@
 //! the filesystem for output.
 
 pub mod atomic;
+pub mod layout;
+pub mod manifest;
+pub mod plan;
+pub mod write;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -104,10 +104,16 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
                     let mut d = Diagnostic::error(
                         Code::UnknownField,
                         entry.key_pos,
-                        format!("unknown field `{key}` in `{}`", dotted(&path)),
+                        if path.is_empty() {
+                            format!("unknown field `{key}` at the top level")
+                        } else {
+                            format!("unknown field `{key}` in `{}`", dotted(&path))
+                        },
                     )
                     .with_label("not a field here");
-                    if let Some(s) = did_you_mean(key, compiled.properties.iter().map(String::as_str)) {
+                    if kind == SchemaKind::Environment && (key == "image" || key == "build") {
+                        d = d.with_help(format!("`{key}` is set once, in registry.yaml: an environment cannot change what is built"));
+                    } else if let Some(s) = did_you_mean(key, compiled.properties.iter().map(String::as_str)) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     out.push(d);

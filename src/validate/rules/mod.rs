@@ -12,6 +12,7 @@ mod rollout;
 mod secrets;
 mod versions;
 
+pub use names::is_dns_label;
 pub use versions::tag_matches;
 
 use crate::diagnostic::Diagnostic;
@@ -24,9 +25,21 @@ pub struct RuleCtx<'a> {
     pub versions: Option<&'a Node>,
     /// Environment files that exist but failed to load (so they are not "unknown").
     pub broken_environments: &'a [String],
+    /// Whether the environments directory could be listed; when not, no name can be
+    /// called an unknown environment.
+    pub environments_readable: bool,
 }
 
 impl RuleCtx<'_> {
+    /// Whether `services:` in the registry is a mapping (else no name can be "unknown").
+    pub fn services_readable(&self) -> bool {
+        self.merged
+            .registry
+            .get("services")
+            .and_then(Node::as_map)
+            .is_some()
+    }
+
     /// Registry service names, sorted.
     pub fn service_names(&self) -> Vec<&str> {
         self.merged

@@ -8,11 +8,12 @@ use crate::load::yaml::Node;
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let services = ctx.service_names();
     let envs = ctx.environment_names();
+    let (check_services, check_envs) = (ctx.services_readable(), ctx.environments_readable);
     let mut out = Vec::new();
     for env in &ctx.merged.environments {
         if let Some(overrides) = env.node.get("services").and_then(Node::as_map) {
             for (name, entry) in overrides {
-                if !services.contains(&name.as_str()) {
+                if check_services && !services.contains(&name.as_str()) {
                     out.push(unknown_service(
                         name,
                         entry.key_pos,
@@ -24,6 +25,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
         }
         if let Some(from) = env.node.get("promotion").and_then(|p| p.get("from"))
             && let Some(name) = from.as_str()
+            && check_envs
             && !envs.contains(&name)
         {
             out.push(unknown_env(name, from.pos, &envs));
@@ -38,11 +40,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
         return out;
     };
     for (env, entry) in by_env {
-        if !envs.contains(&env.as_str()) {
+        if check_envs && !envs.contains(&env.as_str()) {
             out.push(unknown_env(env, entry.key_pos, &envs));
         }
         for (name, svc) in entry.value.as_map().into_iter().flatten() {
-            if !services.contains(&name.as_str()) {
+            if check_services && !services.contains(&name.as_str()) {
                 out.push(unknown_service(
                     name,
                     svc.key_pos,

@@ -11,7 +11,10 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let Some(versions) = ctx.versions else {
         return Vec::new();
     };
-    let by_env = versions.get("environments").and_then(Node::as_map);
+    let Some(by_env) = versions.get("environments").and_then(Node::as_map) else {
+        return Vec::new(); // the schema reports a missing or malformed `environments:`
+    };
+    let by_env = Some(by_env);
     let mut out = Vec::new();
     for env in &ctx.merged.environments {
         let entry = by_env.and_then(|m| m.get(&env.name));
