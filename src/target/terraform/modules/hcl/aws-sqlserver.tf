@@ -45,7 +45,6 @@ resource "aws_db_instance" "this" {
   #checkov:skip=CKV_AWS_293:deletion protection follows the environment (on when protected)
   #checkov:skip=CKV_AWS_118:enhanced monitoring needs a per-account IAM role; CloudWatch logs and Performance Insights are on
   #checkov:skip=CKV_AWS_354:Performance Insights data is encrypted with the AWS managed key
-  #checkov:skip=CKV_AWS_161:RDS IAM authentication is not supported for SQL Server
   identifier                      = var.name
   engine                          = "sqlserver-se"
   license_model                   = "license-included"
