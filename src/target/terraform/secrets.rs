@@ -4,7 +4,7 @@
 //! [`connection_keys`](crate::model::infra::connection_keys), read from the module's
 //! outputs. No secret value is ever written in the repository.
 
-use hcl::{Block, Expression};
+use hcl::{Block, BlockBuilder, Expression};
 
 use super::format::BlockNote;
 use super::hclx::{call, obj, r, ri, s};
@@ -60,91 +60,99 @@ fn document(kind: InfraType) -> Expression {
 
 /// The secret-store resources holding the connection details of every `kind` resource.
 pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
-    let label = kind.as_str();
-    let for_each = r(&format!("local.{label}"));
-    let resource = |ty: &str| {
-        Block::builder("resource")
-            .add_label(ty)
-            .add_label(label)
-            .add_attribute(("for_each", for_each.clone()))
-    };
     match env.secret_store.kind {
-        SecretStoreKind::AzureKeyVault => {
-            let block = resource("azurerm_key_vault_secret")
-                .add_attribute(("name", r("each.value.secret_name")))
-                .add_attribute(("key_vault_id", r("data.azurerm_key_vault.store.id")))
-                .add_attribute(("content_type", "application/json"))
-                .add_attribute(("value", document(kind)))
-                .build();
-            let note = BlockNote::new(
-                &["resource", "azurerm_key_vault_secret", label],
-                &[
-                    "#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date",
-                ],
-            );
-            (vec![block], vec![note])
-        }
-        SecretStoreKind::AwsSecretsManager => {
-            let secret = resource("aws_secretsmanager_secret")
-                .add_attribute(("name", r("each.value.secret_name")))
-                .add_attribute(("kms_key_id", r("aws_kms_key.secrets.arn")))
-                .add_attribute(("recovery_window_in_days", 7))
-                .add_attribute(("tags", r("local.tags")))
-                .build();
-            let version = resource("aws_secretsmanager_secret_version")
-                .add_attribute((
-                    "secret_id",
-                    indexed("aws_secretsmanager_secret", label, "id"),
-                ))
-                .add_attribute(("secret_string", document(kind)))
-                .build();
-            let note = BlockNote::new(
-                &["resource", "aws_secretsmanager_secret", label],
-                &[
-                    "#checkov:skip=CKV2_AWS_57:connection details are rotated with the resource by Terraform, not by a rotation Lambda",
-                ],
-            );
-            (vec![secret, version], vec![note])
-        }
-        SecretStoreKind::GcpSecretManager => {
-            let secret = resource("google_secret_manager_secret")
-                .add_attribute(("project", r("var.project_id")))
-                .add_attribute(("secret_id", r("each.value.secret_name")))
-                .add_attribute(("labels", r("local.tags")))
-                .add_block(
-                    Block::builder("replication")
-                        .add_block(Block::builder("auto").build())
-                        .build(),
-                )
-                .build();
-            let version = resource("google_secret_manager_secret_version")
-                .add_attribute((
-                    "secret",
-                    indexed("google_secret_manager_secret", label, "id"),
-                ))
-                .add_attribute(("secret_data", document(kind)))
-                .build();
-            (vec![secret, version], vec![])
-        }
-        SecretStoreKind::Vault => {
-            let secret = resource("vault_kv_secret_v2")
-                .add_attribute(("mount", r("var.vault_mount")))
-                .add_attribute(("name", r("each.value.secret_name")))
-                .add_attribute(("data_json", document(kind)))
-                .build();
-            (vec![secret], vec![])
-        }
-        SecretStoreKind::Infisical => {
-            let secret = resource("infisical_secret")
-                .add_attribute(("name", r("each.value.secret_name")))
-                .add_attribute(("value", document(kind)))
-                .add_attribute(("env_slug", r("var.infisical_env_slug")))
-                .add_attribute(("workspace_id", r("var.infisical_workspace_id")))
-                .add_attribute(("folder_path", s("/")))
-                .build();
-            (vec![secret], vec![])
-        }
+        SecretStoreKind::AzureKeyVault => key_vault(kind),
+        SecretStoreKind::AwsSecretsManager => secrets_manager(kind),
+        SecretStoreKind::GcpSecretManager => (secret_manager(kind), vec![]),
+        SecretStoreKind::Vault => (vec![vault(kind)], vec![]),
+        SecretStoreKind::Infisical => (vec![infisical(kind)], vec![]),
     }
+}
+
+/// `resource "<ty>" "<kind>" { for_each = local.<kind> ... }`.
+fn resource(ty: &str, kind: InfraType) -> BlockBuilder {
+    Block::builder("resource")
+        .add_label(ty)
+        .add_label(kind.as_str())
+        .add_attribute(("for_each", r(&format!("local.{}", kind.as_str()))))
+}
+
+fn key_vault(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    let block = resource("azurerm_key_vault_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("key_vault_id", r("data.azurerm_key_vault.store.id")))
+        .add_attribute(("content_type", "application/json"))
+        .add_attribute(("value", document(kind)))
+        .build();
+    let note = BlockNote::new(
+        &["resource", "azurerm_key_vault_secret", kind.as_str()],
+        &[
+            "#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date",
+        ],
+    );
+    (vec![block], vec![note])
+}
+
+fn secrets_manager(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    let label = kind.as_str();
+    let secret = resource("aws_secretsmanager_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("kms_key_id", r("aws_kms_key.secrets.arn")))
+        .add_attribute(("recovery_window_in_days", 7))
+        .add_attribute(("tags", r("local.tags")))
+        .build();
+    let version = resource("aws_secretsmanager_secret_version", kind)
+        .add_attribute((
+            "secret_id",
+            indexed("aws_secretsmanager_secret", label, "id"),
+        ))
+        .add_attribute(("secret_string", document(kind)))
+        .build();
+    let note = BlockNote::new(
+        &["resource", "aws_secretsmanager_secret", label],
+        &[
+            "#checkov:skip=CKV2_AWS_57:connection details are rotated with the resource by Terraform, not by a rotation Lambda",
+        ],
+    );
+    (vec![secret, version], vec![note])
+}
+
+fn secret_manager(kind: InfraType) -> Vec<Block> {
+    let replication = Block::builder("replication")
+        .add_block(Block::builder("auto").build())
+        .build();
+    let secret = resource("google_secret_manager_secret", kind)
+        .add_attribute(("project", r("var.project_id")))
+        .add_attribute(("secret_id", r("each.value.secret_name")))
+        .add_attribute(("labels", r("local.tags")))
+        .add_block(replication)
+        .build();
+    let version = resource("google_secret_manager_secret_version", kind)
+        .add_attribute((
+            "secret",
+            indexed("google_secret_manager_secret", kind.as_str(), "id"),
+        ))
+        .add_attribute(("secret_data", document(kind)))
+        .build();
+    vec![secret, version]
+}
+
+fn vault(kind: InfraType) -> Block {
+    resource("vault_kv_secret_v2", kind)
+        .add_attribute(("mount", r("var.vault_mount")))
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("data_json", document(kind)))
+        .build()
+}
+
+fn infisical(kind: InfraType) -> Block {
+    resource("infisical_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("value", document(kind)))
+        .add_attribute(("env_slug", r("var.infisical_env_slug")))
+        .add_attribute(("workspace_id", r("var.infisical_workspace_id")))
+        .add_attribute(("folder_path", s("/")))
+        .build()
 }
 
 /// `<ty>.<label>[each.key].<attr>`.
