@@ -5,6 +5,7 @@
 
 pub mod ci;
 pub mod kubernetes;
+pub mod terraform;
 
 use crate::model::Model;
 use crate::output::{FileSet, Target};
@@ -20,10 +21,9 @@ pub fn emit(
     for target in targets {
         match target {
             Target::Kubernetes => files.extend(kubernetes::emit(model)?),
-            Target::Terraform => {}
+            Target::Terraform => files.extend(terraform::emit(model)?),
             Target::Ci => files.extend(ci::emit(model, templates)?),
         }
     }
-    let _ = (model, &mut files);
     Ok(files)
 }

@@ -1,0 +1,89 @@
+//! The Terraform target: `terraform/environments/<env>/` per environment (plus
+//! `<env>-messaging/` for topics and exchanges on managed brokers) and the local modules
+//! those roots call, `terraform/modules/<cloud>-<kind>/`, only the ones some root uses.
+//!
+//! A pure function of the model: it never reads or writes files. Model-dependent HCL is
+//! built with hcl-rs (`hclx`) and made `terraform fmt` canonical by `format`; the fixed
+//! module bodies live in `modules/hcl/`. Where a resource lives is decided only by
+//! [`crate::model::placement`], secret names and keys only by [`crate::model::infra`].
+
+mod format;
+mod hclx;
+mod identity;
+mod messaging;
+mod modules;
+mod names;
+mod plan;
+mod providers;
+mod root;
+mod secrets;
+mod sizing;
+mod stack;
+
+use std::collections::BTreeSet;
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::model::CloudProvider;
+use crate::model::Model;
+use crate::output::{OutputFile, Target};
+use modules::ModuleKind;
+
+/// The files of one environment and the modules its roots call.
+type EnvOutput = (Vec<OutputFile>, Vec<(CloudProvider, ModuleKind)>);
+
+/// Every Terraform file for `model`.
+pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
+    let per_env: Vec<EnvOutput> = model
+        .environments
+        .par_iter()
+        .map(|env| {
+            let plan = plan::plan(model, env);
+            let mut used = vec![
+                (plan.cloud, ModuleKind::Network),
+                (plan.cloud, ModuleKind::Cluster),
+            ];
+            used.extend(
+                plan.managed
+                    .keys()
+                    .map(|k| (plan.cloud, ModuleKind::Data(*k))),
+            );
+            let file = |dir: &str, name: &str, text: String| {
+                let path = format!("terraform/environments/{dir}/{name}");
+                OutputFile::new(Target::Terraform, Some(&env.name), path, text)
+            };
+            let mut files: Vec<OutputFile> = root::files(model, env, &plan)?
+                .into_iter()
+                .map(|(name, text)| file(&env.name, name, text))
+                .collect();
+            if messaging::needed(&plan) {
+                let dir = format!("{}-messaging", env.name);
+                for (name, text) in messaging::files(env, &plan)? {
+                    files.push(file(&dir, name, text));
+                }
+            }
+            Ok((files, used))
+        })
+        .collect::<Result<_, Error>>()?;
+    let mut files = Vec::new();
+    let mut used = BTreeSet::new();
+    for (env_files, env_used) in per_env {
+        files.extend(env_files);
+        used.extend(env_used);
+    }
+    for (cloud, kind) in used {
+        for (path, text) in modules::emit_module(cloud, kind)? {
+            files.push(OutputFile::new(
+                Target::Terraform,
+                None,
+                format!("terraform/modules/{path}"),
+                text,
+            ));
+        }
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests;

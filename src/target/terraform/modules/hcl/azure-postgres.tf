@@ -1,0 +1,82 @@
+resource "random_password" "admin" {
+  length  = 32
+  special = false
+}
+
+resource "azurerm_postgresql_flexible_server" "this" {
+  #checkov:skip=CKV_AZURE_136:geo-redundant backups follow the resource's highAvailability
+  name                          = var.name
+  resource_group_name           = var.resource_group_name
+  location                      = var.location
+  version                       = var.engine_version
+  sku_name                      = var.sku
+  storage_mb                    = var.storage_gb * 1024
+  administrator_login           = "app_admin"
+  administrator_password        = random_password.admin.result
+  backup_retention_days         = var.backup_retention_days
+  geo_redundant_backup_enabled  = var.high_availability
+  public_network_access_enabled = false
+  zone                          = "1"
+  tags                          = var.tags
+
+  dynamic "high_availability" {
+    for_each = var.high_availability ? ["ZoneRedundant"] : []
+    content {
+      mode                      = high_availability.value
+      standby_availability_zone = "2"
+    }
+  }
+}
+
+resource "azurerm_postgresql_flexible_server_configuration" "tls" {
+  name      = "require_secure_transport"
+  server_id = azurerm_postgresql_flexible_server.this.id
+  value     = "on"
+}
+
+resource "azurerm_postgresql_flexible_server_database" "app" {
+  name      = "app"
+  server_id = azurerm_postgresql_flexible_server.this.id
+  charset   = "UTF8"
+  collation = "en_US.utf8"
+}
+
+resource "azurerm_private_endpoint" "this" {
+  name                = "${var.name}-pe"
+  location            = var.location
+  resource_group_name = var.resource_group_name
+  subnet_id           = var.subnet_id
+  tags                = var.tags
+
+  private_service_connection {
+    name                           = "${var.name}-psc"
+    private_connection_resource_id = azurerm_postgresql_flexible_server.this.id
+    subresource_names              = ["postgresqlServer"]
+    is_manual_connection           = false
+  }
+
+  private_dns_zone_group {
+    name                 = "default"
+    private_dns_zone_ids = [var.private_dns_zone_id]
+  }
+}
+
+resource "azurerm_management_lock" "this" {
+  count      = var.deletion_protection ? 1 : 0
+  name       = "${var.name}-lock"
+  scope      = azurerm_postgresql_flexible_server.this.id
+  lock_level = "CanNotDelete"
+  notes      = "Deletion protection set by infrac for this environment."
+}
+
+locals {
+  id = azurerm_postgresql_flexible_server.this.id
+  connection = {
+    host     = azurerm_postgresql_flexible_server.this.fqdn
+    port     = 5432
+    database = azurerm_postgresql_flexible_server_database.app.name
+    username = "app_admin"
+    password = random_password.admin.result
+    url      = "postgresql://app_admin:${random_password.admin.result}@${azurerm_postgresql_flexible_server.this.fqdn}:5432/app?sslmode=require"
+  }
+}

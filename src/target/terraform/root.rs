@@ -1,0 +1,324 @@
+//! An environment root, `terraform/environments/<env>/`: versions, providers, backend,
+//! main (network, cluster, one module call per managed type, secret writes, identities),
+//! variables and outputs. Composes `stack`, `secrets` and `identity`; holds no resource
+//! arguments of its own beyond the provider and backend configuration.
+
+use hcl::expr::ForExpr;
+use hcl::{Block, Body, Expression, Identifier};
+
+use super::format;
+use super::hclx::r;
+use super::modules::{Var, cloud_provider, variables_body};
+use super::plan::EnvPlan;
+use super::providers::{Provider, versions_body};
+use super::{identity, secrets, stack};
+use crate::error::Error;
+use crate::model::{CloudProvider, Environment, InfraType, Model, SecretStoreKind};
+
+/// The providers a root configures: the cloud's and the secret store's.
+pub fn root_providers(env: &Environment) -> Vec<Provider> {
+    let mut out = vec![cloud_provider(env.cloud.provider)];
+    if let Some(p) = store_provider(env.secret_store.kind) {
+        out.push(p);
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn store_provider(store: SecretStoreKind) -> Option<Provider> {
+    match store {
+        SecretStoreKind::AwsSecretsManager => Some(Provider::Aws),
+        SecretStoreKind::AzureKeyVault => Some(Provider::Azurerm),
+        SecretStoreKind::GcpSecretManager => Some(Provider::Google),
+        SecretStoreKind::Vault => Some(Provider::Vault),
+        SecretStoreKind::Infisical => Some(Provider::Infisical),
+    }
+}
+
+/// The six files of the root, as (file name, text).
+pub fn files(
+    model: &Model,
+    env: &Environment,
+    plan: &EnvPlan,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    Ok(vec![
+        (
+            "versions.tf",
+            format::render(versions_body(&root_providers(env)), &[])?,
+        ),
+        ("providers.tf", format::render(providers_body(env), &[])?),
+        ("backend.tf", format::render(backend_body(env)?, &[])?),
+        ("main.tf", main_tf(model, env, plan)?),
+        (
+            "variables.tf",
+            format::render(variables_body(&variables(env))?, &[])?,
+        ),
+        ("outputs.tf", format::render(outputs_body(plan), &[])?),
+    ])
+}
+
+fn providers_body(env: &Environment) -> Body {
+    let own = cloud_provider(env.cloud.provider);
+    let mut body = Body::builder();
+    for p in root_providers(env) {
+        let block = Block::builder("provider").add_label(p.local_name());
+        let block = match p {
+            Provider::Aws if p == own => block.add_attribute(("region", r("var.region"))),
+            Provider::Aws => block.add_attribute(("region", r("var.secret_store_region"))),
+            Provider::Azurerm => block
+                .add_attribute(("storage_use_azuread", true))
+                .add_block(Block::builder("features").build()),
+            Provider::Google if p == own => block
+                .add_attribute(("project", r("var.project_id")))
+                .add_attribute(("region", r("var.region"))),
+            Provider::Google => block.add_attribute(("project", r("var.secret_store_project"))),
+            Provider::Vault | Provider::Infisical => match &env.secret_store.address {
+                Some(address) if p == Provider::Vault => {
+                    block.add_attribute(("address", address.as_str()))
+                }
+                Some(address) => block.add_attribute(("host", address.as_str())),
+                None => block,
+            },
+            Provider::Random | Provider::Tls | Provider::Kafka | Provider::Rabbitmq => block,
+        };
+        body = body.add_block(block.build());
+    }
+    body.build()
+}
+
+/// `terraform { backend "<type>" { ... } }`, arguments in the order written.
+pub fn backend_body(env: &Environment) -> Result<Body, Error> {
+    let backend = &env.terraform.backend;
+    let mut block = Block::builder("backend").add_label(backend.kind.as_str());
+    for (key, value) in &backend.config {
+        let expr = hcl::to_expression(value)
+            .map_err(|e| Error::Internal(format!("backend {key}: {e}")))?;
+        block = block.add_attribute((key.as_str(), expr));
+    }
+    Ok(Body::builder()
+        .add_block(Block::builder("terraform").add_block(block.build()).build())
+        .build())
+}
+
+fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, Error> {
+    let cloud = plan.cloud;
+    let mut body = Body::builder().add_block(stack::locals(model, env, plan));
+    if cloud == CloudProvider::Azure {
+        let name = super::names::dns_label(&[&model.platform.name, &env.name], 90);
+        body = body.add_block(
+            Block::builder("resource")
+                .add_label("azurerm_resource_group")
+                .add_label("this")
+                .add_attribute(("name", name))
+                .add_attribute(("location", r("var.location")))
+                .add_attribute(("tags", r("local.tags")))
+                .build(),
+        );
+    }
+    body = body
+        .add_block(stack::network(model, env))
+        .add_block(stack::cluster(env));
+    for kind in plan.managed.keys() {
+        body = body.add_block(stack::data_module(cloud, *kind));
+    }
+    let mut notes = Vec::new();
+    if !plan.managed.is_empty() {
+        let (blocks, n) = secrets::prelude(env);
+        body = body.add_blocks(blocks);
+        notes.extend(n);
+        for kind in plan.managed.keys() {
+            let (blocks, n) = secrets::writes(env, *kind);
+            body = body.add_blocks(blocks);
+            notes.extend(n);
+        }
+        body = body.add_blocks(identity::identities(env));
+        for kind in plan.managed.keys() {
+            body = body.add_blocks(identity::grants(env, *kind));
+        }
+    }
+    let text = format::render(body.build(), &notes)?;
+    Ok(format!("{}\n{text}", header(env, plan)))
+}
+
+/// The comment header: what this root is and where every backing resource lives.
+fn header(env: &Environment, plan: &EnvPlan) -> String {
+    let mut lines = vec![
+        format!(
+            "# Environment {}, generated by infrac from environments/{}.yaml; do not edit.",
+            env.name, env.name
+        ),
+        format!(
+            "# Deletion protection: {} (on when the environment is named prod or its promotion needs approval).",
+            if plan.protected { "on" } else { "off" }
+        ),
+        "#".to_owned(),
+        "# Where each backing resource lives:".to_owned(),
+    ];
+    let mut places: Vec<(String, InfraType, String)> = Vec::new();
+    for (kind, resources) in &plan.managed {
+        for res in resources {
+            places.push((
+                res.key.clone(),
+                *kind,
+                format!("managed (module.{}[\"{}\"])", kind.as_str(), res.key),
+            ));
+        }
+    }
+    for (kind, key) in &plan.in_cluster {
+        places.push((
+            key.clone(),
+            *kind,
+            format!("in-cluster ({})", operator_kind(*kind)),
+        ));
+    }
+    places.sort();
+    for (key, kind, place) in places {
+        lines.push(format!("# {} {key}: {place}", kind.as_str()));
+    }
+    if lines.len() == 4 {
+        lines.push("# (none)".to_owned());
+    }
+    lines.join("\n") + "\n"
+}
+
+/// The operator resource the Kubernetes target uses for an in-cluster `kind`.
+fn operator_kind(kind: InfraType) -> &'static str {
+    match kind {
+        InfraType::Rabbitmq => "RabbitmqCluster",
+        InfraType::Kafka => "Kafka",
+        InfraType::Mongodb => "MongoDBCommunity",
+        InfraType::Elasticsearch => "Elasticsearch",
+        InfraType::Postgres => "Cluster",
+        InfraType::Mysql => "InnoDBCluster",
+        InfraType::Redis => "Redis",
+        InfraType::Sqlserver => "StatefulSet",
+        InfraType::Bucket => "Tenant",
+    }
+}
+
+fn variables(env: &Environment) -> Vec<Var> {
+    let region = env.cloud.region.as_str();
+    let mut vars = match env.cloud.provider {
+        CloudProvider::Aws => vec![Var::new("region", "string", "AWS region.").or(region)],
+        CloudProvider::Azure => vec![Var::new("location", "string", "Azure region.").or(region)],
+        CloudProvider::Gcp => vec![
+            Var::new(
+                "project_id",
+                "string",
+                "The GCP project of this environment.",
+            ),
+            Var::new("region", "string", "GCP region.").or(region),
+        ],
+    };
+    let own = cloud_provider(env.cloud.provider);
+    match env.secret_store.kind {
+        SecretStoreKind::AzureKeyVault => vars.extend([
+            Var::new(
+                "key_vault_name",
+                "string",
+                "The Key Vault the ClusterSecretStore reads.",
+            )
+            .or(env.secret_store.name.as_str()),
+            Var::new(
+                "key_vault_resource_group_name",
+                "string",
+                "Resource group of that Key Vault.",
+            ),
+        ]),
+        SecretStoreKind::AwsSecretsManager if own != Provider::Aws => vars.push(Var::new(
+            "secret_store_region",
+            "string",
+            "AWS region of the Secrets Manager store.",
+        )),
+        SecretStoreKind::GcpSecretManager if own != Provider::Google => vars.push(Var::new(
+            "secret_store_project",
+            "string",
+            "GCP project of the Secret Manager store.",
+        )),
+        SecretStoreKind::Vault => vars.push(
+            Var::new(
+                "vault_mount",
+                "string",
+                "KV v2 mount of the connection secrets.",
+            )
+            .or("secret"),
+        ),
+        SecretStoreKind::Infisical => vars.extend([
+            Var::new(
+                "infisical_workspace_id",
+                "string",
+                "Infisical project holding the connection secrets.",
+            ),
+            Var::new("infisical_env_slug", "string", "Infisical environment.")
+                .or(env.name.as_str()),
+        ]),
+        SecretStoreKind::AwsSecretsManager | SecretStoreKind::GcpSecretManager => {}
+    }
+    vars
+}
+
+/// `{ for key, m in <collection> : key => m.<attr> }`.
+fn map_of(collection: &str, attr: &str) -> Expression {
+    let value = r(&format!("m.{attr}"));
+    let for_expr = ForExpr::new(Identifier::unchecked("m"), r(collection), value)
+        .with_key_var(Identifier::unchecked("key"))
+        .with_key_expr(r("key"));
+    Expression::from(for_expr)
+}
+
+fn outputs_body(plan: &EnvPlan) -> Body {
+    let output = |name: &str, description: &str, value: Expression| {
+        Block::builder("output")
+            .add_label(name)
+            .add_attribute(("description", description))
+            .add_attribute(("value", value))
+            .build()
+    };
+    let mut body = Body::builder().add_block(output(
+        "cluster_name",
+        "The Kubernetes cluster.",
+        r("module.cluster.name"),
+    ));
+    for kind in plan.managed.keys() {
+        let attr = match kind {
+            InfraType::Kafka => "bootstrap_servers",
+            InfraType::Elasticsearch => "url",
+            InfraType::Bucket => "name",
+            _ => "host",
+        };
+        let description = format!(
+            "Endpoint of each {} resource, by <service>-<name>.",
+            kind.as_str()
+        );
+        body = body.add_block(output(
+            &format!("{}_endpoints", kind.as_str()),
+            &description,
+            map_of(&format!("module.{}", kind.as_str()), attr),
+        ));
+    }
+    if !plan.owners.is_empty() {
+        let (collection, attr, what) = match plan.cloud {
+            CloudProvider::Aws => ("aws_iam_role.service", "arn", "eks.amazonaws.com/role-arn"),
+            CloudProvider::Azure => (
+                "azurerm_user_assigned_identity.service",
+                "client_id",
+                "azure.workload.identity/client-id",
+            ),
+            CloudProvider::Gcp => (
+                "google_service_account.service",
+                "email",
+                "iam.gke.io/gcp-service-account",
+            ),
+        };
+        let description =
+            format!("Workload identity of each service, for its ServiceAccount annotation {what}.");
+        body = body.add_block(output(
+            "workload_identities",
+            &description,
+            map_of(collection, attr),
+        ));
+    }
+    body = body.add_blocks(super::messaging::connection_outputs(plan));
+    body.build()
+}

@@ -1,0 +1,161 @@
+//! Connection secrets: for every managed resource, one entry in the environment's secret
+//! store named by [`connection_secret_name`](crate::model::infra::connection_secret_name),
+//! whose value is a JSON document with exactly the
+//! [`connection_keys`](crate::model::infra::connection_keys), read from the module's
+//! outputs. No secret value is ever written in the repository.
+
+use hcl::{Block, BlockBuilder, Expression};
+
+use super::format::BlockNote;
+use super::hclx::{call, obj, r, ri, s};
+use crate::model::infra::connection_keys;
+use crate::model::{Environment, InfraType, SecretStoreKind};
+
+/// Blocks the store needs once per root (the vault lookup, the encryption key).
+pub fn prelude(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
+    match env.secret_store.kind {
+        SecretStoreKind::AzureKeyVault => {
+            let vault = Block::builder("data")
+                .add_label("azurerm_key_vault")
+                .add_label("store")
+                .add_attribute(("name", r("var.key_vault_name")))
+                .add_attribute((
+                    "resource_group_name",
+                    r("var.key_vault_resource_group_name"),
+                ))
+                .build();
+            (vec![vault], vec![])
+        }
+        SecretStoreKind::AwsSecretsManager => {
+            let key = Block::builder("resource")
+                .add_label("aws_kms_key")
+                .add_label("secrets")
+                .add_attribute(("description", format!("Connection secrets of {}", env.name)))
+                .add_attribute(("enable_key_rotation", true))
+                .add_attribute(("deletion_window_in_days", 30))
+                .add_attribute(("tags", r("local.tags")))
+                .build();
+            let note = BlockNote::new(
+                &["resource", "aws_kms_key", "secrets"],
+                &[
+                    "#checkov:skip=CKV2_AWS_64:the default key policy (account root) is intended; access is granted through IAM",
+                ],
+            );
+            (vec![key], vec![note])
+        }
+        SecretStoreKind::GcpSecretManager | SecretStoreKind::Vault | SecretStoreKind::Infisical => {
+            (vec![], vec![])
+        }
+    }
+}
+
+/// `jsonencode({ host = module.<kind>[each.key].host, ... })`.
+fn document(kind: InfraType) -> Expression {
+    let module = format!("module.{}", kind.as_str());
+    let fields = connection_keys(kind)
+        .iter()
+        .map(|key| (*key, ri(&module, r("each.key"), key)));
+    call("jsonencode", [obj(fields)])
+}
+
+/// The secret-store resources holding the connection details of every `kind` resource.
+pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    match env.secret_store.kind {
+        SecretStoreKind::AzureKeyVault => key_vault(kind),
+        SecretStoreKind::AwsSecretsManager => secrets_manager(kind),
+        SecretStoreKind::GcpSecretManager => (secret_manager(kind), vec![]),
+        SecretStoreKind::Vault => (vec![vault(kind)], vec![]),
+        SecretStoreKind::Infisical => (vec![infisical(kind)], vec![]),
+    }
+}
+
+/// `resource "<ty>" "<kind>" { for_each = local.<kind> ... }`.
+fn resource(ty: &str, kind: InfraType) -> BlockBuilder {
+    Block::builder("resource")
+        .add_label(ty)
+        .add_label(kind.as_str())
+        .add_attribute(("for_each", r(&format!("local.{}", kind.as_str()))))
+}
+
+fn key_vault(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    let block = resource("azurerm_key_vault_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("key_vault_id", r("data.azurerm_key_vault.store.id")))
+        .add_attribute(("content_type", "application/json"))
+        .add_attribute(("value", document(kind)))
+        .build();
+    let note = BlockNote::new(
+        &["resource", "azurerm_key_vault_secret", kind.as_str()],
+        &[
+            "#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date",
+        ],
+    );
+    (vec![block], vec![note])
+}
+
+fn secrets_manager(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    let label = kind.as_str();
+    let secret = resource("aws_secretsmanager_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("kms_key_id", r("aws_kms_key.secrets.arn")))
+        .add_attribute(("recovery_window_in_days", 7))
+        .add_attribute(("tags", r("local.tags")))
+        .build();
+    let version = resource("aws_secretsmanager_secret_version", kind)
+        .add_attribute((
+            "secret_id",
+            indexed("aws_secretsmanager_secret", label, "id"),
+        ))
+        .add_attribute(("secret_string", document(kind)))
+        .build();
+    let note = BlockNote::new(
+        &["resource", "aws_secretsmanager_secret", label],
+        &[
+            "#checkov:skip=CKV2_AWS_57:connection details are rotated with the resource by Terraform, not by a rotation Lambda",
+        ],
+    );
+    (vec![secret, version], vec![note])
+}
+
+fn secret_manager(kind: InfraType) -> Vec<Block> {
+    let replication = Block::builder("replication")
+        .add_block(Block::builder("auto").build())
+        .build();
+    let secret = resource("google_secret_manager_secret", kind)
+        .add_attribute(("project", r("var.project_id")))
+        .add_attribute(("secret_id", r("each.value.secret_name")))
+        .add_attribute(("labels", r("local.tags")))
+        .add_block(replication)
+        .build();
+    let version = resource("google_secret_manager_secret_version", kind)
+        .add_attribute((
+            "secret",
+            indexed("google_secret_manager_secret", kind.as_str(), "id"),
+        ))
+        .add_attribute(("secret_data", document(kind)))
+        .build();
+    vec![secret, version]
+}
+
+fn vault(kind: InfraType) -> Block {
+    resource("vault_kv_secret_v2", kind)
+        .add_attribute(("mount", r("var.vault_mount")))
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("data_json", document(kind)))
+        .build()
+}
+
+fn infisical(kind: InfraType) -> Block {
+    resource("infisical_secret", kind)
+        .add_attribute(("name", r("each.value.secret_name")))
+        .add_attribute(("value", document(kind)))
+        .add_attribute(("env_slug", r("var.infisical_env_slug")))
+        .add_attribute(("workspace_id", r("var.infisical_workspace_id")))
+        .add_attribute(("folder_path", s("/")))
+        .build()
+}
+
+/// `<ty>.<label>[each.key].<attr>`.
+pub fn indexed(ty: &str, label: &str, attr: &str) -> Expression {
+    ri(&format!("{ty}.{label}"), r("each.key"), attr)
+}
