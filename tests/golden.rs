@@ -127,5 +127,16 @@ fn key_order_of_inputs_does_not_change_output() {
         .iter()
         .map(|f| (f.path.as_str(), f.contents.as_str()))
         .collect();
-    assert_eq!(left, right);
+    let differing: Vec<&str> = left
+        .iter()
+        .zip(&right)
+        .filter(|(a, b)| a != b)
+        .map(|(a, _)| a.0)
+        .collect();
+    assert!(
+        left.len() == right.len() && differing.is_empty(),
+        "output depends on input key order: {differing:?} ({} vs {} files)",
+        left.len(),
+        right.len()
+    );
 }

@@ -2,7 +2,6 @@
 //! the wire) so that lowering is a plain deserialisation of the merged tree and template
 //! contexts can serialise them back unchanged.
 
-use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -124,9 +123,9 @@ pub struct TerraformSettings {
 pub struct Backend {
     #[serde(rename = "type")]
     pub kind: String,
-    /// Backend arguments in the order written.
+    /// Backend arguments, sorted by name (so the written order does not change output).
     #[serde(default)]
-    pub config: IndexMap<String, serde_json::Value>,
+    pub config: BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -1,0 +1,5 @@
+provider "azurerm" {
+  storage_use_azuread = true
+
+  features {}
+}

@@ -1,0 +1,24 @@
+output "cluster_name" {
+  description = "The Kubernetes cluster."
+  value       = module.cluster.name
+}
+
+output "postgres_endpoints" {
+  description = "Endpoint of each postgres resource, by <service>-<name>."
+  value       = { for key, m in module.postgres : key => m.host }
+}
+
+output "redis_endpoints" {
+  description = "Endpoint of each redis resource, by <service>-<name>."
+  value       = { for key, m in module.redis : key => m.host }
+}
+
+output "kafka_endpoints" {
+  description = "Endpoint of each kafka resource, by <service>-<name>."
+  value       = { for key, m in module.kafka : key => m.bootstrap_servers }
+}
+
+output "workload_identities" {
+  description = "Workload identity of each service, for its ServiceAccount annotation azure.workload.identity/client-id."
+  value       = { for key, m in azurerm_user_assigned_identity.service : key => m.client_id }
+}

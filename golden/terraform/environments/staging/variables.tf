@@ -1,0 +1,16 @@
+variable "location" {
+  description = "Azure region."
+  type        = string
+  default     = "southafricanorth"
+}
+
+variable "key_vault_name" {
+  description = "The Key Vault the ClusterSecretStore reads."
+  type        = string
+  default     = "payments-staging-kv"
+}
+
+variable "key_vault_resource_group_name" {
+  description = "Resource group of that Key Vault."
+  type        = string
+}
