@@ -113,8 +113,10 @@ fn infrac_toml(ci: CiSystem) -> String {
     let output = match ci {
         CiSystem::Github => "github = \".github/workflows\"\n",
         CiSystem::Gitlab => "gitlab = \".gitlab-ci.yml\"\n",
-        CiSystem::AzurePipelines => "azure-pipelines = \".azure-pipelines\"\n",
-        CiSystem::Jenkins => "jenkins = \"jenkins\"\n",
+        // Azure Pipelines and Jenkins read a pipeline from any path you register: they stay
+        // under golden/ci/.
+        CiSystem::AzurePipelines => "# azure-pipelines: register golden/ci/azure-pipelines/*.yml as pipelines\n",
+        CiSystem::Jenkins => "# jenkins: point each job at golden/ci/jenkins/Jenkinsfile.<name>\n",
     };
     format!(
         "# infrac settings; every path is relative to this file.\nregistry = \"registry.yaml\"\nenvironments = \"environments\"\nversions = \"versions.yaml\"\nout = \"golden\"\n\n# CI systems run pipelines only from their own places.\n[output]\n{output}"
