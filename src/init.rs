@@ -115,7 +115,9 @@ fn infrac_toml(ci: CiSystem) -> String {
         CiSystem::Gitlab => "gitlab = \".gitlab-ci.yml\"\n",
         // Azure Pipelines and Jenkins read a pipeline from any path you register: they stay
         // under golden/ci/.
-        CiSystem::AzurePipelines => "# azure-pipelines: register golden/ci/azure-pipelines/*.yml as pipelines\n",
+        CiSystem::AzurePipelines => {
+            "# azure-pipelines: register golden/ci/azure-pipelines/*.yml as pipelines\n"
+        }
         CiSystem::Jenkins => "# jenkins: point each job at golden/ci/jenkins/Jenkinsfile.<name>\n",
     };
     format!(

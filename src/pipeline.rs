@@ -133,3 +133,14 @@ pub fn load_model(root: &Path) -> Result<Model, Box<Frontend>> {
         None => Err(Box::new(frontend)),
     }
 }
+
+impl Frontend {
+    /// The loaded environment overlays as `(name, tree)`, for re-merging (explain, edits).
+    pub fn environments_owned(&self) -> Vec<(String, Node)> {
+        self.inputs
+            .environments
+            .iter()
+            .map(|(n, e)| (n.clone(), e.node.clone()))
+            .collect()
+    }
+}

@@ -15,11 +15,7 @@ pub fn run(
 ) -> Result<u8, Error> {
     let inputs = &frontend.inputs;
     let registry = &inputs.registry.as_ref().expect("validated").node;
-    let envs: Vec<(String, Node)> = inputs
-        .environments
-        .iter()
-        .map(|(n, e)| (n.clone(), e.node.clone()))
-        .collect();
+    let envs = frontend.environments_owned();
     let merged = merge_platform(registry, &envs);
     if !merged.registry_services.contains_key(service) {
         let names = merged.registry_services.keys().map(String::as_str);

@@ -29,11 +29,7 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
         .as_ref()
         .ok_or("the registry could not be loaded")?
         .node;
-    let envs: Vec<(String, Node)> = inputs
-        .environments
-        .iter()
-        .map(|(n, e)| (n.clone(), e.node.clone()))
-        .collect();
+    let envs = frontend.environments_owned();
     let merged = merge_platform(registry, &envs);
     if !merged.registry_services.contains_key(service) {
         let hint = crate::diagnostic::did_you_mean(

@@ -40,6 +40,17 @@ impl RuleCtx<'_> {
             .is_some()
     }
 
+    /// Every merged service: registry-level first, then per environment (a rule reporting
+    /// the same place twice is deduplicated later).
+    pub fn every_service(&self) -> impl Iterator<Item = &crate::merge::MergedService> {
+        let envs = self
+            .merged
+            .environments
+            .iter()
+            .flat_map(|e| e.services.values());
+        self.merged.registry_services.values().chain(envs)
+    }
+
     /// Registry service names, sorted.
     pub fn service_names(&self) -> Vec<&str> {
         self.merged

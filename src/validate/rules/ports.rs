@@ -7,12 +7,7 @@ use crate::merge::MergedService;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let envs = ctx
-        .merged
-        .environments
-        .iter()
-        .flat_map(|e| e.services.values());
-    for service in ctx.merged.registry_services.values().chain(envs) {
+    for service in ctx.every_service() {
         out.extend(check_service(service));
     }
     out
