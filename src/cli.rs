@@ -4,7 +4,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "infrac", version, about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out.")]
+#[command(
+    name = "infrac",
+    version,
+    about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out."
+)]
 pub struct Cli {
     /// The platform repo (the directory holding infrac.toml, registry.yaml, environments/).
     #[arg(long, global = true, default_value = ".", env = "INFRAC_ROOT")]
@@ -20,10 +24,67 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CloudArg {
+    Aws,
+    Azure,
+    Gcp,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CiArg {
+    Github,
+    Gitlab,
+    AzurePipelines,
+    Jenkins,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    Text,
+    Markdown,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    Kubernetes,
+    Terraform,
+    Ci,
+}
+
+impl TargetArg {
+    pub fn target(self) -> crate::output::Target {
+        match self {
+            TargetArg::Kubernetes => crate::output::Target::Kubernetes,
+            TargetArg::Terraform => crate::output::Target::Terraform,
+            TargetArg::Ci => crate::output::Target::Ci,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormatArg {
+    Dot,
+    Mermaid,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaName {
     Registry,
     Environment,
     Versions,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CanaryAction {
+    /// Start a canary at the first step (blue-green: deploy the preview).
+    Start,
+    /// Move the canary to the next step.
+    Advance,
+    /// Drop the canary (or the preview); stable stays.
+    Abort,
+    /// Make the canary (or preview) tag the stable tag.
+    Promote,
 }
 
 #[derive(Debug, Subcommand)]
@@ -32,6 +93,24 @@ pub enum Command {
     Validate {
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
+    },
+    /// Compile every target and write the golden tree (atomically, with its manifest).
+    Build,
+    /// Compile in memory and show what a build would change in the golden tree.
+    Plan {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+        /// Only this environment (repeatable).
+        #[arg(long = "env")]
+        envs: Vec<String>,
+        /// Only this target (repeatable).
+        #[arg(long = "target", value_enum)]
+        targets: Vec<TargetArg>,
+    },
+    /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
+    Check {
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {
@@ -42,6 +121,66 @@ pub enum Command {
         /// One environment; every environment when left out.
         #[arg(long)]
         env: Option<String>,
+    },
+    /// Set a service's stable image tag in one environment (edits versions.yaml in place).
+    SetImage {
+        service: String,
+        tag: String,
+        #[arg(long)]
+        env: String,
+    },
+    /// Promote a service's stable tag from one environment to the next, translated to the
+    /// target's tag policy (`staging-1.3.0` → `v1.3.0`), or to `--tag`.
+    Promote {
+        service: String,
+        #[arg(long)]
+        from: String,
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Move a canary (or blue-green preview) through its steps in versions.yaml.
+    Canary {
+        #[arg(value_enum)]
+        action: CanaryAction,
+        service: String,
+        #[arg(long)]
+        env: String,
+        /// The new tag (for `start`).
+        #[arg(long)]
+        tag: Option<String>,
+    },
+    /// Print the service dependency graph with backing resources, namespaces as clusters.
+    Graph {
+        /// One environment (disabled services left out); the whole registry when left out.
+        #[arg(long)]
+        env: Option<String>,
+        #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
+        format: GraphFormatArg,
+    },
+    /// Scaffold a small working platform repo (never overwrites a file).
+    Init {
+        /// Where to create it.
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+        #[arg(long, value_enum, default_value_t = CloudArg::Azure)]
+        cloud: CloudArg,
+        /// The CI system; the cloud's usual one when left out.
+        #[arg(long, value_enum)]
+        ci: Option<CiArg>,
+    },
+    /// Print shell completions.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+    /// Explain a diagnostic code, with a wrong and a right example.
+    ExplainCode {
+        /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).
+        code: String,
     },
     /// Print a JSON Schema of an input file (draft 2020-12).
     Schema {

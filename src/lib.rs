@@ -18,7 +18,10 @@
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
+pub mod edit;
 pub mod error;
+pub mod graph;
+pub mod init;
 pub mod load;
 pub mod lower;
 pub mod merge;
@@ -26,5 +29,6 @@ pub mod model;
 pub mod output;
 pub mod pipeline;
 pub mod project;
+pub mod reference;
 pub mod target;
 pub mod validate;

@@ -11,10 +11,14 @@ use crate::model::{Environment, ImageVersion, Model, Platform, Service};
 use serde_json::{Map, Value};
 
 /// Builds the model from merged trees and `versions.yaml`.
-pub fn lower_model(merged: &MergedPlatform, versions: Option<&Node>) -> Result<Model, Vec<Diagnostic>> {
+pub fn lower_model(
+    merged: &MergedPlatform,
+    versions: Option<&Node>,
+) -> Result<Model, Vec<Diagnostic>> {
     let mut errors = Vec::new();
     let platform_node = merged.registry.get("platform");
-    let platform: Option<Platform> = platform_node.and_then(|n| typed(n.to_json(), n.pos, "platform", &mut errors));
+    let platform: Option<Platform> =
+        platform_node.and_then(|n| typed(n.to_json(), n.pos, "platform", &mut errors));
     let registry_services = merged
         .registry_services
         .values()
@@ -24,7 +28,9 @@ pub fn lower_model(merged: &MergedPlatform, versions: Option<&Node>) -> Result<M
     let mut environments = Vec::new();
     for env in &merged.environments {
         let mut json = env.node.to_json();
-        let Some(obj) = json.as_object_mut() else { continue };
+        let Some(obj) = json.as_object_mut() else {
+            continue;
+        };
         let versions_here = tags.and_then(|t| t.get(&env.name));
         let services: Map<String, Value> = env
             .services
@@ -42,22 +48,40 @@ pub fn lower_model(merged: &MergedPlatform, versions: Option<&Node>) -> Result<M
         obj.remove("apiVersion");
         obj.remove("kind");
         fill_defaults(obj, &env.name);
-        if let Some(e) = typed::<Environment>(json, env.node.pos, &format!("environment `{}`", env.name), &mut errors) {
+        if let Some(e) = typed::<Environment>(
+            json,
+            env.node.pos,
+            &format!("environment `{}`", env.name),
+            &mut errors,
+        ) {
             environments.push(e);
         }
     }
     match platform {
-        Some(platform) if errors.is_empty() => Ok(Model { platform, registry_services, environments: promotion_order(environments) }),
+        Some(platform) if errors.is_empty() => Ok(Model {
+            platform,
+            registry_services,
+            environments: promotion_order(environments),
+        }),
         _ => {
             if errors.is_empty() {
-                errors.push(Diagnostic::error(Code::Schema, Sources::file_pos(merged.registry.pos.file), "the registry has no `platform`"));
+                errors.push(Diagnostic::error(
+                    Code::Schema,
+                    Sources::file_pos(merged.registry.pos.file),
+                    "the registry has no `platform`",
+                ));
             }
             Err(errors)
         }
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(json: Value, pos: crate::load::yaml::Pos, what: &str, errors: &mut Vec<Diagnostic>) -> Option<T> {
+fn typed<T: serde::de::DeserializeOwned>(
+    json: Value,
+    pos: crate::load::yaml::Pos,
+    what: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<T> {
     serde_json::from_value(json)
         .map_err(|e| errors.push(Diagnostic::error(Code::Schema, pos, format!("{what}: {e}"))))
         .ok()
@@ -65,16 +89,29 @@ fn typed<T: serde::de::DeserializeOwned>(json: Value, pos: crate::load::yaml::Po
 
 fn version_of(node: &Node) -> ImageVersion {
     match node.as_str() {
-        Some(tag) => ImageVersion { stable: tag.to_owned(), canary: None, preview: None },
-        None => serde_json::from_value(node.to_json()).unwrap_or(ImageVersion { stable: String::new(), canary: None, preview: None }),
+        Some(tag) => ImageVersion {
+            stable: tag.to_owned(),
+            canary: None,
+            preview: None,
+        },
+        None => serde_json::from_value(node.to_json()).unwrap_or(ImageVersion {
+            stable: String::new(),
+            canary: None,
+            preview: None,
+        }),
     }
 }
 
-fn lower_service(service: &MergedService, version: Option<ImageVersion>, errors: &mut Vec<Diagnostic>) -> Option<Service> {
+fn lower_service(
+    service: &MergedService,
+    version: Option<ImageVersion>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Service> {
     let mut json = service.node.to_json();
     let obj = json.as_object_mut()?;
     obj.insert("name".into(), Value::String(service.name.clone()));
-    obj.entry("rollout").or_insert_with(|| serde_json::json!({}));
+    obj.entry("rollout")
+        .or_insert_with(|| serde_json::json!({}));
     if let Some(Value::Object(config)) = obj.get_mut("config") {
         for value in config.values_mut() {
             if !value.is_string() {
@@ -84,10 +121,13 @@ fn lower_service(service: &MergedService, version: Option<ImageVersion>, errors:
     }
     for key in ["cpu", "memory"] {
         for side in ["requests", "limits"] {
-            if let Some(v) = obj.get_mut("resources").and_then(|r| r.get_mut(side)).and_then(|r| r.get_mut(key)) {
-                if !v.is_string() {
-                    *v = Value::String(v.to_string());
-                }
+            if let Some(v) = obj
+                .get_mut("resources")
+                .and_then(|r| r.get_mut(side))
+                .and_then(|r| r.get_mut(key))
+                && !v.is_string()
+            {
+                *v = Value::String(v.to_string());
             }
         }
     }
@@ -97,21 +137,34 @@ fn lower_service(service: &MergedService, version: Option<ImageVersion>, errors:
     if let Some(version) = version {
         obj.insert("version".into(), serde_json::to_value(version).ok()?);
     }
-    typed(json, service.key_pos, &format!("service `{}`", service.name), errors)
+    typed(
+        json,
+        service.key_pos,
+        &format!("service `{}`", service.name),
+        errors,
+    )
 }
 
 /// Fills the environment fields SPEC gives defaults for.
 fn fill_defaults(obj: &mut Map<String, Value>, name: &str) {
-    obj.entry("namespaceSuffix").or_insert_with(|| Value::String(String::new()));
-    obj.entry("imageTags").or_insert_with(|| Value::String("any".into()));
-    obj.entry("infraDefaults").or_insert_with(|| serde_json::json!({}));
-    obj.entry("monitoring").or_insert_with(|| serde_json::json!({"prometheusUrl": "http://prometheus.monitoring:9090"}));
-    obj.entry("network").or_insert_with(|| serde_json::json!({"cidr": default_cidr(name)}));
+    obj.entry("namespaceSuffix")
+        .or_insert_with(|| Value::String(String::new()));
+    obj.entry("imageTags")
+        .or_insert_with(|| Value::String("any".into()));
+    obj.entry("infraDefaults")
+        .or_insert_with(|| serde_json::json!({}));
+    obj.entry("monitoring").or_insert_with(
+        || serde_json::json!({"prometheusUrl": "http://prometheus.monitoring:9090"}),
+    );
+    obj.entry("network")
+        .or_insert_with(|| serde_json::json!({"cidr": default_cidr(name)}));
 }
 
 /// A stable /16 per environment name (so adding an environment moves no other).
 pub fn default_cidr(name: &str) -> String {
-    let hash = name.bytes().fold(2166136261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16777619));
+    let hash = name.bytes().fold(2166136261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
     format!("10.{}.0.0/16", 16 + hash % 224)
 }
 

@@ -47,7 +47,9 @@ pub fn merge(base: Node, over: &Node) -> Node {
                 overrode: base.overrode,
             }
         }
-        (Value::Seq(items), Value::Seq(over_items)) if is_named_list(&items) && is_named_list(over_items) && !over_items.is_empty() => {
+        (Value::Seq(items), Value::Seq(over_items))
+            if is_named_list(&items) && is_named_list(over_items) && !over_items.is_empty() =>
+        {
             let mut items = items;
             for over_item in over_items {
                 let name = item_name(over_item);
@@ -91,12 +93,18 @@ fn strip_nulls(mut node: Node) -> Node {
         Value::Map(map) => {
             map.retain(|_, e| !e.value.is_null());
             for entry in map.values_mut() {
-                entry.value = strip_nulls(std::mem::replace(&mut entry.value, Node::new(Value::Null, entry.key_pos)));
+                entry.value = strip_nulls(std::mem::replace(
+                    &mut entry.value,
+                    Node::new(Value::Null, entry.key_pos),
+                ));
             }
         }
         Value::Seq(items) => {
             for item in items.iter_mut() {
-                *item = strip_nulls(std::mem::replace(item, Node::new(Value::Null, Default::default())));
+                *item = strip_nulls(std::mem::replace(
+                    item,
+                    Node::new(Value::Null, Default::default()),
+                ));
             }
         }
         _ => {}
@@ -115,21 +123,36 @@ mod tests {
 
     #[test]
     fn deep_maps_scalars_lists_and_nulls() {
-        let base = yaml("replicas: {min: 2, max: 6}\ndeps: [a, b]\nconfig: {A: x, B: y}\n", 0);
+        let base = yaml(
+            "replicas: {min: 2, max: 6}\ndeps: [a, b]\nconfig: {A: x, B: y}\n",
+            0,
+        );
         let over = yaml("replicas: {min: 1}\ndeps: [c]\nconfig: {B: null}\n", 1);
         let merged = merge_layers([&base, &over]).unwrap();
-        assert_eq!(merged.to_json(), serde_json::json!({"config": {"A": "x"}, "deps": ["c"], "replicas": {"max": 6, "min": 1}}));
+        assert_eq!(
+            merged.to_json(),
+            serde_json::json!({"config": {"A": "x"}, "deps": ["c"], "replicas": {"max": 6, "min": 1}})
+        );
         let min = merged.get("replicas").unwrap().get("min").unwrap();
         assert_eq!(min.pos.file, 1);
         assert_eq!(min.overrode.len(), 1);
         assert_eq!(min.overrode[0].file, 0);
-        assert_eq!(merged.get("replicas").unwrap().get("max").unwrap().pos.file, 0);
+        assert_eq!(
+            merged.get("replicas").unwrap().get("max").unwrap().pos.file,
+            0
+        );
     }
 
     #[test]
     fn named_lists_merge_by_name() {
-        let base = yaml("ports: [{name: http, port: 8080}, {name: grpc, port: 9090}]\n", 0);
-        let over = yaml("ports: [{name: grpc, port: 9091}, {name: admin, port: 8081}]\n", 1);
+        let base = yaml(
+            "ports: [{name: http, port: 8080}, {name: grpc, port: 9090}]\n",
+            0,
+        );
+        let over = yaml(
+            "ports: [{name: grpc, port: 9091}, {name: admin, port: 8081}]\n",
+            1,
+        );
         let merged = merge_layers([&base, &over]).unwrap();
         assert_eq!(
             merged.get("ports").unwrap().to_json(),
@@ -167,18 +190,32 @@ pub struct MergedPlatform<'a> {
 
 /// Applies the merge order to every registry service, for the registry and each environment.
 /// Malformed parts (a list where a map belongs) are skipped: the schema reports them.
-pub fn merge_platform<'a>(registry: &'a Node, environments: &'a [(String, Node)]) -> MergedPlatform<'a> {
+pub fn merge_platform<'a>(
+    registry: &'a Node,
+    environments: &'a [(String, Node)],
+) -> MergedPlatform<'a> {
     let defaults = registry.get("defaults").filter(|d| d.as_map().is_some());
     let services: Vec<(&String, &Entry)> = registry
         .get("services")
         .and_then(Node::as_map)
-        .map(|m| m.iter().filter(|(_, e)| e.value.as_map().is_some()).collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(_, e)| e.value.as_map().is_some())
+                .collect()
+        })
         .unwrap_or_default();
     let registry_services = services
         .iter()
         .filter_map(|(name, entry)| {
             let node = merge_layers(defaults.into_iter().chain([&entry.value]))?;
-            Some(((*name).clone(), MergedService { name: (*name).clone(), key_pos: entry.key_pos, node }))
+            Some((
+                (*name).clone(),
+                MergedService {
+                    name: (*name).clone(),
+                    key_pos: entry.key_pos,
+                    node,
+                },
+            ))
         })
         .collect();
     let environments = environments
@@ -190,34 +227,70 @@ pub fn merge_platform<'a>(registry: &'a Node, environments: &'a [(String, Node)]
             let mut merged = std::collections::BTreeMap::new();
             let mut disabled = std::collections::BTreeMap::new();
             for (name, entry) in &services {
-                let mut over = overrides.and_then(|o| o.get(*name)).map(|e| e.value.clone()).filter(|n| n.as_map().is_some());
-                if let Some(enabled) = over.as_mut().and_then(|o| o.as_map_mut()).and_then(|m| m.shift_remove("enabled")) {
-                    if enabled.value.value == Value::Bool(false) {
-                        disabled.insert((*name).clone(), enabled.value.pos);
-                        continue;
-                    }
+                let mut over = overrides
+                    .and_then(|o| o.get(*name))
+                    .map(|e| e.value.clone())
+                    .filter(|n| n.as_map().is_some());
+                if let Some(enabled) = over
+                    .as_mut()
+                    .and_then(|o| o.as_map_mut())
+                    .and_then(|m| m.shift_remove("enabled"))
+                    && enabled.value.value == Value::Bool(false)
+                {
+                    disabled.insert((*name).clone(), enabled.value.pos);
+                    continue;
                 }
-                let layers = defaults.into_iter().chain([&entry.value]).chain(env_defaults).chain(over.as_ref());
+                let layers = defaults
+                    .into_iter()
+                    .chain([&entry.value])
+                    .chain(env_defaults)
+                    .chain(over.as_ref());
                 if let Some(mut node) = merge_layers(layers) {
                     apply_infra_defaults(&mut node, infra_defaults);
-                    merged.insert((*name).clone(), MergedService { name: (*name).clone(), key_pos: entry.key_pos, node });
+                    merged.insert(
+                        (*name).clone(),
+                        MergedService {
+                            name: (*name).clone(),
+                            key_pos: entry.key_pos,
+                            node,
+                        },
+                    );
                 }
             }
-            MergedEnv { name: env_name.clone(), node: env, services: merged, disabled }
+            MergedEnv {
+                name: env_name.clone(),
+                node: env,
+                services: merged,
+                disabled,
+            }
         })
         .collect();
-    MergedPlatform { registry, registry_services, environments }
+    MergedPlatform {
+        registry,
+        registry_services,
+        environments,
+    }
 }
 
 /// Puts each backing resource on top of its type's `infraDefaults` sizing.
 fn apply_infra_defaults(service: &mut Node, infra_defaults: Option<&Node>) {
-    let Some(defaults) = infra_defaults else { return };
-    let Some(infra) = service.as_map_mut().and_then(|m| m.get_mut("infra")).and_then(|e| e.value.as_map_mut()) else {
+    let Some(defaults) = infra_defaults else {
+        return;
+    };
+    let Some(infra) = service
+        .as_map_mut()
+        .and_then(|m| m.get_mut("infra"))
+        .and_then(|e| e.value.as_map_mut())
+    else {
         return;
     };
     for entry in infra.values_mut() {
-        let Some(kind) = entry.value.get("type").and_then(Node::as_str) else { continue };
-        let Some(sizing) = defaults.get(kind).filter(|s| s.as_map().is_some()) else { continue };
+        let Some(kind) = entry.value.get("type").and_then(Node::as_str) else {
+            continue;
+        };
+        let Some(sizing) = defaults.get(kind).filter(|s| s.as_map().is_some()) else {
+            continue;
+        };
         let own = std::mem::replace(&mut entry.value, Node::new(Value::Null, entry.key_pos));
         let mut merged = merge(sizing.clone(), &own);
         merged.pos = own.pos;

@@ -49,10 +49,41 @@ pub struct ProjectError {
 
 /// Parses `infrac.toml` text.
 pub fn parse_project(text: &str) -> Result<Project, ProjectError> {
-    let project: Project = toml::from_str(text).map_err(|e| ProjectError {
-        message: e.message().to_owned(),
-        span: e.span(),
+    let project: Project = toml::from_str(text).map_err(|e| {
+        let message = e.message().to_owned();
+        // A bad list item is reported on the whole list; point at the item itself.
+        let item = message
+            .split('`')
+            .nth(1)
+            .and_then(|name| text.find(&format!("\"{name}\"")));
+        let span = match item {
+            Some(start) if message.starts_with("unknown target") => {
+                Some(start..start + message.split('`').nth(1).map_or(0, str::len) + 2)
+            }
+            _ => e.span(),
+        };
+        ProjectError { message, span }
     })?;
+    for (key, value) in [
+        ("registry", &project.registry),
+        ("environments", &project.environments),
+        ("versions", &project.versions),
+        ("out", &project.out),
+    ]
+    .into_iter()
+    .chain(project.templates.as_ref().map(|t| ("templates", t)))
+    {
+        if !inside_root(value) {
+            return Err(ProjectError {
+                message: format!(
+                    "`{key} = \"{value}\"` must be a relative path inside the project root (no `..`, not absolute)"
+                ),
+                span: text
+                    .find(&format!("\"{value}\""))
+                    .map(|i| i..i + value.len() + 2),
+            });
+        }
+    }
     for key in project.output.keys() {
         if !OUTPUT_KEYS.contains(&key.as_str()) {
             return Err(ProjectError {
@@ -65,6 +96,19 @@ pub fn parse_project(text: &str) -> Result<Project, ProjectError> {
         }
     }
     Ok(project)
+}
+
+/// A relative path that stays inside the root.
+fn inside_root(path: &str) -> bool {
+    let p = std::path::Path::new(path);
+    !path.is_empty()
+        && p.is_relative()
+        && p.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
 }
 
 impl<'de> Deserialize<'de> for Target {
@@ -90,7 +134,9 @@ mod tests {
         let p = parse_project("").unwrap();
         assert_eq!(p.out, "golden");
         assert_eq!(p.targets.len(), 3);
-        let p = parse_project("targets = [\"kubernetes\"]\n[output]\ngithub = \".github/workflows\"\n").unwrap();
+        let p =
+            parse_project("targets = [\"kubernetes\"]\n[output]\ngithub = \".github/workflows\"\n")
+                .unwrap();
         assert_eq!(p.targets, vec![Target::Kubernetes]);
         assert!(parse_project("outt = \"x\"").is_err());
         assert!(parse_project("[output]\ncircle = \"x\"").is_err());

@@ -7,28 +7,59 @@ use crate::load::yaml::{Node, Pos, Value};
 use crate::merge::merge_platform;
 use crate::pipeline::Frontend;
 
-pub fn run(frontend: &Frontend, service: &str, path: Option<&str>, env: Option<&str>) -> Result<u8, Error> {
+pub fn run(
+    frontend: &Frontend,
+    service: &str,
+    path: Option<&str>,
+    env: Option<&str>,
+) -> Result<u8, Error> {
     let inputs = &frontend.inputs;
     let registry = &inputs.registry.as_ref().expect("validated").node;
-    let envs: Vec<(String, Node)> = inputs.environments.iter().map(|(n, e)| (n.clone(), e.node.clone())).collect();
+    let envs: Vec<(String, Node)> = inputs
+        .environments
+        .iter()
+        .map(|(n, e)| (n.clone(), e.node.clone()))
+        .collect();
     let merged = merge_platform(registry, &envs);
     if !merged.registry_services.contains_key(service) {
         let names = merged.registry_services.keys().map(String::as_str);
-        let hint = crate::diagnostic::did_you_mean(service, names).map(|s| format!(" (did you mean `{s}`?)")).unwrap_or_default();
+        let hint = crate::diagnostic::did_you_mean(service, names)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
         eprintln!("error: `{service}` is not a service of the registry{hint}");
         return Ok(1);
     }
-    if let Some(e) = env {
-        if !merged.environments.iter().any(|m| m.name == e) {
-            eprintln!("error: `{e}` is not an environment");
-            return Ok(1);
-        }
+    if let Some(e) = env
+        && !merged.environments.iter().any(|m| m.name == e)
+    {
+        eprintln!("error: `{e}` is not an environment");
+        return Ok(1);
     }
     let mut out = String::new();
-    for menv in merged.environments.iter().filter(|m| env.is_none_or(|e| e == m.name)) {
+    // Promotion order (dev → staging → prod), as the model orders environments.
+    let order: Vec<&str> = frontend
+        .model
+        .as_ref()
+        .map(|m| m.environments.iter().map(|e| e.name.as_str()).collect())
+        .unwrap_or_default();
+    let mut in_order: Vec<_> = merged.environments.iter().collect();
+    in_order.sort_by_key(|m| {
+        order
+            .iter()
+            .position(|o| *o == m.name)
+            .unwrap_or(usize::MAX)
+    });
+    for menv in in_order
+        .into_iter()
+        .filter(|m| env.is_none_or(|e| e == m.name))
+    {
         out.push_str(&format!("# {service} in {}\n", menv.name));
         let Some(svc) = menv.services.get(service) else {
-            let at = menv.disabled.get(service).map(|p| format!(" ({})", place(&frontend.sources, *p))).unwrap_or_default();
+            let at = menv
+                .disabled
+                .get(service)
+                .map(|p| format!(" ({})", place(&frontend.sources, *p)))
+                .unwrap_or_default();
             out.push_str(&format!("disabled{at}\n\n"));
             continue;
         };
@@ -58,13 +89,20 @@ fn write_node(sources: &Sources, node: &Node, path: &str, out: &mut String) {
     match &node.value {
         Value::Map(map) if !map.is_empty() => {
             for (key, entry) in map {
-                let child = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
+                let child = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
                 write_node(sources, &entry.value, &child, out);
             }
         }
         Value::Seq(items) if items.iter().any(|i| i.as_map().is_some()) => {
             for (i, item) in items.iter().enumerate() {
-                let label = item.get("name").and_then(Node::as_str).map_or(i.to_string(), str::to_owned);
+                let label = item
+                    .get("name")
+                    .and_then(Node::as_str)
+                    .map_or(i.to_string(), str::to_owned);
                 write_node(sources, item, &format!("{path}[{label}]"), out);
             }
         }

@@ -238,7 +238,11 @@ mod tests {
         for code in Code::ALL {
             assert!(code.as_str().starts_with("infrac::"));
             assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
-            assert!(code.summary().len() > 20, "{} has no summary", code.as_str());
+            assert!(
+                code.summary().len() > 20,
+                "{} has no summary",
+                code.as_str()
+            );
             assert!(!code.wrong().is_empty() && !code.right().is_empty());
             assert_ne!(code.wrong(), code.right());
         }

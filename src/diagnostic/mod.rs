@@ -128,20 +128,30 @@ impl Diagnostics {
     /// rule firing once per environment on a line they share).
     pub fn finish(&mut self, sources: &Sources) {
         self.items.sort_by(|a, b| {
-            (sources.path(a.pos.file), a.pos.line, a.pos.column, a.code, &a.message).cmp(&(
-                sources.path(b.pos.file),
-                b.pos.line,
-                b.pos.column,
-                b.code,
-                &b.message,
-            ))
+            (
+                sources.path(a.pos.file),
+                a.pos.line,
+                a.pos.column,
+                a.code,
+                &a.message,
+            )
+                .cmp(&(
+                    sources.path(b.pos.file),
+                    b.pos.line,
+                    b.pos.column,
+                    b.code,
+                    &b.message,
+                ))
         });
         self.items.dedup();
     }
 }
 
 /// The closest candidate to `word` by edit distance, when it is close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);
     candidates
         .into_iter()
@@ -177,7 +187,10 @@ mod tests {
     #[test]
     fn suggestions() {
         let names = ["payment-service", "account-service", "fraud-service"];
-        assert_eq!(did_you_mean("paymnet-service", names), Some("payment-service"));
+        assert_eq!(
+            did_you_mean("paymnet-service", names),
+            Some("payment-service")
+        );
         assert_eq!(did_you_mean("ledger", names), None);
     }
 }

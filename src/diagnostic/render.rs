@@ -37,7 +37,12 @@ fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
     if n == 1 { one } else { many }
 }
 
-fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &Sources, out: &mut String) {
+fn render_one(
+    handler: &GraphicalReportHandler,
+    d: &Diagnostic,
+    sources: &Sources,
+    out: &mut String,
+) {
     let path = sources.path(d.pos.file);
     let text = sources.text(d.pos.file);
     let mut report = MietteDiagnostic::new(format!(
@@ -54,7 +59,9 @@ fn render_one(handler: &GraphicalReportHandler, d: &Diagnostic, sources: &Source
     }
     if !text.is_empty() {
         let start = (d.pos.offset as usize).min(text.len());
-        let len = (d.pos.len as usize).min(text.len() - start).max(usize::from(start < text.len()));
+        let len = (d.pos.len as usize)
+            .min(text.len() - start)
+            .max(usize::from(start < text.len()));
         report = report.with_label(LabeledSpan::new(d.label.clone(), start, len));
     }
     let source = NamedSource::new(path, text.to_owned());
@@ -113,7 +120,9 @@ pub fn github(diags: &Diagnostics, sources: &Sources) -> String {
 }
 
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
 }
 
 fn escape_property(s: &str) -> String {

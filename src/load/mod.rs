@@ -35,13 +35,25 @@ pub struct Loaded {
     pub node: Node,
 }
 
-/// Reads `infrac.toml` (when present) and every input file under `root`.
-pub fn load_inputs(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Inputs {
+/// Reads `infrac.toml` (when present) and every input file under `root`; `versions_text`,
+/// when given, stands in for the text of versions.yaml (an edit being checked).
+pub fn load_inputs(
+    root: &Path,
+    versions_text: Option<&str>,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Inputs {
     let project = load_project(root, sources, diags);
     let registry = load_yaml(root, &project.registry, sources, diags);
     let (environments_dir, environments, broken_environments) =
         load_environments(root, &project.environments, sources, diags);
-    let versions = load_yaml(root, &project.versions, sources, diags);
+    let versions = match versions_text {
+        Some(text) => {
+            let file = sources.add(project.versions.clone(), text);
+            parse_loaded(file, text, &project.versions, diags)
+        }
+        None => load_yaml(root, &project.versions, sources, diags),
+    };
     Inputs {
         project,
         registry,
@@ -75,7 +87,12 @@ fn load_project(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> 
 
 /// Reads a file as UTF-8 text, registering it in `sources` (also when it cannot be read,
 /// so the diagnostic can name it).
-fn read_text(root: &Path, rel: &str, sources: &mut Sources, diags: &mut Diagnostics) -> Option<(FileId, String)> {
+fn read_text(
+    root: &Path,
+    rel: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<(FileId, String)> {
     let path = root.join(rel);
     let meta = match std::fs::metadata(&path) {
         Ok(m) => m,
@@ -90,7 +107,11 @@ fn read_text(root: &Path, rel: &str, sources: &mut Sources, diags: &mut Diagnost
     };
     if !meta.is_file() {
         let file = sources.add(rel, "");
-        diags.push(Diagnostic::error(Code::NotAFile, Sources::file_pos(file), format!("`{rel}` is not a regular file")));
+        diags.push(Diagnostic::error(
+            Code::NotAFile,
+            Sources::file_pos(file),
+            format!("`{rel}` is not a regular file"),
+        ));
         return None;
     }
     if meta.len() > MAX_FILE_BYTES {
@@ -98,7 +119,10 @@ fn read_text(root: &Path, rel: &str, sources: &mut Sources, diags: &mut Diagnost
         diags.push(Diagnostic::error(
             Code::FileTooLarge,
             Sources::file_pos(file),
-            format!("`{rel}` is {} bytes; infrac reads input files of at most {MAX_FILE_BYTES} bytes", meta.len()),
+            format!(
+                "`{rel}` is {} bytes; infrac reads input files of at most {MAX_FILE_BYTES} bytes",
+                meta.len()
+            ),
         ));
         return None;
     }
@@ -106,7 +130,11 @@ fn read_text(root: &Path, rel: &str, sources: &mut Sources, diags: &mut Diagnost
         Ok(b) => b,
         Err(e) => {
             let file = sources.add(rel, "");
-            diags.push(Diagnostic::error(Code::MissingFile, Sources::file_pos(file), format!("cannot read `{rel}`: {e}")));
+            diags.push(Diagnostic::error(
+                Code::MissingFile,
+                Sources::file_pos(file),
+                format!("cannot read `{rel}`: {e}"),
+            ));
             return None;
         }
     };
@@ -146,7 +174,12 @@ pub fn pos_at(text: &str, file: FileId, offset: usize, len: usize) -> Pos {
 }
 
 /// Reads and parses one YAML file.
-pub fn load_yaml(root: &Path, rel: &str, sources: &mut Sources, diags: &mut Diagnostics) -> Option<Loaded> {
+pub fn load_yaml(
+    root: &Path,
+    rel: &str,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Option<Loaded> {
     let (file, text) = read_text(root, rel, sources, diags)?;
     parse_loaded(file, &text, rel, diags)
 }
@@ -157,8 +190,12 @@ fn parse_loaded(file: FileId, text: &str, rel: &str, diags: &mut Diagnostics) ->
         t.is_empty() || t.starts_with('#') || t == "---"
     }) {
         diags.push(
-            Diagnostic::error(Code::EmptyFile, Sources::file_pos(file), format!("`{rel}` holds no YAML document"))
-                .with_help("start from `infrac init`, or see SPEC for the file's fields"),
+            Diagnostic::error(
+                Code::EmptyFile,
+                Sources::file_pos(file),
+                format!("`{rel}` holds no YAML document"),
+            )
+            .with_help("start from `infrac init`, or see SPEC for the file's fields"),
         );
         return None;
     }
@@ -177,13 +214,26 @@ fn parse_loaded(file: FileId, text: &str, rel: &str, diags: &mut Diagnostics) ->
                 pos.column = e.column;
             }
             let mut d = Diagnostic::error(code, pos, e.message);
-            let line_text = text.lines().nth(pos.line.saturating_sub(1) as usize).unwrap_or("");
+            let line_text = text
+                .lines()
+                .nth(pos.line.saturating_sub(1) as usize)
+                .unwrap_or("");
             if code == Code::YamlSyntax && text.contains('\t') {
                 d = d.with_help("YAML forbids tabs for indentation: indent with spaces");
             } else if code == Code::DuplicateKey {
-                d = d.with_help(format!("remove one of the two `{}` keys", line_text.trim().split(':').next().unwrap_or("")));
+                let key = line_text
+                    .trim()
+                    .trim_start_matches("- ")
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .trim();
+                d.pos.len = key.len().max(1) as u32;
+                d = d.with_label("set a second time here").with_help(format!(
+                    "keep one `{key}` key: YAML readers disagree on which duplicate wins"
+                ));
             } else if code == Code::YamlLimits {
-                d = d.with_help("anchors and aliases expand too far (or the file has several documents): write the values out");
+                d = d.with_help("write the values out (infrac's `defaults` replace anchors), keep one document per file");
             }
             diags.push(d);
             None
@@ -201,17 +251,33 @@ fn load_environments(
     let dir_id = sources.add(rel, "");
     if !dir.is_dir() {
         let (code, message) = if dir.exists() {
-            (Code::NotAFile, format!("`{rel}` must be a directory of environment overlays"))
+            (
+                Code::NotAFile,
+                format!("`{rel}` must be a directory of environment overlays"),
+            )
         } else {
-            (Code::MissingFile, format!("the environments directory `{rel}` does not exist"))
+            (
+                Code::MissingFile,
+                format!("the environments directory `{rel}` does not exist"),
+            )
         };
-        diags.push(Diagnostic::error(code, Sources::file_pos(dir_id), message).with_help("add one `<name>.yaml` per environment"));
+        diags.push(
+            Diagnostic::error(code, Sources::file_pos(dir_id), message)
+                .with_help("add one `<name>.yaml` per environment"),
+        );
         return (Some(dir_id), Vec::new(), Vec::new());
     }
     let mut names: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries.filter_map(Result::ok).map(|e| e.file_name().to_string_lossy().into_owned()).collect(),
+        Ok(entries) => entries
+            .filter_map(Result::ok)
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
         Err(e) => {
-            diags.push(Diagnostic::error(Code::MissingFile, Sources::file_pos(dir_id), format!("cannot read `{rel}`: {e}")));
+            diags.push(Diagnostic::error(
+                Code::MissingFile,
+                Sources::file_pos(dir_id),
+                format!("cannot read `{rel}`: {e}"),
+            ));
             return (Some(dir_id), Vec::new(), Vec::new());
         }
     };
@@ -230,8 +296,12 @@ fn load_environments(
                 None => "environment overlays are `<name>.yaml` files; move anything else out of this directory".to_owned(),
             };
             diags.push(
-                Diagnostic::error(Code::EnvironmentFile, Sources::file_pos(id), format!("`{file_rel}` is not an environment overlay (`<name>.yaml`)"))
-                    .with_help(help),
+                Diagnostic::error(
+                    Code::EnvironmentFile,
+                    Sources::file_pos(id),
+                    format!("`{file_rel}` is not an environment overlay (`<name>.yaml`)"),
+                )
+                .with_help(help),
             );
             continue;
         };

@@ -221,12 +221,63 @@ fn parse_error(error: &serde_saphyr::Error, text: &str) -> ParseError {
         }
         None => (1, 1, None),
     };
+    let message = match kind {
+        ParseErrorKind::DuplicateKey => "duplicate mapping key".to_owned(),
+        ParseErrorKind::Limits => limits_message(&lower),
+        ParseErrorKind::Syntax
+            if lower.contains("nan") || lower.contains("inf") && lower.contains("policy") =>
+        {
+            "NaN and infinity are not accepted as numbers".to_owned()
+        }
+        ParseErrorKind::Syntax => first_line(&message),
+    };
+    let (line, column, offset) = point_at_tab(text, line.max(1), column.max(1), offset);
     ParseError {
-        message: first_line(&message),
+        message,
         offset,
-        line: line.max(1),
-        column: column.max(1),
+        line,
+        column,
         kind,
+    }
+}
+
+/// The parser's budget breaches, said in the user's terms.
+fn limits_message(lower: &str) -> String {
+    if lower.contains("document") {
+        "the file holds more than one YAML document (`---`); infrac reads exactly one".to_owned()
+    } else if lower.contains("depth") {
+        "the document nests deeper than infrac reads (48 levels)".to_owned()
+    } else {
+        "anchors and aliases expand beyond infrac's budget (an alias bomb?)".to_owned()
+    }
+}
+
+/// The parser reports a tab used for indentation just after it; point at the tab itself.
+fn point_at_tab(
+    text: &str,
+    line: u32,
+    column: u32,
+    offset: Option<usize>,
+) -> (u32, u32, Option<usize>) {
+    let Some(line_text) = text.lines().nth(line as usize - 1) else {
+        return (line, column, offset);
+    };
+    let indent: String = line_text
+        .chars()
+        .take_while(|c| c.is_whitespace())
+        .collect();
+    match indent.chars().position(|c| c == '\t') {
+        Some(i) if (i as u32) < column => {
+            let line_start = offset_of(text, line, 1);
+            (
+                line,
+                i as u32 + 1,
+                line_start.map(|s| {
+                    s + indent[..indent.char_indices().nth(i).map_or(0, |(b, _)| b)].len()
+                }),
+            )
+        }
+        _ => (line, column, offset),
     }
 }
 

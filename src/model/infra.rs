@@ -57,7 +57,9 @@ pub fn connection_secret_name(platform: &str, env: &str, service: &str, resource
 
 /// The environment variable a pod sees for `key` of `resource`: `db` + `url` → `DB_URL`.
 pub fn env_var_name(resource: &str, key: &str) -> String {
-    format!("{resource}_{key}").to_ascii_uppercase().replace('-', "_")
+    format!("{resource}_{key}")
+        .to_ascii_uppercase()
+        .replace('-', "_")
 }
 
 #[cfg(test)]

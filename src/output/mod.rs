@@ -4,6 +4,11 @@
 //! Targets build an [`OutputFile`] per generated file; nothing outside this module touches
 //! the filesystem for output.
 
+pub mod atomic;
+pub mod layout;
+pub mod manifest;
+pub mod plan;
+pub mod write;
 pub mod yaml;
 
 use std::collections::BTreeMap;

@@ -31,11 +31,11 @@ mod tests {
 
     #[test]
     fn yaml_1_1_lookalikes_are_quoted() {
-        let v = serde_json::json!({"a": "on", "b": "yes", "c": "12:30", "d": "1", "e": [], "f": {}});
+        let v =
+            serde_json::json!({"a": "on", "b": "yes", "c": "12:30", "d": "1", "e": [], "f": {}});
         let out = to_yaml(&v);
         assert_eq!(
-            out,
-            "a: \"on\"\nb: \"yes\"\nc: \"12:30\"\nd: \"1\"\ne: []\nf: {}\n",
+            out, "a: \"on\"\nb: \"yes\"\nc: \"12:30\"\nd: \"1\"\ne: []\nf: {}\n",
             "{out}"
         );
     }

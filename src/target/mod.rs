@@ -3,6 +3,8 @@
 //! A target never reads a file and never writes one; it returns [`OutputFile`]s and
 //! `output/` does the rest.
 
+pub mod kubernetes;
+
 use crate::model::Model;
 use crate::output::{FileSet, Target};
 
@@ -11,7 +13,7 @@ pub fn emit(model: &Model, targets: &[Target]) -> Result<FileSet, crate::error::
     let mut files = FileSet::new();
     for target in targets {
         match target {
-            Target::Kubernetes => {}
+            Target::Kubernetes => files.extend(kubernetes::emit(model)?),
             Target::Terraform => {}
             Target::Ci => {}
         }

@@ -104,10 +104,16 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
                     let mut d = Diagnostic::error(
                         Code::UnknownField,
                         entry.key_pos,
-                        format!("unknown field `{key}` in `{}`", dotted(&path)),
+                        if path.is_empty() {
+                            format!("unknown field `{key}` at the top level")
+                        } else {
+                            format!("unknown field `{key}` in `{}`", dotted(&path))
+                        },
                     )
                     .with_label("not a field here");
-                    if let Some(s) = did_you_mean(key, compiled.properties.iter().map(String::as_str)) {
+                    if kind == SchemaKind::Environment && (key == "image" || key == "build") {
+                        d = d.with_help(format!("`{key}` is set once, in registry.yaml: an environment cannot change what is built"));
+                    } else if let Some(s) = did_you_mean(key, compiled.properties.iter().map(String::as_str)) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     out.push(d);
@@ -140,13 +146,24 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
 fn is_literal_secret(path: &str, target: &Node) -> bool {
     let mut parts = path.rsplit('/');
     let _name = parts.next();
-    parts.next() == Some("secrets") && matches!(target.value, Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_))
+    parts.next() == Some("secrets")
+        && matches!(
+            target.value,
+            Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
+        )
 }
 
 fn short_message(error: &jsonschema::ValidationError) -> String {
     let message = error.to_string();
     if message.len() > 200 {
-        format!("{}…", &message[..message.char_indices().take(200).last().map_or(0, |(i, _)| i)])
+        format!(
+            "{}…",
+            &message[..message
+                .char_indices()
+                .take(200)
+                .last()
+                .map_or(0, |(i, _)| i)]
+        )
     } else {
         message
     }
@@ -182,6 +199,9 @@ mod tests {
 
     #[test]
     fn dotted_paths() {
-        assert_eq!(dotted("/services/a/ports/0/name"), "services.a.ports[0].name");
+        assert_eq!(
+            dotted("/services/a/ports/0/name"),
+            "services.a.ports[0].name"
+        );
     }
 }

@@ -9,26 +9,48 @@ use std::collections::BTreeMap;
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let names = ctx.service_names();
     let mut out = Vec::new();
-    let mut scopes: Vec<(Option<&str>, &BTreeMap<String, MergedService>)> = vec![(None, &ctx.merged.registry_services)];
-    scopes.extend(ctx.merged.environments.iter().map(|e| (Some(e.name.as_str()), &e.services)));
+    let mut scopes: Vec<(Option<&str>, &BTreeMap<String, MergedService>)> =
+        vec![(None, &ctx.merged.registry_services)];
+    scopes.extend(
+        ctx.merged
+            .environments
+            .iter()
+            .map(|e| (Some(e.name.as_str()), &e.services)),
+    );
     for (env, services) in scopes {
         for service in services.values() {
             for (dep, node) in string_items(service.node.get("dependencies")) {
                 if !names.contains(&dep) {
-                    let mut d = Diagnostic::error(Code::UnknownDependency, node.pos, format!("`{}` depends on `{dep}`, which the registry does not declare", service.name))
-                        .with_label("unknown service");
+                    let mut d = Diagnostic::error(
+                        Code::UnknownDependency,
+                        node.pos,
+                        format!(
+                            "`{}` depends on `{dep}`, which the registry does not declare",
+                            service.name
+                        ),
+                    )
+                    .with_label("unknown service");
                     if let Some(s) = did_you_mean(dep, names.iter().copied()) {
                         d = d.with_help(format!("did you mean `{s}`?"));
                     }
                     out.push(d);
                 } else if dep == service.name {
-                    out.push(Diagnostic::error(Code::DependencyCycle, node.pos, format!("`{dep}` depends on itself")));
+                    out.push(Diagnostic::error(
+                        Code::DependencyCycle,
+                        node.pos,
+                        format!("`{dep}` depends on itself"),
+                    ));
                 }
             }
         }
         out.extend(cycles(services));
         if let Some(env_name) = env {
-            let env = ctx.merged.environments.iter().find(|e| e.name == env_name).expect("scope env exists");
+            let env = ctx
+                .merged
+                .environments
+                .iter()
+                .find(|e| e.name == env_name)
+                .expect("scope env exists");
             for service in services.values() {
                 for (dep, node) in string_items(service.node.get("dependencies")) {
                     if let Some(disabled_at) = env.disabled.get(dep) {
@@ -53,7 +75,8 @@ fn cycles(services: &BTreeMap<String, MergedService>) -> Vec<Diagnostic> {
         Active,
         Done,
     }
-    let mut marks: BTreeMap<&str, Mark> = services.keys().map(|k| (k.as_str(), Mark::New)).collect();
+    let mut marks: BTreeMap<&str, Mark> =
+        services.keys().map(|k| (k.as_str(), Mark::New)).collect();
     let mut out = Vec::new();
     for start in services.keys() {
         if marks[start.as_str()] != Mark::New {

@@ -12,6 +12,9 @@ mod rollout;
 mod secrets;
 mod versions;
 
+pub use names::is_dns_label;
+pub use versions::tag_matches;
+
 use crate::diagnostic::Diagnostic;
 use crate::load::yaml::Node;
 use crate::merge::MergedPlatform;
@@ -22,9 +25,21 @@ pub struct RuleCtx<'a> {
     pub versions: Option<&'a Node>,
     /// Environment files that exist but failed to load (so they are not "unknown").
     pub broken_environments: &'a [String],
+    /// Whether the environments directory could be listed; when not, no name can be
+    /// called an unknown environment.
+    pub environments_readable: bool,
 }
 
 impl RuleCtx<'_> {
+    /// Whether `services:` in the registry is a mapping (else no name can be "unknown").
+    pub fn services_readable(&self) -> bool {
+        self.merged
+            .registry
+            .get("services")
+            .and_then(Node::as_map)
+            .is_some()
+    }
+
     /// Registry service names, sorted.
     pub fn service_names(&self) -> Vec<&str> {
         self.merged
@@ -65,12 +80,17 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
 /// The string items of a list node, with their nodes.
 pub(crate) fn string_items(node: Option<&Node>) -> Vec<(&str, &Node)> {
     node.and_then(Node::as_seq)
-        .map(|items| items.iter().filter_map(|i| Some((i.as_str()?, i))).collect())
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| Some((i.as_str()?, i)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
 /// An integer value.
-pub(crate) fn int(node: Option<&Node>) -> Option<i64> {
+pub fn int(node: Option<&Node>) -> Option<i64> {
     match node?.value {
         crate::load::yaml::Value::Int(i) => Some(i),
         _ => None,

@@ -9,7 +9,8 @@ use crate::load::yaml::Node;
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 63
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -17,7 +18,13 @@ pub fn is_dns_label(s: &str) -> bool {
 fn suggestion(s: &str) -> String {
     let mut out: String = s
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
         .collect();
     out = out.trim_matches('-').to_owned();
     out.truncate(63);
@@ -25,9 +32,13 @@ fn suggestion(s: &str) -> String {
 }
 
 fn bad_name(what: &str, name: &str, pos: crate::load::yaml::Pos) -> Diagnostic {
-    Diagnostic::error(Code::InvalidName, pos, format!("{what} `{name}` is not a DNS-1123 label"))
-        .with_label("lowercase letters, digits and `-`, at most 63 characters")
-        .with_help(format!("use `{}`", suggestion(name)))
+    Diagnostic::error(
+        Code::InvalidName,
+        pos,
+        format!("{what} `{name}` is not a DNS-1123 label"),
+    )
+    .with_label("lowercase letters, digits and `-`, at most 63 characters")
+    .with_help(format!("use `{}`", suggestion(name)))
 }
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
@@ -46,15 +57,28 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
             let pos = crate::diagnostic::Sources::file_pos(env.node.pos.file);
             out.push(bad_name("environment name (the file stem)", &env.name, pos));
         }
-        let suffix = env.node.get("namespaceSuffix").and_then(Node::as_str).unwrap_or("");
+        let suffix = env
+            .node
+            .get("namespaceSuffix")
+            .and_then(Node::as_str)
+            .unwrap_or("");
         for service in env.services.values() {
-            let Some(ns) = service.node.get("namespace") else { continue };
+            let Some(ns) = service.node.get("namespace") else {
+                continue;
+            };
             let Some(ns_name) = ns.as_str() else { continue };
             let full = format!("{ns_name}{suffix}");
             if full.len() > 63 && is_dns_label(ns_name) {
                 out.push(
-                    Diagnostic::error(Code::NameTooLong, ns.pos, format!("namespace `{full}` in environment `{}` is longer than 63 characters", env.name))
-                        .with_help("shorten the namespace or the environment's namespaceSuffix"),
+                    Diagnostic::error(
+                        Code::NameTooLong,
+                        ns.pos,
+                        format!(
+                            "namespace `{full}` in environment `{}` is longer than 63 characters",
+                            env.name
+                        ),
+                    )
+                    .with_help("shorten the namespace or the environment's namespaceSuffix"),
                 );
             }
         }
@@ -72,8 +96,12 @@ fn check_inner_names(service: &Node, out: &mut Vec<Diagnostic>) {
         }
     }
     for port in service.get("ports").and_then(Node::as_seq).unwrap_or(&[]) {
-        let Some(name_node) = port.get("name") else { continue };
-        let Some(name) = name_node.as_str() else { continue };
+        let Some(name_node) = port.get("name") else {
+            continue;
+        };
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
         if !is_dns_label(name) || name.len() > 15 || !name.bytes().any(|b| b.is_ascii_lowercase()) {
             out.push(
                 Diagnostic::error(Code::InvalidName, name_node.pos, format!("port name `{name}` is not a valid Kubernetes port name"))

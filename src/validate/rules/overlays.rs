@@ -8,43 +8,67 @@ use crate::load::yaml::Node;
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let services = ctx.service_names();
     let envs = ctx.environment_names();
+    let (check_services, check_envs) = (ctx.services_readable(), ctx.environments_readable);
     let mut out = Vec::new();
     for env in &ctx.merged.environments {
         if let Some(overrides) = env.node.get("services").and_then(Node::as_map) {
             for (name, entry) in overrides {
-                if !services.contains(&name.as_str()) {
-                    out.push(unknown_service(name, entry.key_pos, &services, &format!("environments/{}.yaml", env.name)));
+                if check_services && !services.contains(&name.as_str()) {
+                    out.push(unknown_service(
+                        name,
+                        entry.key_pos,
+                        &services,
+                        &format!("environments/{}.yaml", env.name),
+                    ));
                 }
             }
         }
-        if let Some(from) = env.node.get("promotion").and_then(|p| p.get("from")) {
-            if let Some(name) = from.as_str() {
-                if !envs.contains(&name) {
-                    out.push(unknown_env(name, from.pos, &envs));
-                }
-            }
+        if let Some(from) = env.node.get("promotion").and_then(|p| p.get("from"))
+            && let Some(name) = from.as_str()
+            && check_envs
+            && !envs.contains(&name)
+        {
+            out.push(unknown_env(name, from.pos, &envs));
         }
     }
     out.extend(promotion_cycles(ctx));
-    let Some(by_env) = ctx.versions.and_then(|v| v.get("environments")).and_then(Node::as_map) else {
+    let Some(by_env) = ctx
+        .versions
+        .and_then(|v| v.get("environments"))
+        .and_then(Node::as_map)
+    else {
         return out;
     };
     for (env, entry) in by_env {
-        if !envs.contains(&env.as_str()) {
+        if check_envs && !envs.contains(&env.as_str()) {
             out.push(unknown_env(env, entry.key_pos, &envs));
         }
         for (name, svc) in entry.value.as_map().into_iter().flatten() {
-            if !services.contains(&name.as_str()) {
-                out.push(unknown_service(name, svc.key_pos, &services, "the registry"));
+            if check_services && !services.contains(&name.as_str()) {
+                out.push(unknown_service(
+                    name,
+                    svc.key_pos,
+                    &services,
+                    "the registry",
+                ));
             }
         }
     }
     out
 }
 
-fn unknown_service(name: &str, pos: crate::load::yaml::Pos, services: &[&str], place: &str) -> Diagnostic {
-    let mut d = Diagnostic::error(Code::UnknownService, pos, format!("`{name}` is not a service of the registry"))
-        .with_label(format!("named in {place}"));
+fn unknown_service(
+    name: &str,
+    pos: crate::load::yaml::Pos,
+    services: &[&str],
+    place: &str,
+) -> Diagnostic {
+    let mut d = Diagnostic::error(
+        Code::UnknownService,
+        pos,
+        format!("`{name}` is not a service of the registry"),
+    )
+    .with_label(format!("named in {place}"));
     if let Some(s) = did_you_mean(name, services.iter().copied()) {
         d = d.with_help(format!("did you mean `{s}`?"));
     } else {
@@ -54,7 +78,11 @@ fn unknown_service(name: &str, pos: crate::load::yaml::Pos, services: &[&str], p
 }
 
 fn unknown_env(name: &str, pos: crate::load::yaml::Pos, envs: &[&str]) -> Diagnostic {
-    let mut d = Diagnostic::error(Code::UnknownEnvironment, pos, format!("`{name}` is not an environment (no environments/{name}.yaml)"));
+    let mut d = Diagnostic::error(
+        Code::UnknownEnvironment,
+        pos,
+        format!("`{name}` is not an environment (no environments/{name}.yaml)"),
+    );
     if let Some(s) = did_you_mean(name, envs.iter().copied()) {
         d = d.with_help(format!("did you mean `{s}`?"));
     }
@@ -77,7 +105,14 @@ fn promotion_cycles(ctx: &RuleCtx) -> Vec<Diagnostic> {
                 // Report once, at the environment whose name sorts first in the cycle.
                 if seen.iter().min() == Some(&env.name.as_str()) {
                     let first_pos = from_of(&env.name).map_or(pos, |(_, p)| p);
-                    out.push(Diagnostic::error(Code::PromotionCycle, first_pos, format!("promotion cycle: {}", seen.join(" ← "))).with_help("one environment of the chain must have no `promotion.from`"));
+                    out.push(
+                        Diagnostic::error(
+                            Code::PromotionCycle,
+                            first_pos,
+                            format!("promotion cycle: {}", seen.join(" ← ")),
+                        )
+                        .with_help("one environment of the chain must have no `promotion.from`"),
+                    );
                 }
                 break;
             }

@@ -29,7 +29,12 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     for env in &ctx.merged.environments {
         for service in env.services.values() {
             // What the registry already lacks is reported once, not once per environment.
-            let known = ctx.merged.registry_services.get(&service.name).map(absent).unwrap_or_default();
+            let known = ctx
+                .merged
+                .registry_services
+                .get(&service.name)
+                .map(absent)
+                .unwrap_or_default();
             out.extend(missing(service, Some(&env.name), &known));
         }
     }
@@ -41,16 +46,27 @@ fn absent(service: &MergedService) -> Vec<&'static str> {
         .iter()
         .copied()
         .filter(|path| lookup(&service.node, path).is_none())
-        .filter(|path| *path != "ports" || service.node.get("healthCheck").is_some() || service.node.get("expose").is_some())
+        .filter(|path| {
+            *path != "ports"
+                || service.node.get("healthCheck").is_some()
+                || service.node.get("expose").is_some()
+        })
         .collect()
 }
 
 fn missing(service: &MergedService, env: Option<&str>, known: &[&str]) -> Vec<Diagnostic> {
-    let absent: Vec<&str> = absent(service).into_iter().filter(|p| !known.contains(p)).collect();
+    let absent: Vec<&str> = absent(service)
+        .into_iter()
+        .filter(|p| !known.contains(p))
+        .collect();
     if absent.is_empty() {
         return Vec::new();
     }
-    let list = absent.iter().map(|p| format!("`{p}`")).collect::<Vec<_>>().join(", ");
+    let list = absent
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let place = match env {
         Some(env) => format!(" in environment `{env}`"),
         None => String::new(),
@@ -63,5 +79,7 @@ fn missing(service: &MergedService, env: Option<&str>, known: &[&str]) -> Vec<Di
 }
 
 fn lookup<'a>(node: &'a Node, path: &str) -> Option<&'a Node> {
-    path.split('.').try_fold(node, |n, step| n.get(step)).filter(|n| !n.is_null())
+    path.split('.')
+        .try_fold(node, |n, step| n.get(step))
+        .filter(|n| !n.is_null())
 }

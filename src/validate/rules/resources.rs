@@ -8,18 +8,30 @@ use crate::merge::MergedService;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let envs = ctx.merged.environments.iter().flat_map(|e| e.services.values());
+    let envs = ctx
+        .merged
+        .environments
+        .iter()
+        .flat_map(|e| e.services.values());
     for service in ctx.merged.registry_services.values().chain(envs) {
         out.extend(check_service(service));
     }
     for env in &ctx.merged.environments {
-        let pools = env.node.get("cluster").and_then(|c| c.get("nodePools")).and_then(Node::as_map);
+        let pools = env
+            .node
+            .get("cluster")
+            .and_then(|c| c.get("nodePools"))
+            .and_then(Node::as_map);
         for (name, pool) in pools.into_iter().flatten() {
-            if let (Some(min), Some(max)) = (int(pool.value.get("min")), int(pool.value.get("max"))) {
-                if min > max {
-                    let pos = pool.value.get("min").map_or(pool.key_pos, |n| n.pos);
-                    out.push(Diagnostic::error(Code::MinExceedsMax, pos, format!("node pool `{name}` has min {min} above max {max}")));
-                }
+            if let (Some(min), Some(max)) = (int(pool.value.get("min")), int(pool.value.get("max")))
+                && min > max
+            {
+                let pos = pool.value.get("min").map_or(pool.key_pos, |n| n.pos);
+                out.push(Diagnostic::error(
+                    Code::MinExceedsMax,
+                    pos,
+                    format!("node pool `{name}` has min {min} above max {max}"),
+                ));
             }
         }
     }
@@ -28,21 +40,27 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
 
 fn check_service(service: &MergedService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if let Some(replicas) = service.node.get("replicas") {
-        if let (Some(min), Some(max)) = (int(replicas.get("min")), int(replicas.get("max"))) {
-            if min > max {
-                let pos = replicas.get("min").map_or(replicas.pos, |n| n.pos);
-                out.push(
+    if let Some(replicas) = service.node.get("replicas")
+        && let (Some(min), Some(max)) = (int(replicas.get("min")), int(replicas.get("max")))
+        && min > max
+    {
+        let pos = replicas.get("min").map_or(replicas.pos, |n| n.pos);
+        out.push(
                     Diagnostic::error(Code::MinExceedsMax, pos, format!("`{}` has replicas.min {min} above replicas.max {max}", service.name))
                         .with_help("after merging, min must not exceed max: raise max in the same layer that raises min"),
                 );
-            }
-        }
     }
     let resources = service.node.get("resources");
-    for (resource, parse) in [("cpu", parse_cpu as fn(&str) -> Option<f64>), ("memory", parse_memory)] {
-        let request = resources.and_then(|r| r.get("requests")).and_then(|r| r.get(resource));
-        let limit = resources.and_then(|r| r.get("limits")).and_then(|r| r.get(resource));
+    for (resource, parse) in [
+        ("cpu", parse_cpu as fn(&str) -> Option<f64>),
+        ("memory", parse_memory),
+    ] {
+        let request = resources
+            .and_then(|r| r.get("requests"))
+            .and_then(|r| r.get(resource));
+        let limit = resources
+            .and_then(|r| r.get("limits"))
+            .and_then(|r| r.get(resource));
         let mut values = [None, None];
         for (i, node) in [request, limit].into_iter().enumerate() {
             let Some(node) = node else { continue };
@@ -55,19 +73,33 @@ fn check_service(service: &MergedService) -> Vec<Diagnostic> {
             match parse(&text) {
                 Some(v) => values[i] = Some(v),
                 None => out.push(
-                    Diagnostic::error(Code::InvalidQuantity, node.pos, format!("`{text}` is not a Kubernetes {resource} quantity"))
-                        .with_help(if resource == "cpu" { "write cores (`\"1\"`, `0.5`) or millicores (`250m`)" } else { "write bytes with a binary suffix: `256Mi`, `1Gi`" }),
+                    Diagnostic::error(
+                        Code::InvalidQuantity,
+                        node.pos,
+                        format!("`{text}` is not a Kubernetes {resource} quantity"),
+                    )
+                    .with_help(if resource == "cpu" {
+                        "write cores (`\"1\"`, `0.5`) or millicores (`250m`)"
+                    } else {
+                        "write bytes with a binary suffix: `256Mi`, `1Gi`"
+                    }),
                 ),
             }
         }
-        if let ([Some(req), Some(lim)], Some(req_node)) = (values, request) {
-            if req > lim {
-                out.push(
-                    Diagnostic::error(Code::RequestsExceedLimits, req_node.pos, format!("`{}` requests more {resource} than its limit", service.name))
-                        .with_label("above resources.limits")
-                        .with_help(format!("lower resources.requests.{resource} or raise resources.limits.{resource}")),
-                );
-            }
+        if let ([Some(req), Some(lim)], Some(req_node)) = (values, request)
+            && req > lim
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::RequestsExceedLimits,
+                    req_node.pos,
+                    format!("`{}` requests more {resource} than its limit", service.name),
+                )
+                .with_label("above resources.limits")
+                .with_help(format!(
+                    "lower resources.requests.{resource} or raise resources.limits.{resource}"
+                )),
+            );
         }
     }
     out
@@ -118,7 +150,7 @@ mod tests {
         assert_eq!(parse_cpu("2"), Some(2.0));
         assert_eq!(parse_cpu("two"), None);
         assert_eq!(parse_memory("1Gi"), Some(1073741824.0));
-        assert_eq!(parse_memory("512Mi").unwrap() < parse_memory("1Gi").unwrap(), true);
+        assert!(parse_memory("512Mi").unwrap() < parse_memory("1Gi").unwrap());
         assert_eq!(parse_memory("1GB"), None);
     }
 }

@@ -1,0 +1,156 @@
+//! `build`, `plan` and `check`: compile in memory, then write the golden tree or diff it.
+
+use super::{DiagFormat, report};
+use crate::cli::{PlanFormat, TargetArg};
+use crate::error::Error;
+use crate::output::layout::Layout;
+use crate::output::plan::{self, PlanFilter};
+use crate::output::write::{WriteError, write_tree};
+use crate::output::{FileSet, Target};
+use crate::pipeline::run_frontend;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+/// A compiled platform: its layout and every generated file.
+pub struct Compiled {
+    pub layout: Layout,
+    pub files: FileSet,
+}
+
+/// Runs the front end and the targets; `Err(exit code)` after reporting a problem.
+pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, Error> {
+    let frontend = run_frontend(root);
+    report(&frontend, DiagFormat::Text);
+    let Some(model) = frontend.model.as_ref() else {
+        return Ok(Err(1));
+    };
+    let project = &frontend.project;
+    let moves = project
+        .output
+        .iter()
+        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
+        .collect();
+    let layout = match Layout::new(&project.out, moves) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("error: infrac.toml: {e}");
+            return Ok(Err(1));
+        }
+    };
+    let targets: Vec<Target> = if only.is_empty() {
+        project.targets.clone()
+    } else {
+        only.iter()
+            .map(|t| t.target())
+            .filter(|t| project.targets.contains(t))
+            .collect()
+    };
+    let files = crate::target::emit(model, &targets)?;
+    Ok(Ok(Compiled { layout, files }))
+}
+
+fn write_error(e: WriteError) -> Result<u8, Error> {
+    match e {
+        WriteError::Io {
+            action,
+            path,
+            source,
+        } => Err(Error::io(action, path, source)),
+        other => {
+            eprintln!("error: {other}");
+            Ok(1)
+        }
+    }
+}
+
+/// `infrac build`: every enabled target, so the manifest always describes the whole tree.
+pub fn build(root: &Path) -> Result<u8, Error> {
+    let compiled = match compile(root, &[])? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    match write_tree(root, &compiled.layout, &compiled.files) {
+        Ok(r) => {
+            println!(
+                "built {}: {} written, {} unchanged, {} deleted",
+                compiled.layout.out().display(),
+                r.written.len(),
+                r.unchanged.len(),
+                r.deleted.len()
+            );
+            Ok(0)
+        }
+        Err(e) => write_error(e),
+    }
+}
+
+fn colour_stdout() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+/// `infrac plan`: exit 0 no changes, 2 changes, 1 error.
+pub fn plan(
+    root: &Path,
+    format: PlanFormat,
+    envs: &[String],
+    targets: &[TargetArg],
+) -> Result<u8, Error> {
+    let compiled = match compile(root, &[])? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let filter = PlanFilter {
+        environments: envs.to_vec(),
+        targets: targets.iter().map(|t| t.target()).collect(),
+    };
+    let plan = match plan::plan(root, &compiled.layout, &compiled.files, &filter) {
+        Ok(p) => p,
+        Err(e) => return write_error(e),
+    };
+    print!("{}", render(&plan, format));
+    Ok(if plan.has_changes() { 2 } else { 0 })
+}
+
+fn render(plan: &plan::Plan, format: PlanFormat) -> String {
+    match format {
+        PlanFormat::Text => plan::render_text::render_text(plan, colour_stdout()),
+        PlanFormat::Markdown => plan::render_markdown::render_markdown(plan),
+        PlanFormat::Json => plan::render_json::render_json(plan),
+    }
+}
+
+/// `infrac check`: exit 0 fresh, 1 stale or error.
+pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
+    let compiled = match compile(root, &[])? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let plan = match plan::plan(
+        root,
+        &compiled.layout,
+        &compiled.files,
+        &PlanFilter::default(),
+    ) {
+        Ok(p) => p,
+        Err(e) => return write_error(e),
+    };
+    if !plan.has_changes() {
+        if format == PlanFormat::Json {
+            print!("{}", render(&plan, format));
+        } else {
+            println!("golden tree is fresh: {} files", compiled.files.len());
+        }
+        return Ok(0);
+    }
+    print!("{}", render(&plan, format));
+    if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
+        for file in &plan.files {
+            println!(
+                "::error file={},title=infrac::stale::generated file is stale: run `infrac build` and commit the result",
+                file.path
+            );
+        }
+    }
+    eprintln!("error: the golden tree is stale; run `infrac build` and commit the result");
+    Ok(1)
+}

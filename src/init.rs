@@ -1,0 +1,283 @@
+//! `infrac init`: the files of a small working platform repo — two services with a
+//! dependency, one backing resource, dev/staging/prod, versions, infrac.toml, pre-commit
+//! config and .gitignore — for a chosen cloud and CI system. Pure: returns the files; the
+//! command writes them (never over an existing file).
+
+use crate::model::{CiSystem, CloudProvider};
+
+/// What `init` scaffolds.
+pub struct InitChoice {
+    pub name: String,
+    pub cloud: CloudProvider,
+    pub ci: CiSystem,
+}
+
+/// The default CI system for a cloud: the one its teams most often run.
+pub fn default_ci(cloud: CloudProvider) -> CiSystem {
+    match cloud {
+        CloudProvider::Aws => CiSystem::Github,
+        CloudProvider::Azure => CiSystem::AzurePipelines,
+        CloudProvider::Gcp => CiSystem::Gitlab,
+    }
+}
+
+/// The cloud-specific parts of the scaffold.
+struct CloudBits {
+    provider: &'static str,
+    region: &'static str,
+    vm: &'static str,
+    store: &'static str,
+    backend: String,
+    registry: String,
+    sku_small: &'static str,
+    sku_prod: &'static str,
+}
+
+fn cloud_bits(name: &str, cloud: CloudProvider) -> CloudBits {
+    let compact = name.replace('-', "");
+    match cloud {
+        CloudProvider::Aws => CloudBits {
+            provider: "aws",
+            region: "eu-west-1",
+            vm: "m6i.large",
+            store: "aws-secrets-manager",
+            backend: format!(
+                "{{type: s3, config: {{bucket: {name}-tfstate, key: ENV.tfstate, region: eu-west-1, dynamodb_table: {name}-tflock, encrypt: true}}}}"
+            ),
+            registry: format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
+            sku_small: "db.t4g.micro",
+            sku_prod: "db.r6g.large",
+        },
+        CloudProvider::Azure => CloudBits {
+            provider: "azure",
+            region: "westeurope",
+            vm: "Standard_D4s_v5",
+            store: "azure-key-vault",
+            backend: format!(
+                "{{type: azurerm, config: {{resource_group_name: {name}-tfstate, storage_account_name: {compact}tfstate, container_name: tfstate, key: ENV.tfstate}}}}"
+            ),
+            registry: format!("{compact}.azurecr.io"),
+            sku_small: "B_Standard_B1ms",
+            sku_prod: "GP_Standard_D2s_v3",
+        },
+        CloudProvider::Gcp => CloudBits {
+            provider: "gcp",
+            region: "europe-west1",
+            vm: "e2-standard-4",
+            store: "gcp-secret-manager",
+            backend: format!("{{type: gcs, config: {{bucket: {name}-tfstate, prefix: ENV}}}}"),
+            registry: format!("europe-west1-docker.pkg.dev/{name}/images"),
+            sku_small: "db-custom-1-3840",
+            sku_prod: "db-custom-4-15360",
+        },
+    }
+}
+
+fn ci_name(ci: CiSystem) -> &'static str {
+    match ci {
+        CiSystem::Github => "github",
+        CiSystem::Gitlab => "gitlab",
+        CiSystem::AzurePipelines => "azure-pipelines",
+        CiSystem::Jenkins => "jenkins",
+    }
+}
+
+/// Every file of the scaffold, as `(path, contents)`, sorted by path.
+pub fn scaffold(choice: &InitChoice) -> Vec<(String, String)> {
+    let name = &choice.name;
+    let bits = cloud_bits(name, choice.cloud);
+    let mut files = vec![
+        ("infrac.toml".to_owned(), infrac_toml(choice.ci)),
+        (
+            ".gitignore".to_owned(),
+            "/target\n*.tfplan\n.terraform/\n".to_owned(),
+        ),
+        (".pre-commit-config.yaml".to_owned(), PRE_COMMIT.to_owned()),
+        (
+            "registry.yaml".to_owned(),
+            registry(name, &bits, ci_name(choice.ci)),
+        ),
+        ("versions.yaml".to_owned(), VERSIONS.to_owned()),
+    ];
+    for (index, env) in ["dev", "staging", "prod"].into_iter().enumerate() {
+        files.push((
+            format!("environments/{env}.yaml"),
+            environment(name, &bits, env, index),
+        ));
+    }
+    files.sort();
+    files
+}
+
+fn infrac_toml(ci: CiSystem) -> String {
+    let output = match ci {
+        CiSystem::Github => "github = \".github/workflows\"\n",
+        CiSystem::Gitlab => "gitlab = \".gitlab-ci.yml\"\n",
+        CiSystem::AzurePipelines => "azure-pipelines = \".azure-pipelines\"\n",
+        CiSystem::Jenkins => "jenkins = \"jenkins\"\n",
+    };
+    format!(
+        "# infrac settings; every path is relative to this file.\nregistry = \"registry.yaml\"\nenvironments = \"environments\"\nversions = \"versions.yaml\"\nout = \"golden\"\n\n# CI systems run pipelines only from their own places.\n[output]\n{output}"
+    )
+}
+
+const PRE_COMMIT: &str = "# Runs infrac before each commit (https://pre-commit.com).
+repos:
+  - repo: local
+    hooks:
+      - id: infrac-validate
+        name: infrac validate
+        entry: infrac validate
+        language: system
+        pass_filenames: false
+      - id: infrac-build
+        name: infrac build
+        entry: infrac build
+        language: system
+        pass_filenames: false
+";
+
+const VERSIONS: &str = "# Image tags per environment; CI writes this file with `infrac set-image` and `infrac promote`.
+apiVersion: infrac.dev/v1
+kind: Versions
+environments:
+  dev:
+    web: main-0000000-20250101000000
+    api: main-0000000-20250101000000
+  staging:
+    web: staging-0.1.0
+    api: staging-0.1.0
+  prod:
+    web: v0.1.0
+    api: v0.1.0
+";
+
+fn registry(name: &str, bits: &CloudBits, ci: &str) -> String {
+    format!(
+        "# The service registry: every service once; environments/ override per environment.
+apiVersion: infrac.dev/v1
+kind: Registry
+platform:
+  name: {name}
+  imageRegistry: {registry}
+  gitops: {{repository: github.com/example/{name}, branch: main}}
+  ci: [{ci}]
+defaults:
+  replicas: {{min: 2, max: 4, targetCPU: 70}}
+  resources: {{requests: {{cpu: 100m, memory: 128Mi}}, limits: {{cpu: 500m, memory: 512Mi}}}}
+  rollout: {{strategy: rolling, maxSurge: 25%, maxUnavailable: 0}}
+services:
+  web:
+    team: frontend
+    namespace: web
+    image: {name}/web
+    build: {{language: node, context: services/web}}
+    ports: [{{name: http, port: 3000, protocol: http}}]
+    healthCheck:
+      readiness: {{path: /healthz, port: http}}
+      liveness: {{path: /healthz, port: http, initialDelaySeconds: 10}}
+    config: {{API_URL: http://api.backend.svc.cluster.local:8080}}
+    dependencies: [api]
+    expose: {{host: www.example.com, path: /, gateway: istio-ingress/public}}
+  api:
+    team: backend
+    namespace: backend
+    image: {name}/api
+    build: {{language: go, context: services/api}}
+    ports: [{{name: http, port: 8080, protocol: http}}]
+    healthCheck:
+      readiness: {{path: /ready, port: http}}
+      liveness: {{path: /live, port: http, initialDelaySeconds: 10}}
+    config: {{LOG_LEVEL: info}}
+    infra:
+      db: {{type: postgres, version: \"16\"}}
+",
+        registry = bits.registry
+    )
+}
+
+/// Per-environment sizes: dev small, staging in between, prod highly available.
+struct Size {
+    suffix: &'static str,
+    policy: &'static str,
+    replicas: &'static str,
+    pool: (u32, u32),
+    prod_like: bool,
+    storage: u32,
+    backups: u32,
+}
+
+const SIZES: [Size; 3] = [
+    Size {
+        suffix: "\"-dev\"",
+        policy: "branch-sha-timestamp",
+        replicas: "{min: 1, max: 1}",
+        pool: (1, 3),
+        prod_like: false,
+        storage: 32,
+        backups: 7,
+    },
+    Size {
+        suffix: "\"-staging\"",
+        policy: "staging-version",
+        replicas: "{min: 2, max: 3}",
+        pool: (2, 4),
+        prod_like: false,
+        storage: 64,
+        backups: 7,
+    },
+    Size {
+        suffix: "\"\"",
+        policy: "semver",
+        replicas: "{min: 3, max: 6}",
+        pool: (3, 9),
+        prod_like: true,
+        storage: 128,
+        backups: 30,
+    },
+];
+
+fn environment(name: &str, bits: &CloudBits, env: &str, index: usize) -> String {
+    let size = &SIZES[index.min(2)];
+    let promotion = match index {
+        0 => String::new(),
+        1 => "promotion: {from: dev, approval: none}\n".to_owned(),
+        _ => "promotion: {from: staging, approval: required}\n".to_owned(),
+    };
+    let sku = if size.prod_like {
+        bits.sku_prod
+    } else {
+        bits.sku_small
+    };
+    format!(
+        "apiVersion: infrac.dev/v1
+kind: Environment
+cloud: {{provider: {provider}, region: {region}}}
+cluster: {{name: {name}-{env}, version: \"1.31\", nodePools: {{default: {{vmSize: {vm}, min: {pmin}, max: {pmax}}}}}}}
+terraform:
+  backend: {backend}
+secretStore: {{type: {store}, name: {name}-{env}}}
+network: {{cidr: 10.{net}.0.0/16}}
+namespaceSuffix: {suffix}
+{promotion}imageTags: {policy}
+defaults:
+  replicas: {replicas}
+infraDefaults:
+  postgres: {{sku: {sku}, storageGb: {storage}, backupRetentionDays: {backups}, highAvailability: {ha}}}
+",
+        provider = bits.provider,
+        region = bits.region,
+        vm = bits.vm,
+        pmin = size.pool.0,
+        pmax = size.pool.1,
+        backend = bits.backend.replace("ENV", env),
+        store = bits.store,
+        net = 10 + index * 10,
+        suffix = size.suffix,
+        policy = size.policy,
+        replicas = size.replicas,
+        storage = size.storage,
+        backups = size.backups,
+        ha = size.prod_like,
+    )
+}

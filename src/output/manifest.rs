@@ -1,0 +1,189 @@
+//! The manifest `<out>/.infrac-manifest`: every file infrac owns (paths relative to the
+//! project root, `/`-separated) with the SHA-256 of the contents it wrote.
+//!
+//! Format, one line per file after a comment header, sorted by path:
+//!
+//! ```text
+//! # infrac manifest v1: files generated and owned by infrac; do not edit
+//! 9f86d08188…0a08  golden/kubernetes/payment-service/base/deployment.yaml
+//! ```
+//!
+//! Parsing never panics: a corrupt manifest is a [`ManifestError`] with its line number. A
+//! path that could escape the root is corrupt, since the writer deletes what the manifest owns.
+//! This module renders and parses text; reading and writing the file is the writer's job.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::layout::is_safe_relative;
+
+const HEADER: &str = "# infrac manifest v1: files generated and owned by infrac; do not edit";
+
+/// A manifest line that cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct ManifestError {
+    /// 1-based line number.
+    pub line: usize,
+    pub message: String,
+}
+
+/// The files infrac owns: root-relative path → lowercase hex SHA-256.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Manifest {
+    entries: BTreeMap<String, String>,
+}
+
+/// The lowercase hex SHA-256 of `bytes`.
+pub fn hash_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push(char::from_digit(u32::from(b >> 4), 16).unwrap_or('0'));
+        out.push(char::from_digit(u32::from(b & 0xf), 16).unwrap_or('0'));
+    }
+    out
+}
+
+impl Manifest {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records `path` with the hash of `contents`.
+    pub fn insert(&mut self, path: impl Into<String>, contents: &[u8]) {
+        self.entries.insert(path.into(), hash_hex(contents));
+    }
+
+    /// Records `path` with an already computed hash.
+    pub fn insert_hash(&mut self, path: impl Into<String>, hash: impl Into<String>) {
+        self.entries.insert(path.into(), hash.into());
+    }
+
+    /// The recorded hash of `path`, if infrac owns it.
+    pub fn get(&self, path: &str) -> Option<&str> {
+        self.entries.get(path).map(String::as_str)
+    }
+
+    pub fn contains(&self, path: &str) -> bool {
+        self.entries.contains_key(path)
+    }
+
+    /// Every owned path with its hash, sorted by path.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.entries.iter().map(|(p, h)| (p.as_str(), h.as_str()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The manifest's text: deterministic, LF-terminated, sorted by path.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(self.entries.len() * 120 + HEADER.len() + 1);
+        out.push_str(HEADER);
+        out.push('\n');
+        for (path, hash) in &self.entries {
+            out.push_str(hash);
+            out.push_str("  ");
+            out.push_str(path);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// Reads a manifest back. Blank lines and `#` comments are skipped; any other line must be
+    /// `<64 hex>  <safe relative path>`, and no path may appear twice.
+    pub fn parse(text: &str) -> Result<Self, ManifestError> {
+        let mut entries = BTreeMap::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let err = |message: String| ManifestError { line, message };
+            let content = raw.strip_suffix('\r').unwrap_or(raw);
+            if content.trim().is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let Some((hash, path)) = content.split_once("  ") else {
+                return Err(err(format!(
+                    "expected `<sha256>  <path>`, found `{}`",
+                    clip(content)
+                )));
+            };
+            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(err(format!("`{}` is not a SHA-256 hex digest", clip(hash))));
+            }
+            if !is_safe_relative(path) {
+                return Err(err(format!("`{}` is not a safe relative path", clip(path))));
+            }
+            let hash = hash.to_ascii_lowercase();
+            if entries.insert(path.to_owned(), hash).is_some() {
+                return Err(err(format!("`{path}` is listed twice")));
+            }
+        }
+        Ok(Self { entries })
+    }
+}
+
+fn clip(text: &str) -> String {
+    let mut out: String = text.chars().take(80).collect();
+    if out.len() < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_is_sha256_hex() {
+        assert_eq!(
+            hash_hex(b"test"),
+            "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+        );
+    }
+
+    #[test]
+    fn render_then_parse_round_trips_sorted() {
+        let mut m = Manifest::new();
+        m.insert("golden/b.yaml", b"b");
+        m.insert(".github/workflows/a.yml", b"a");
+        let text = m.render();
+        assert!(text.starts_with("# infrac manifest v1"));
+        let lines: Vec<_> = text.lines().skip(1).collect();
+        assert!(lines[0].ends_with("  .github/workflows/a.yml"));
+        assert!(lines[1].ends_with("  golden/b.yaml"));
+        assert_eq!(Manifest::parse(&text).unwrap(), m);
+    }
+
+    #[test]
+    fn corrupt_lines_report_their_number() {
+        let good = hash_hex(b"x");
+        let cases = [
+            format!("{HEADER}\nnot a line\n"),
+            format!("{HEADER}\n\n{}  a\n", "zz"),
+            format!("{HEADER}\n{good}  ../etc/passwd\n"),
+            format!("{HEADER}\n{good}  /abs\n"),
+            format!("{HEADER}\n{good}  a\n{good}  a\n"),
+            format!("{HEADER}\n{}  a\n", "é".repeat(32)),
+        ];
+        let expected = [2, 3, 2, 2, 3, 2];
+        for (text, line) in cases.iter().zip(expected) {
+            let err = Manifest::parse(text).unwrap_err();
+            assert_eq!(err.line, line, "{text:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn crlf_and_blank_lines_are_tolerated() {
+        let good = hash_hex(b"x");
+        let m = Manifest::parse(&format!("{HEADER}\r\n\r\n{good}  a/b\r\n")).unwrap();
+        assert_eq!(m.get("a/b"), Some(good.as_str()));
+    }
+}

@@ -1,0 +1,341 @@
+//! `infrac plan` / `infrac check`: compares an in-memory [`FileSet`] with what is on disk and
+//! in the manifest, file by file and resource by resource, without writing anything.
+//!
+//! Fast path first: every generated file is read and compared byte for byte (in parallel);
+//! only files that differ are parsed into resources and diffed. Per file the plan says what
+//! the next `write_tree` does (add / change / remove) and whether the disk has drifted from
+//! what infrac last wrote (a hand edit, a hand delete, a file infrac does not own, or a build
+//! interrupted before its manifest).
+//!
+//! This module compiles nothing and writes nothing; rendering lives in `render_*`.
+
+mod counts;
+mod fields;
+pub mod render_json;
+pub mod render_markdown;
+pub mod render_text;
+mod resources;
+
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use similar::{Algorithm, TextDiff};
+
+pub use counts::{Counts, GroupCounts};
+pub use fields::FieldChange;
+pub use resources::{ResourceAction, ResourceChange};
+
+use super::layout::Layout;
+use super::manifest::{Manifest, hash_hex};
+use super::write::{WriteError, load_manifest, place, read_optional};
+use super::{FileSet, OutputFile, Target};
+
+/// Which part of the plan to compute. Empty lists mean everything. Files that belong to no
+/// single environment (bases, Terraform modules, CI) are kept under an environment filter,
+/// since a change to them reaches every environment.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PlanFilter {
+    pub environments: Vec<String>,
+    pub targets: Vec<Target>,
+}
+
+impl PlanFilter {
+    fn keeps(&self, target: Target, environment: Option<&str>) -> bool {
+        let target_ok = self.targets.is_empty() || self.targets.contains(&target);
+        let env_ok = self.environments.is_empty()
+            || environment.is_none_or(|e| self.environments.iter().any(|f| f == e));
+        target_ok && env_ok
+    }
+}
+
+/// What the next build does to a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileAction {
+    Add,
+    Change,
+    Remove,
+    /// Contents already right; listed only because of [`Drift`].
+    None,
+}
+
+/// How the disk differs from what infrac last wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Drift {
+    /// An owned file whose contents differ from the manifest: edited by hand.
+    HandEdited,
+    /// An owned file missing from disk: deleted by hand.
+    HandDeleted,
+    /// A file infrac does not own is in the way: the build will refuse to overwrite it.
+    Unowned,
+    /// The file is right but the manifest does not record it (an interrupted build).
+    Unrecorded,
+}
+
+impl Drift {
+    /// What to tell the user.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Drift::HandEdited => {
+                "edited by hand; the next build overwrites it: change the registry, environment overlays or versions.yaml instead"
+            }
+            Drift::HandDeleted => {
+                "deleted by hand; the next build restores it: disable the service or target in the registry instead"
+            }
+            Drift::Unowned => {
+                "exists but infrac does not own it; the build refuses to overwrite it: move or delete it"
+            }
+            Drift::Unrecorded => {
+                "not recorded in the manifest (an interrupted build?); the next build records it"
+            }
+        }
+    }
+}
+
+/// One file the plan lists.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileChange {
+    /// Path relative to the project root, `/`-separated (`golden/kubernetes/…`).
+    pub path: String,
+    /// The file-set path (`kubernetes/…`), relative to the output root.
+    #[serde(rename = "filesetPath")]
+    pub logical_path: String,
+    pub target: Target,
+    pub environment: Option<String>,
+    pub action: FileAction,
+    pub drift: Option<Drift>,
+    pub resources: Vec<ResourceChange>,
+    /// Why resources could not be listed (a file on disk that does not parse).
+    #[serde(rename = "parseError")]
+    pub parse_error: Option<String>,
+    /// Unified diff (Histogram, 3 lines of context); empty when the contents are equal.
+    pub diff: String,
+    /// The contents on disk, when different from `new`.
+    #[serde(skip)]
+    pub old: Option<String>,
+    /// The generated contents, when different from `old`.
+    #[serde(skip)]
+    pub new: Option<String>,
+}
+
+/// The whole plan, files sorted by path.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    pub files: Vec<FileChange>,
+    /// File counts over the whole plan.
+    pub totals: Counts,
+    #[serde(rename = "resourceTotals")]
+    pub resource_totals: Counts,
+    /// Files that drifted from the manifest.
+    pub drift: usize,
+    /// Per environment × target, sorted (shared files first within a target order).
+    pub groups: Vec<GroupCounts>,
+}
+
+impl Plan {
+    /// Whether the golden tree is stale (any file to add, change or remove, or any drift).
+    pub fn has_changes(&self) -> bool {
+        !self.files.is_empty()
+    }
+
+    /// `Plan: 2 to add, 5 to change, 1 to remove.`
+    pub fn summary_line(&self) -> String {
+        let t = self.totals;
+        format!(
+            "Plan: {} to add, {} to change, {} to remove.",
+            t.add, t.change, t.remove
+        )
+    }
+}
+
+/// Compares `files` with the tree under `root` as `layout` places it. Reads only the files it
+/// needs; parses only those that differ.
+pub fn plan(
+    root: &Path,
+    layout: &Layout,
+    files: &FileSet,
+    filter: &PlanFilter,
+) -> Result<Plan, WriteError> {
+    let placed = place(layout, files)?;
+    let manifest = load_manifest(root, layout)?;
+    let mut work: Vec<Work> = Vec::new();
+    for p in &placed {
+        let file = files.get(p.logical);
+        let (target, environment) = attribute(p.logical, file);
+        if filter.keeps(target, environment.as_deref()) {
+            let new = Some(p.contents);
+            work.push(Work::new(&p.key, p.logical, target, environment, new));
+        }
+    }
+    let generated: std::collections::BTreeSet<&str> =
+        placed.iter().map(|p| p.key.as_str()).collect();
+    for (key, _) in manifest.iter().filter(|(k, _)| !generated.contains(k)) {
+        let logical = layout.logical_path(key).unwrap_or_else(|| key.to_owned());
+        let (target, environment) = attribute(&logical, None);
+        if filter.keeps(target, environment.as_deref()) {
+            work.push(Work::new(key, &logical, target, environment, None));
+        }
+    }
+    let mut changes = work
+        .into_par_iter()
+        .map(|w| w.compare(root, &manifest))
+        .collect::<Result<Vec<_>, WriteError>>()?;
+    let mut changes: Vec<FileChange> = changes.drain(..).flatten().collect();
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(counts::tally(changes))
+}
+
+/// Which target and environment a file belongs to. A generated file says so itself; a file
+/// known only from disk (a stale one) is attributed by its file-set path.
+pub fn attribute(logical: &str, generated: Option<&OutputFile>) -> (Target, Option<String>) {
+    if let Some(file) = generated {
+        return (file.target, file.environment.clone());
+    }
+    let parts: Vec<&str> = logical.split('/').collect();
+    let environment = match parts.as_slice() {
+        ["kubernetes", "environments", env, _, ..] => Some(*env),
+        ["kubernetes", _, "overlays", env, _, ..] => Some(*env),
+        ["terraform", "environments", env, _, ..] => Some(*env),
+        _ => None,
+    };
+    let target = match parts.first() {
+        Some(&"kubernetes") => Target::Kubernetes,
+        Some(&"terraform") => Target::Terraform,
+        _ if logical.ends_with(".tf") => Target::Terraform,
+        Some(&"ci") => Target::Ci,
+        _ if logical.contains("Jenkinsfile") || logical.contains("ci") => Target::Ci,
+        _ => Target::Kubernetes,
+    };
+    (target, environment.map(str::to_owned))
+}
+
+/// One file to compare: generated (`new` set) or known only from the manifest.
+struct Work<'a> {
+    key: String,
+    logical: String,
+    target: Target,
+    environment: Option<String>,
+    new: Option<&'a [u8]>,
+}
+
+impl<'a> Work<'a> {
+    fn new(
+        key: &str,
+        logical: &str,
+        target: Target,
+        environment: Option<String>,
+        new: Option<&'a [u8]>,
+    ) -> Self {
+        Self {
+            key: key.to_owned(),
+            logical: logical.to_owned(),
+            target,
+            environment,
+            new,
+        }
+    }
+
+    fn compare(self, root: &Path, manifest: &Manifest) -> Result<Option<FileChange>, WriteError> {
+        let disk = read_optional(&root.join(&self.key))?;
+        let recorded = manifest.get(&self.key);
+        let Some((action, drift)) = classify(disk.as_deref(), recorded, self.new) else {
+            return Ok(None);
+        };
+        let old = disk.map(|b| String::from_utf8_lossy(&b).into_owned());
+        let new = self.new.map(|b| String::from_utf8_lossy(b).into_owned());
+        Ok(Some(self.describe(action, drift, old, new)))
+    }
+
+    fn describe(
+        self,
+        action: FileAction,
+        drift: Option<Drift>,
+        old: Option<String>,
+        new: Option<String>,
+    ) -> FileChange {
+        let mut change = FileChange {
+            path: self.key,
+            logical_path: self.logical,
+            target: self.target,
+            environment: self.environment,
+            action,
+            drift,
+            resources: Vec::new(),
+            parse_error: None,
+            diff: String::new(),
+            old: None,
+            new: None,
+        };
+        if old != new {
+            let (resources, error) = resource_changes(&change.logical_path, &old, &new);
+            change.resources = resources;
+            change.parse_error = error;
+            change.diff = unified_diff(&change.path, old.as_deref(), new.as_deref());
+            change.old = old;
+            change.new = new;
+        }
+        change
+    }
+}
+
+/// The action and drift for a file from its disk bytes, manifest hash and generated bytes;
+/// `None` when nothing is to report.
+fn classify(
+    disk: Option<&[u8]>,
+    recorded: Option<&str>,
+    new: Option<&[u8]>,
+) -> Option<(FileAction, Option<Drift>)> {
+    let hand_edited = |d: &[u8]| recorded.is_some_and(|h| h != hash_hex(d));
+    match (disk, new) {
+        (Some(d), Some(n)) if d == n => {
+            let recorded_right = recorded.is_some_and(|h| h == hash_hex(n));
+            (!recorded_right).then_some((FileAction::None, Some(Drift::Unrecorded)))
+        }
+        (Some(_), Some(_)) if recorded.is_none() => {
+            Some((FileAction::Change, Some(Drift::Unowned)))
+        }
+        (Some(d), Some(_)) => Some((
+            FileAction::Change,
+            hand_edited(d).then_some(Drift::HandEdited),
+        )),
+        (None, Some(_)) => Some((FileAction::Add, recorded.map(|_| Drift::HandDeleted))),
+        (Some(d), None) => Some((
+            FileAction::Remove,
+            hand_edited(d).then_some(Drift::HandEdited),
+        )),
+        (None, None) => Some((FileAction::Remove, Some(Drift::HandDeleted))),
+    }
+}
+
+fn resource_changes(
+    logical: &str,
+    old: &Option<String>,
+    new: &Option<String>,
+) -> (Vec<ResourceChange>, Option<String>) {
+    let parse = |text: &Option<String>, side: &str| match text {
+        None => Ok(Default::default()),
+        Some(t) => resources::extract(logical, t).map_err(|e| format!("{side}: {e}")),
+    };
+    match (parse(old, "on disk"), parse(new, "generated")) {
+        (Ok(o), Ok(n)) => (resources::diff_resources(&o, &n), None),
+        (Err(e), _) | (_, Err(e)) => (Vec::new(), Some(e)),
+    }
+}
+
+/// A unified diff with `a/<path>` / `b/<path>` headers (`/dev/null` for a missing side).
+pub fn unified_diff(path: &str, old: Option<&str>, new: Option<&str>) -> String {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Histogram)
+        .diff_lines(old.unwrap_or(""), new.unwrap_or(""));
+    let a = old.map_or_else(|| "/dev/null".to_owned(), |_| format!("a/{path}"));
+    let b = new.map_or_else(|| "/dev/null".to_owned(), |_| format!("b/{path}"));
+    diff.unified_diff()
+        .context_radius(3)
+        .header(&a, &b)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,109 @@
+//! Unit tests for plan classification and attribution.
+
+use super::*;
+
+#[test]
+fn classify_every_case() {
+    let h = |b: &[u8]| hash_hex(b);
+    let (a, b) = (b"a".as_slice(), b"b".as_slice());
+    assert_eq!(classify(Some(a), Some(&h(a)), Some(a)), None);
+    assert_eq!(
+        classify(Some(a), None, Some(a)),
+        Some((FileAction::None, Some(Drift::Unrecorded)))
+    );
+    assert_eq!(
+        classify(Some(a), Some(&h(a)), Some(b)),
+        Some((FileAction::Change, None))
+    );
+    assert_eq!(
+        classify(Some(b), Some(&h(a)), Some(a)),
+        Some((FileAction::Change, Some(Drift::HandEdited)))
+    );
+    assert_eq!(
+        classify(Some(a), None, Some(b)),
+        Some((FileAction::Change, Some(Drift::Unowned)))
+    );
+    assert_eq!(
+        classify(None, Some(&h(a)), Some(a)),
+        Some((FileAction::Add, Some(Drift::HandDeleted)))
+    );
+    assert_eq!(classify(None, None, Some(a)), Some((FileAction::Add, None)));
+    assert_eq!(
+        classify(Some(a), Some(&h(a)), None),
+        Some((FileAction::Remove, None))
+    );
+    assert_eq!(
+        classify(Some(b), Some(&h(a)), None),
+        Some((FileAction::Remove, Some(Drift::HandEdited)))
+    );
+    assert_eq!(
+        classify(None, Some(&h(a)), None),
+        Some((FileAction::Remove, Some(Drift::HandDeleted)))
+    );
+}
+
+#[test]
+fn attribution_by_path() {
+    let cases = [
+        (
+            "kubernetes/pay/overlays/prod/kustomization.yaml",
+            Target::Kubernetes,
+            Some("prod"),
+        ),
+        (
+            "kubernetes/environments/dev/kustomization.yaml",
+            Target::Kubernetes,
+            Some("dev"),
+        ),
+        (
+            "kubernetes/pay/base/deployment.yaml",
+            Target::Kubernetes,
+            None,
+        ),
+        (
+            "terraform/environments/staging/main.tf",
+            Target::Terraform,
+            Some("staging"),
+        ),
+        (
+            "terraform/modules/postgres/main.tf",
+            Target::Terraform,
+            None,
+        ),
+        ("ci/github/build.yml", Target::Ci, None),
+    ];
+    for (path, target, env) in cases {
+        assert_eq!(
+            attribute(path, None),
+            (target, env.map(str::to_owned)),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn filter_keeps_shared_files_under_an_env_filter() {
+    let f = PlanFilter {
+        environments: vec!["prod".into()],
+        targets: vec![Target::Kubernetes],
+    };
+    assert!(f.keeps(Target::Kubernetes, Some("prod")));
+    assert!(f.keeps(Target::Kubernetes, None));
+    assert!(!f.keeps(Target::Kubernetes, Some("dev")));
+    assert!(!f.keeps(Target::Terraform, Some("prod")));
+    assert!(PlanFilter::default().keeps(Target::Ci, None));
+}
+
+#[test]
+fn unified_diff_has_git_headers() {
+    let d = unified_diff("golden/a.yaml", Some("a: 1\n"), Some("a: 2\n"));
+    assert!(
+        d.starts_with("--- a/golden/a.yaml\n+++ b/golden/a.yaml\n@@ -1 +1 @@\n"),
+        "{d}"
+    );
+    let added = unified_diff("golden/a.yaml", None, Some("a: 2\n"));
+    assert!(
+        added.starts_with("--- /dev/null\n+++ b/golden/a.yaml\n"),
+        "{added}"
+    );
+}

@@ -1,0 +1,153 @@
+//! The Kustomize base of one service: ServiceAccount, Service, Deployment, HPA and PDB, from
+//! the registry service (registry defaults applied, no environment).
+//!
+//! `base_objects` also renders what an environment wants, so that `overlay` can patch the
+//! difference; it must stay a pure function of its arguments.
+
+use super::workload::{Workload, deployment};
+use super::{
+    Ctx, common_labels, file, kustomization, object, secrets, service_selector, track_selector,
+};
+use crate::model::{Model, Protocol, Service, Strategy};
+use crate::output::OutputFile;
+use crate::output::yaml::{to_yaml, to_yaml_documents};
+use serde_json::{Value, json};
+
+/// The kinds of `base_objects`, in order: what overlay patches target.
+pub(crate) const BASE_KINDS: [&str; 5] = [
+    "ServiceAccount",
+    "Service",
+    "Deployment",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+];
+
+/// `kubernetes/<service>/base/{kustomization,resources}.yaml` from the registry service.
+pub(crate) fn emit_base(model: &Model, service: &Service) -> Vec<OutputFile> {
+    let dir = format!("kubernetes/{}/base", service.name);
+    let docs = base_objects(&model.platform.name, service, None);
+    let k = kustomization(&["resources.yaml".to_owned()]);
+    vec![
+        file(None, format!("{dir}/kustomization.yaml"), to_yaml(&k)),
+        file(
+            None,
+            format!("{dir}/resources.yaml"),
+            to_yaml_documents(&docs),
+        ),
+    ]
+}
+
+/// The objects of the base, rendered for `service`; with `ctx` (an environment) the pod
+/// env is wired for that environment's cloud and the version label set.
+pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>) -> Vec<Value> {
+    let labels = common_labels(platform, service);
+    let provider = ctx.map(|c| c.env.cloud.provider);
+    let version = service.version.as_ref().map(|v| v.stable.as_str());
+    let workload = Workload {
+        platform,
+        service,
+        name: service.name.clone(),
+        namespace: &service.namespace,
+        track: "stable",
+        image: service.name.clone(),
+        replicas: None,
+        env: secrets::env_vars(service, provider),
+        version,
+    };
+    let ns = Some(service.namespace.as_str());
+    let mut sa = object("v1", "ServiceAccount", &service.name, ns, &labels);
+    sa.insert("automountServiceAccountToken".into(), json!(false));
+    vec![
+        Value::Object(sa),
+        k8s_service(
+            platform,
+            service,
+            &service.name,
+            ns,
+            active_selector(service),
+        ),
+        deployment(&workload),
+        hpa(platform, service, ns),
+        pdb(platform, service, ns),
+    ]
+}
+
+/// The active Service selects the stable track under blue-green (the preview has its own)
+/// and every track otherwise (Istio subsets split canary traffic).
+fn active_selector(service: &Service) -> Value {
+    match service.rollout.strategy {
+        Strategy::BlueGreen => track_selector(&service.name, "stable"),
+        Strategy::Rolling | Strategy::Canary => service_selector(&service.name),
+    }
+}
+
+/// A ClusterIP Service named `name` over `service`'s ports, selecting `selector`.
+pub(crate) fn k8s_service(
+    platform: &str,
+    service: &Service,
+    name: &str,
+    namespace: Option<&str>,
+    selector: Value,
+) -> Value {
+    let labels = common_labels(platform, service);
+    let mut obj = object("v1", "Service", name, namespace, &labels);
+    let ports: Vec<Value> = service
+        .ports
+        .iter()
+        .map(|p| {
+            let app = match p.protocol {
+                Protocol::Http => "http",
+                Protocol::Grpc => "grpc",
+                Protocol::Tcp => "tcp",
+            };
+            json!({"name": p.name, "port": p.port, "targetPort": p.name, "protocol": "TCP",
+                   "appProtocol": app})
+        })
+        .collect();
+    obj.insert(
+        "spec".into(),
+        json!({"type": "ClusterIP", "selector": selector, "ports": ports}),
+    );
+    Value::Object(obj)
+}
+
+fn hpa(platform: &str, service: &Service, ns: Option<&str>) -> Value {
+    let labels = common_labels(platform, service);
+    let mut obj = object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        &service.name,
+        ns,
+        &labels,
+    );
+    let cpu = service.replicas.target_cpu.unwrap_or(80);
+    obj.insert(
+        "spec".into(),
+        json!({
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name},
+            "minReplicas": service.replicas.min,
+            "maxReplicas": service.replicas.max.max(service.replicas.min),
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": cpu}}}],
+        }),
+    );
+    Value::Object(obj)
+}
+
+/// `maxUnavailable: 1` keeps one pod serving during voluntary disruptions and never blocks a
+/// node drain, even at one replica (where `minAvailable: 1` would).
+fn pdb(platform: &str, service: &Service, ns: Option<&str>) -> Value {
+    let labels = common_labels(platform, service);
+    let mut obj = object(
+        "policy/v1",
+        "PodDisruptionBudget",
+        &service.name,
+        ns,
+        &labels,
+    );
+    obj.insert(
+        "spec".into(),
+        json!({"maxUnavailable": 1, "selector": {"matchLabels": service_selector(&service.name)}}),
+    );
+    Value::Object(obj)
+}

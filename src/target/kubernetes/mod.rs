@@ -1,0 +1,157 @@
+//! The Kubernetes target: Kustomize bases and overlays, Istio traffic and security resources,
+//! Argo Rollouts analysis and the Argo CD Application, from the resolved [`Model`].
+//!
+//! Layout (SPEC "Output layout"): `kubernetes/<service>/base/` from the registry service,
+//! `kubernetes/<service>/overlays/<env>/` with the environment's differences as JSON patches
+//! computed against the base, and `kubernetes/environments/<env>/` aggregating them all.
+//! Every document goes through `crate::output::yaml`. This module never reads or writes a
+//! file and never iterates a `HashMap` into output.
+
+mod analysis;
+mod base;
+mod environment;
+mod in_cluster;
+mod istio;
+mod network;
+mod overlay;
+mod patch;
+mod secrets;
+mod workload;
+
+#[cfg(test)]
+mod fixture;
+#[cfg(test)]
+mod tests;
+
+use crate::model::{Environment, Model, Service};
+use crate::output::{OutputFile, Target};
+use serde_json::{Map, Value, json};
+
+/// Label every generated object carries to say who owns it.
+const MANAGED_BY: &str = "infrac";
+/// Label on the environment overlay's objects naming the environment.
+const ENV_LABEL: &str = "infrac.dev/environment";
+/// Non-root user and group every container runs as.
+const RUN_AS: u32 = 10001;
+
+/// Compiles the Kubernetes tree for `model`: bases, overlays and environment aggregates.
+pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
+    let mut files = Vec::new();
+    for service in model.registry_services.values() {
+        files.extend(base::emit_base(model, service));
+    }
+    for env in &model.environments {
+        for service in env.services.values() {
+            files.extend(overlay::emit_overlay(model, env, service)?);
+        }
+        files.extend(environment::emit_environment(model, env));
+    }
+    Ok(files)
+}
+
+/// What a resource of one service in one environment needs to know about where it lives.
+pub(crate) struct Ctx<'a> {
+    pub model: &'a Model,
+    pub env: &'a Environment,
+    pub service: &'a Service,
+    pub namespace: String,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(model: &'a Model, env: &'a Environment, service: &'a Service) -> Self {
+        Self {
+            model,
+            env,
+            service,
+            namespace: env.namespace_of(service),
+        }
+    }
+
+    /// The in-mesh host name of the service's Kubernetes Service.
+    pub fn fqdn(&self, name: &str) -> String {
+        format!("{name}.{}.svc.cluster.local", self.namespace)
+    }
+}
+
+/// The `app.kubernetes.io/*` labels shared by every object of `service`.
+pub(crate) fn common_labels(platform: &str, service: &Service) -> Map<String, Value> {
+    let mut labels = Map::new();
+    labels.insert("app.kubernetes.io/name".into(), json!(service.name));
+    labels.insert("app.kubernetes.io/instance".into(), json!(service.name));
+    labels.insert("app.kubernetes.io/component".into(), json!("server"));
+    labels.insert("app.kubernetes.io/part-of".into(), json!(platform));
+    labels.insert("app.kubernetes.io/managed-by".into(), json!(MANAGED_BY));
+    labels
+}
+
+/// The labels that pick the pods of one track (`stable`, `canary`, `preview`) of `service`.
+pub(crate) fn track_selector(service: &str, track: &str) -> Value {
+    json!({"app.kubernetes.io/name": service, "version": track})
+}
+
+/// The label that picks every pod of `service`, whatever its track.
+pub(crate) fn service_selector(service: &str) -> Value {
+    json!({"app.kubernetes.io/name": service})
+}
+
+/// An object header: `apiVersion`, `kind`, `metadata` with name, labels and optional
+/// namespace (overlays get theirs from Kustomize's `namespace:`).
+pub(crate) fn object(
+    api_version: &str,
+    kind: &str,
+    name: &str,
+    namespace: Option<&str>,
+    labels: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut metadata = Map::new();
+    metadata.insert("name".into(), json!(name));
+    if let Some(ns) = namespace {
+        metadata.insert("namespace".into(), json!(ns));
+    }
+    if !labels.is_empty() {
+        metadata.insert("labels".into(), Value::Object(labels.clone()));
+    }
+    let mut obj = Map::new();
+    obj.insert("apiVersion".into(), json!(api_version));
+    obj.insert("kind".into(), json!(kind));
+    obj.insert("metadata".into(), Value::Object(metadata));
+    obj
+}
+
+/// Adds `checkov.io/skip<N>` annotations justifying the checkov findings a resource keeps.
+pub(crate) fn checkov_skips(obj: &mut Map<String, Value>, skips: &[(&str, &str)]) {
+    if skips.is_empty() {
+        return;
+    }
+    let Some(Value::Object(metadata)) = obj.get_mut("metadata") else {
+        return;
+    };
+    let annotations = metadata
+        .entry("annotations")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .expect("annotations is an object");
+    for (i, (id, why)) in skips.iter().enumerate() {
+        annotations.insert(
+            format!("checkov.io/skip{}", i + 1),
+            json!(format!("{id}={why}")),
+        );
+    }
+}
+
+/// A Kustomization document with the given resources.
+pub(crate) fn kustomization(resources: &[String]) -> Map<String, Value> {
+    let mut k = Map::new();
+    k.insert(
+        "apiVersion".into(),
+        json!("kustomize.config.k8s.io/v1beta1"),
+    );
+    k.insert("kind".into(), json!("Kustomization"));
+    k.insert("resources".into(), json!(resources));
+    k
+}
+
+/// A YAML file of the Kubernetes target.
+pub(crate) fn file(env: Option<&str>, path: String, contents: String) -> OutputFile {
+    OutputFile::new(Target::Kubernetes, env, path, contents)
+}

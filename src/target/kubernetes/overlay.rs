@@ -1,0 +1,134 @@
+//! The overlay of one service in one environment: a kustomization (namespace, labels,
+//! images, ConfigMap, JSON patches of the base) and the per-environment resources
+//! (NetworkPolicy, AuthorizationPolicy, ExternalSecret, Istio traffic, canary/preview,
+//! AnalysisTemplate).
+//!
+//! Patches are computed, never hand-written: the base rendered from the registry service
+//! against the same renderer fed the environment's service. Disabled services never get here.
+
+use super::base::{BASE_KINDS, base_objects};
+use super::{Ctx, ENV_LABEL, analysis, file, istio, kustomization, network, patch, secrets};
+use crate::error::Error;
+use crate::model::{Environment, Model, Service};
+use crate::output::OutputFile;
+use crate::output::yaml::{to_yaml, to_yaml_documents};
+use serde_json::{Value, json};
+
+/// `kubernetes/<service>/overlays/<env>/{kustomization,resources}.yaml`.
+pub(crate) fn emit_overlay(
+    model: &Model,
+    env: &Environment,
+    service: &Service,
+) -> Result<Vec<OutputFile>, Error> {
+    let ctx = Ctx::new(model, env, service);
+    let dir = format!("kubernetes/{}/overlays/{}", service.name, env.name);
+    let docs = overlay_resources(&ctx);
+    let mut resources = vec!["../../base".to_owned()];
+    if !docs.is_empty() {
+        resources.push("resources.yaml".to_owned());
+    }
+    let k = overlay_kustomization(&ctx, &resources)?;
+    let mut files = vec![file(
+        Some(&env.name),
+        format!("{dir}/kustomization.yaml"),
+        to_yaml(&k),
+    )];
+    if !docs.is_empty() {
+        files.push(file(
+            Some(&env.name),
+            format!("{dir}/resources.yaml"),
+            to_yaml_documents(&docs),
+        ));
+    }
+    Ok(files)
+}
+
+/// The resources the overlay adds beside the base, in a fixed order.
+pub(crate) fn overlay_resources(ctx: &Ctx) -> Vec<Value> {
+    let mut docs = vec![
+        network::network_policy(ctx),
+        istio::authorization_policy(ctx),
+    ];
+    docs.extend(secrets::external_secret(ctx));
+    docs.extend(istio::traffic(ctx));
+    docs.extend(analysis::analysis_template(ctx));
+    docs
+}
+
+/// The overlay's kustomization document.
+pub(crate) fn overlay_kustomization(
+    ctx: &Ctx,
+    resources: &[String],
+) -> Result<serde_json::Map<String, Value>, Error> {
+    let (service, env) = (ctx.service, ctx.env);
+    let version = service.version.as_ref().ok_or_else(|| {
+        Error::Internal(format!(
+            "service {} has no image tag in environment {}",
+            service.name, env.name
+        ))
+    })?;
+    let mut k = kustomization(resources);
+    k.insert("namespace".into(), json!(ctx.namespace));
+    k.insert(
+        "labels".into(),
+        json!([{"pairs": {ENV_LABEL: env.name}, "includeSelectors": false,
+                "includeTemplates": true}]),
+    );
+    // The base names its image after the service, so this rewrites the stable track only;
+    // canary and preview Deployments carry full references of their own.
+    k.insert(
+        "images".into(),
+        json!([{"name": service.name, "newName": image_repository(ctx), "newTag": version.stable}]),
+    );
+    let literals: Vec<String> = service
+        .config
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect();
+    k.insert(
+        "configMapGenerator".into(),
+        json!([{"name": format!("{}-config", service.name), "literals": literals}]),
+    );
+    let patches = base_patches(ctx)?;
+    if !patches.is_empty() {
+        k.insert("patches".into(), json!(patches));
+    }
+    Ok(k)
+}
+
+/// `<imageRegistry>/<image>`, without a tag.
+pub(crate) fn image_repository(ctx: &Ctx) -> String {
+    format!(
+        "{}/{}",
+        ctx.model.platform.image_registry, ctx.service.image
+    )
+}
+
+/// One inline JSON patch per base object the environment changes.
+fn base_patches(ctx: &Ctx) -> Result<Vec<Value>, Error> {
+    let platform = &ctx.model.platform.name;
+    let registry = ctx
+        .model
+        .registry_services
+        .get(&ctx.service.name)
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "service {} is missing from the registry",
+                ctx.service.name
+            ))
+        })?;
+    let base = base_objects(platform, registry, None);
+    let want = base_objects(platform, ctx.service, Some(ctx));
+    let mut patches = Vec::new();
+    for ((kind, b), w) in BASE_KINDS.iter().zip(&base).zip(&want) {
+        let ops = patch::diff(b, w);
+        if ops.is_empty() {
+            continue;
+        }
+        patches.push(json!({
+            "target": {"kind": kind, "name": ctx.service.name},
+            "patch": to_yaml(&ops),
+        }));
+    }
+    Ok(patches)
+}

@@ -1,0 +1,267 @@
+//! A canary as a series of reviewed commits: `infrac canary` moves versions.yaml through its
+//! steps, keeping every other byte (comments included), and each step's plan shows the
+//! traffic shift a reviewer approves. Also blue-green and the refusals.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const LINE: &str = "    payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}";
+
+fn setup() -> (tempfile::TempDir, PathBuf) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    for file in ["registry.yaml", "versions.yaml"] {
+        std::fs::copy(repo.join(file), root.join(file)).unwrap();
+    }
+    std::fs::create_dir(root.join("environments")).unwrap();
+    for env in ["dev", "staging", "prod"] {
+        let name = format!("environments/{env}.yaml");
+        std::fs::copy(repo.join(&name), root.join(&name)).unwrap();
+    }
+    // Five steps, so the walk has three advances before the last one.
+    let registry = std::fs::read_to_string(root.join("registry.yaml")).unwrap();
+    assert!(registry.contains("steps: [10, 25, 50, 100]"));
+    std::fs::write(
+        root.join("registry.yaml"),
+        registry.replace("steps: [10, 25, 50, 100]", "steps: [5, 10, 25, 50, 100]"),
+    )
+    .unwrap();
+    let versions = std::fs::read_to_string(root.join("versions.yaml")).unwrap();
+    assert!(
+        versions.contains(LINE) && versions.matches('#').count() >= 3,
+        "the walk needs a commented versions.yaml"
+    );
+    (tmp, root)
+}
+
+fn infrac(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn versions(root: &Path) -> String {
+    std::fs::read_to_string(root.join("versions.yaml")).unwrap()
+}
+
+/// Runs a step, checks the file is the original with only the payment line replaced, and
+/// returns the plan a reviewer would read for it.
+fn step(root: &Path, args: &[&str], original: &str, expected_line: &str) -> String {
+    let (code, _, err) = infrac(root, args);
+    assert_eq!(code, 0, "{args:?}: {err}");
+    assert_eq!(
+        versions(root),
+        original.replace(LINE, expected_line),
+        "{args:?}"
+    );
+    let (code, plan, err) = infrac(root, &["plan", "--target", "kubernetes"]);
+    assert_eq!(code, 2, "{err}");
+    infrac(root, &["build"]);
+    plan
+}
+
+#[test]
+fn canary_start_advance_promote() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    assert_eq!(infrac(&root, &["build"]).0, 0);
+    let p = |w: &str| {
+        format!("    payment-service: {{stable: v1.4.0, canary: {{tag: v1.6.0, weight: {w}}}}}")
+    };
+    step(
+        &root,
+        &["canary", "abort", "payment-service", "--env", "prod"],
+        &original,
+        "    payment-service: v1.4.0",
+    );
+    let plan = step(
+        &root,
+        &[
+            "canary",
+            "start",
+            "payment-service",
+            "--env",
+            "prod",
+            "--tag",
+            "v1.6.0",
+        ],
+        &original,
+        &p("5"),
+    );
+    assert!(
+        plan.contains("+ Deployment payments/payment-service-canary"),
+        "{plan}"
+    );
+    assert!(plan.contains("route[1].weight: 0 → 5"), "{plan}");
+    let plan = step(
+        &root,
+        &["canary", "advance", "payment-service", "--env", "prod"],
+        &original,
+        &p("10"),
+    );
+    assert!(
+        plan.contains("~ VirtualService payments/payment-service"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("route[1].weight: 5 → 10") && plan.contains("route[0].weight: 95 → 90"),
+        "{plan}"
+    );
+    let plan = step(
+        &root,
+        &["canary", "advance", "payment-service", "--env", "prod"],
+        &original,
+        &p("25"),
+    );
+    assert!(plan.contains("route[1].weight: 10 → 25"), "{plan}");
+    let plan = step(
+        &root,
+        &["canary", "advance", "payment-service", "--env", "prod"],
+        &original,
+        &p("50"),
+    );
+    assert!(plan.contains("route[1].weight: 25 → 50"), "{plan}");
+    assert!(
+        plan.contains("spec.replicas: 3 → 5"),
+        "ceil(10 × 50 / 100) canary pods: {plan}"
+    );
+    let (code, _, err) = infrac(
+        &root,
+        &["canary", "advance", "payment-service", "--env", "prod"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("canary promote"), "{err}");
+    assert_eq!(
+        versions(&root),
+        original.replace(LINE, &p("50")),
+        "a refused step leaves the file alone"
+    );
+    let plan = step(
+        &root,
+        &["canary", "promote", "payment-service", "--env", "prod"],
+        &original,
+        "    payment-service: v1.6.0",
+    );
+    assert!(
+        plan.contains("- Deployment payments/payment-service-canary"),
+        "{plan}"
+    );
+    assert!(plan.contains("image tag: v1.4.0 → v1.6.0"), "{plan}");
+}
+
+#[test]
+fn canary_abort_keeps_stable() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    assert_eq!(infrac(&root, &["build"]).0, 0);
+    let plan = step(
+        &root,
+        &["canary", "abort", "payment-service", "--env", "prod"],
+        &original,
+        "    payment-service: v1.4.0",
+    );
+    assert!(
+        plan.contains("- Deployment payments/payment-service-canary"),
+        "{plan}"
+    );
+    assert!(plan.contains("route[1].weight: 10 → 0"), "{plan}");
+}
+
+#[test]
+fn refusals_leave_the_file_untouched() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    for args in [
+        vec![
+            "canary",
+            "start",
+            "payment-service",
+            "--env",
+            "prod",
+            "--tag",
+            "v1.7.0",
+        ],
+        vec!["canary", "advance", "validation-service", "--env", "prod"],
+        vec![
+            "canary",
+            "start",
+            "payment-service",
+            "--env",
+            "dev",
+            "--tag",
+            "main-1234567-20251201000000",
+        ],
+        vec![
+            "set-image",
+            "payment-service",
+            "staging-1.6.0",
+            "--env",
+            "prod",
+        ],
+        vec!["set-image", "payment-service", "latest", "--env", "dev"],
+        vec!["set-image", "no-such-service", "v1.0.0", "--env", "prod"],
+        vec![
+            "promote",
+            "payment-service",
+            "--from",
+            "dev",
+            "--to",
+            "staging",
+        ],
+    ] {
+        let (code, _, err) = infrac(&root, &args);
+        assert_eq!(code, 1, "{args:?} should be refused: {err}");
+        assert!(err.contains("error"), "{err}");
+        assert_eq!(versions(&root), original, "{args:?} changed versions.yaml");
+    }
+}
+
+#[test]
+fn promote_translates_tags_between_policies() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    let (code, out, err) = infrac(
+        &root,
+        &[
+            "promote",
+            "account-service",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let staging_tag = original
+        .lines()
+        .filter(|l| l.trim_start().starts_with("account-service:"))
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    assert!(
+        out.contains("account-service in prod: stable v"),
+        "{out} (staging: {staging_tag})"
+    );
+    let (code, _, _) = infrac(
+        &root,
+        &[
+            "set-image",
+            "api-gateway",
+            "main-0123456-20251224000000",
+            "--env",
+            "dev",
+        ],
+    );
+    assert_eq!(code, 0);
+    assert!(versions(&root).contains("api-gateway: main-0123456-20251224000000"));
+}
