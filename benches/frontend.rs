@@ -14,16 +14,25 @@ use std::time::{Duration, Instant};
 fn main() {
     // `cargo bench -- <filter>` passes the filter (and `--bench`); keep the sizes that match.
     let filter: Option<String> = std::env::args().skip(1).find(|a| !a.starts_with('-'));
-    let iters: usize = std::env::var("BENCH_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(15).max(10);
+    let iters: usize = std::env::var("BENCH_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(15)
+        .max(10);
     let dir = tempfile::tempdir().expect("temp dir");
-    println!("{:<28} {:>6} {:>10} {:>10} {:>10}", "benchmark", "iters", "median", "min", "max");
+    println!(
+        "{:<28} {:>6} {:>10} {:>10} {:>10}",
+        "benchmark", "iters", "median", "min", "max"
+    );
     for services in [100usize, 1000] {
         let name = format!("run_frontend/{services}x3");
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }
         let root = dir.path().join(format!("synth-{services}"));
-        synth::generate(services).write_to(&root).expect("write synthetic platform");
+        synth::generate(services)
+            .write_to(&root)
+            .expect("write synthetic platform");
         let times = measure(iters, || {
             let frontend = infrac::pipeline::run_frontend(&root);
             assert!(frontend.model.is_some(), "synthetic platform must validate");
@@ -49,5 +58,12 @@ fn measure(iters: usize, mut f: impl FnMut()) -> Vec<Duration> {
 fn report(name: &str, sorted: &[Duration]) {
     let ms = |d: Duration| format!("{:.2} ms", d.as_secs_f64() * 1e3);
     let median = sorted[sorted.len() / 2];
-    println!("{:<28} {:>6} {:>10} {:>10} {:>10}", name, sorted.len(), ms(median), ms(sorted[0]), ms(sorted[sorted.len() - 1]));
+    println!(
+        "{:<28} {:>6} {:>10} {:>10} {:>10}",
+        name,
+        sorted.len(),
+        ms(median),
+        ms(sorted[0]),
+        ms(sorted[sorted.len() - 1])
+    );
 }

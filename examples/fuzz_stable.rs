@@ -94,7 +94,12 @@ struct Stats {
     elapsed: Duration,
 }
 
-fn fuzz_loop(args: &Args, harness: &mut Harness, corpus: &mut Vec<Vec<u8>>, dict: &[Vec<u8>]) -> Stats {
+fn fuzz_loop(
+    args: &Args,
+    harness: &mut Harness,
+    corpus: &mut Vec<Vec<u8>>,
+    dict: &[Vec<u8>],
+) -> Stats {
     let start = Instant::now();
     let deadline = start + Duration::from_secs(args.seconds);
     let mut rng = Rng::new(args.seed ^ 0x9E37_79B9_7F4A_7C15);
@@ -104,7 +109,9 @@ fn fuzz_loop(args: &Args, harness: &mut Harness, corpus: &mut Vec<Vec<u8>>, dict
     // Every seed runs once unmutated first.
     let mut pending: Vec<Vec<u8>> = corpus.clone();
     while Instant::now() < deadline {
-        let input = pending.pop().unwrap_or_else(|| mutate(corpus, dict, &mut rng));
+        let input = pending
+            .pop()
+            .unwrap_or_else(|| mutate(corpus, dict, &mut rng));
         let t = Instant::now();
         let result = catch_unwind(AssertUnwindSafe(|| harness.run(&input)));
         let took = t.elapsed();
@@ -125,7 +132,13 @@ fn fuzz_loop(args: &Args, harness: &mut Harness, corpus: &mut Vec<Vec<u8>>, dict
         }
         if Instant::now() >= next_report {
             next_report += Duration::from_secs(60);
-            eprintln!("[{:>4.0} s] {} iterations, corpus {}, {} crashes", start.elapsed().as_secs_f64(), stats.iterations, corpus.len(), stats.crashes);
+            eprintln!(
+                "[{:>4.0} s] {} iterations, corpus {}, {} crashes",
+                start.elapsed().as_secs_f64(),
+                stats.iterations,
+                corpus.len(),
+                stats.crashes
+            );
         }
     }
     stats.outcomes = seen.len();
@@ -135,12 +148,28 @@ fn fuzz_loop(args: &Args, harness: &mut Harness, corpus: &mut Vec<Vec<u8>>, dict
 
 fn record_crash(args: &Args, input: &[u8], stats: &mut Stats) {
     stats.crashes += 1;
-    let message = LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
+    let message = LAST_PANIC
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+        .unwrap_or_default();
     // One artifact per panic site: the location is the part before the message.
-    let site = message.lines().next().unwrap_or("").split(':').take(3).collect::<Vec<_>>().join(":");
+    let site = message
+        .lines()
+        .next()
+        .unwrap_or("")
+        .split(':')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(":");
     if stats.distinct_crashes.insert(site) {
         let path = save(&args.artifacts, "crash", input);
-        eprintln!("CRASH ({} bytes, slot {}) saved to {}\n  {message}", input.len(), input.first().map_or(0, |b| b % 5), path.display());
+        eprintln!(
+            "CRASH ({} bytes, slot {}) saved to {}\n  {message}",
+            input.len(),
+            input.first().map_or(0, |b| b % 5),
+            path.display()
+        );
     }
 }
 
@@ -192,11 +221,14 @@ fn with_slot(slot: usize, bytes: &[u8]) -> Vec<u8> {
 }
 
 fn hostile_inputs() -> Vec<Vec<u8>> {
-    let laughs = (1..10).fold("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned(), |mut s, i| {
-        let prev = format!("*a{}", i - 1);
-        s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(", ")));
-        s
-    });
+    let laughs = (1..10).fold(
+        "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n".to_owned(),
+        |mut s, i| {
+            let prev = format!("*a{}", i - 1);
+            s.push_str(&format!("a{i}: &a{i} [{}]\n", vec![prev; 9].join(", ")));
+            s
+        },
+    );
     let texts: Vec<String> = vec![
         String::new(),
         "~".into(),
@@ -255,8 +287,28 @@ fn fragments(corpus: &[Vec<u8>]) -> Vec<Vec<u8>> {
 }
 
 const INTERESTING: [&str; 22] = [
-    "null", "~", "-1", "0", "99999999999999999999", "1e309", ".nan", "-.inf", "\"\"", "[]", "{}", "yes", "0755",
-    "latest", "'", "\"", "!!str 1", "*a", "&a x", "|\n  block", "\t", "\u{1F600}",
+    "null",
+    "~",
+    "-1",
+    "0",
+    "99999999999999999999",
+    "1e309",
+    ".nan",
+    "-.inf",
+    "\"\"",
+    "[]",
+    "{}",
+    "yes",
+    "0755",
+    "latest",
+    "'",
+    "\"",
+    "!!str 1",
+    "*a",
+    "&a x",
+    "|\n  block",
+    "\t",
+    "\u{1F600}",
 ];
 const YAML_BYTES: &[u8] = b":-[]{}&*!|>'\"#%@`\t\n ,?\\";
 
@@ -304,7 +356,12 @@ fn mutate_once(data: &mut Vec<u8>, corpus: &[Vec<u8>], dict: &[Vec<u8>], rng: &m
         10 => {
             let depth = 1 + rng.below(2_000) as usize;
             let open = *rng.pick(&[&b"["[..], b"{a: ", b"- "]);
-            let nest: Vec<u8> = open.iter().copied().cycle().take(open.len() * depth).collect();
+            let nest: Vec<u8> = open
+                .iter()
+                .copied()
+                .cycle()
+                .take(open.len() * depth)
+                .collect();
             data.splice(at..at, nest);
         }
         _ => data.truncate(at),
@@ -317,7 +374,10 @@ fn splice_line(data: &mut Vec<u8>, line: &[u8], rng: &mut Rng) {
     let mut piece = line.to_vec();
     piece.push(b'\n');
     if rng.chance(50) {
-        let end = data[at..].iter().position(|&b| b == b'\n').map_or(data.len(), |p| at + p + 1);
+        let end = data[at..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(data.len(), |p| at + p + 1);
         data.splice(at..end, piece);
     } else {
         data.splice(at..at, piece);
@@ -327,8 +387,17 @@ fn splice_line(data: &mut Vec<u8>, line: &[u8], rng: &mut Rng) {
 /// Replaces the value after a `: ` with `value`.
 fn replace_value(data: &mut Vec<u8>, value: &[u8], rng: &mut Rng) {
     let from = 1 + rng.below(data.len() as u64 - 1) as usize;
-    let Some(colon) = data[from..].windows(2).position(|w| w == b": ").map(|p| from + p + 2) else { return };
-    let end = data[colon..].iter().position(|&b| matches!(b, b'\n' | b',' | b'}' | b']')).map_or(data.len(), |p| colon + p);
+    let Some(colon) = data[from..]
+        .windows(2)
+        .position(|w| w == b": ")
+        .map(|p| from + p + 2)
+    else {
+        return;
+    };
+    let end = data[colon..]
+        .iter()
+        .position(|&b| matches!(b, b'\n' | b',' | b'}' | b']'))
+        .map_or(data.len(), |p| colon + p);
     data.splice(colon..end, value.iter().copied());
 }
 
@@ -345,5 +414,8 @@ fn crossover(data: &mut Vec<u8>, corpus: &[Vec<u8>], rng: &mut Rng) {
 }
 
 fn line_start(data: &[u8], at: usize) -> usize {
-    data[..at].iter().rposition(|&b| b == b'\n').map_or(1, |p| p + 1)
+    data[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(1, |p| p + 1)
 }

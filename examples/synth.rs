@@ -35,7 +35,10 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     if args.out.join("registry.yaml").exists() && !args.force {
-        eprintln!("synth: {} already holds a registry.yaml (pass --force to overwrite)", args.out.display());
+        eprintln!(
+            "synth: {} already holds a registry.yaml (pass --force to overwrite)",
+            args.out.display()
+        );
         return ExitCode::from(1);
     }
     let platform = synth::generate_seeded(args.services, args.seed);
@@ -44,6 +47,11 @@ fn main() -> ExitCode {
         return ExitCode::from(3);
     }
     let bytes: usize = platform.files.iter().map(|(_, t)| t.len()).sum();
-    println!("wrote {} services ({} files, {bytes} bytes) to {}", args.services.max(1), platform.files.len(), args.out.display());
+    println!(
+        "wrote {} services ({} files, {bytes} bytes) to {}",
+        args.services.max(1),
+        platform.files.len(),
+        args.out.display()
+    );
     ExitCode::SUCCESS
 }

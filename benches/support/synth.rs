@@ -36,7 +36,10 @@ impl Platform {
 
     /// The contents of one file by relative path.
     pub fn file(&self, rel: &str) -> Option<&str> {
-        self.files.iter().find(|(p, _)| p == rel).map(|(_, t)| t.as_str())
+        self.files
+            .iter()
+            .find(|(p, _)| p == rel)
+            .map(|(_, t)| t.as_str())
     }
 }
 
@@ -69,13 +72,44 @@ impl Rng {
 }
 
 const NOUNS: [&str; 24] = [
-    "ledger", "payment", "account", "invoice", "billing", "routing", "clearing", "fraud", "limit", "tenant",
-    "notify", "fx-rate", "report", "audit", "search", "catalog", "pricing", "order", "shipping", "identity",
-    "session", "profile", "settlement", "risk",
+    "ledger",
+    "payment",
+    "account",
+    "invoice",
+    "billing",
+    "routing",
+    "clearing",
+    "fraud",
+    "limit",
+    "tenant",
+    "notify",
+    "fx-rate",
+    "report",
+    "audit",
+    "search",
+    "catalog",
+    "pricing",
+    "order",
+    "shipping",
+    "identity",
+    "session",
+    "profile",
+    "settlement",
+    "risk",
 ];
 const TEAMS: [&str; 12] = [
-    "payments", "accounts", "clearing", "risk", "platform", "treasury", "reporting", "edge", "growth", "identity",
-    "commerce", "data",
+    "payments",
+    "accounts",
+    "clearing",
+    "risk",
+    "platform",
+    "treasury",
+    "reporting",
+    "edge",
+    "growth",
+    "identity",
+    "commerce",
+    "data",
 ];
 const LANGUAGES: [&str; 6] = ["java", "node", "python", "go", "rust", "dotnet"];
 
@@ -120,10 +154,20 @@ pub fn generate_seeded(services: usize, seed: u64) -> Platform {
     let disabled_in_prod = (n >= 2).then_some(n - 1);
     let mut files = vec![("registry.yaml".to_owned(), registry_yaml(&name, &svcs))];
     for env in ENVS {
-        let disabled = if env.name == "prod" { disabled_in_prod } else { None };
-        files.push((format!("environments/{}.yaml", env.name), environment_yaml(&name, &env, &svcs, disabled, &mut rng)));
+        let disabled = if env.name == "prod" {
+            disabled_in_prod
+        } else {
+            None
+        };
+        files.push((
+            format!("environments/{}.yaml", env.name),
+            environment_yaml(&name, &env, &svcs, disabled, &mut rng),
+        ));
     }
-    files.push(("versions.yaml".to_owned(), versions_yaml(&svcs, disabled_in_prod, &mut rng)));
+    files.push((
+        "versions.yaml".to_owned(),
+        versions_yaml(&svcs, disabled_in_prod, &mut rng),
+    ));
     Platform { files }
 }
 
@@ -165,8 +209,16 @@ fn choose_service(i: usize, n: usize, rng: &mut Rng) -> Svc {
         kafka: rng.chance(20),
         exposed: !last && rng.chance(3),
         rollout,
-        cpu_request: if big { "500m" } else { *rng.pick(&["100m", "250m"]) },
-        memory_request: if big { "768Mi" } else { *rng.pick(&["256Mi", "512Mi"]) },
+        cpu_request: if big {
+            "500m"
+        } else {
+            *rng.pick(&["100m", "250m"])
+        },
+        memory_request: if big {
+            "768Mi"
+        } else {
+            *rng.pick(&["256Mi", "512Mi"])
+        },
         cpu_limit: if big { "2" } else { "1" },
         memory_limit: if big { "2Gi" } else { "1Gi" },
         min: 2 + rng.below(2),
@@ -197,13 +249,25 @@ fn registry_yaml(platform: &str, svcs: &[Svc]) -> String {
 
 fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
     let name = &svc.name;
-    let _ = writeln!(s, "  {name}:\n    team: {t}\n    namespace: {t}", t = svc.team);
-    let _ = writeln!(s, "    image: {platform}/{name}\n    build: {{language: {}, context: services/{name}}}", svc.language);
+    let _ = writeln!(
+        s,
+        "  {name}:\n    team: {t}\n    namespace: {t}",
+        t = svc.team
+    );
+    let _ = writeln!(
+        s,
+        "    image: {platform}/{name}\n    build: {{language: {}, context: services/{name}}}",
+        svc.language
+    );
     s.push_str("    ports:\n      - {name: http, port: 8080, protocol: http}\n");
     if svc.grpc {
         s.push_str("      - {name: grpc, port: 9090, protocol: grpc}\n");
     }
-    let _ = writeln!(s, "    replicas: {{min: {}, max: {}, targetCPU: 70}}", svc.min, svc.max);
+    let _ = writeln!(
+        s,
+        "    replicas: {{min: {}, max: {}, targetCPU: 70}}",
+        svc.min, svc.max
+    );
     let _ = writeln!(
         s,
         "    resources: {{requests: {{cpu: {}, memory: {}}}, limits: {{cpu: \"{}\", memory: {}}}}}",
@@ -217,9 +281,15 @@ fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
     if svc.grpc {
         s.push_str("      readiness: {port: grpc, initialDelaySeconds: 10}\n");
     } else {
-        let _ = writeln!(s, "      readiness: {{path: {ready}, port: http, initialDelaySeconds: 10}}");
+        let _ = writeln!(
+            s,
+            "      readiness: {{path: {ready}, port: http, initialDelaySeconds: 10}}"
+        );
     }
-    let _ = writeln!(s, "      liveness:  {{path: {live}, port: http, initialDelaySeconds: 30}}");
+    let _ = writeln!(
+        s,
+        "      liveness:  {{path: {live}, port: http, initialDelaySeconds: 30}}"
+    );
     let prefix = name.to_ascii_uppercase().replace('-', "_");
     let _ = writeln!(
         s,
@@ -227,7 +297,10 @@ fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
         1000 + name.len() * 100,
         svc.deps.len() % 2 == 0
     );
-    let _ = writeln!(s, "    secrets:\n      UPSTREAM_API_KEY: {{store: azure-key-vault, path: {name}, key: api-key}}");
+    let _ = writeln!(
+        s,
+        "    secrets:\n      UPSTREAM_API_KEY: {{store: azure-key-vault, path: {name}, key: api-key}}"
+    );
     if !svc.deps.is_empty() {
         let names: Vec<&str> = svc.deps.iter().map(|&d| all[d].name.as_str()).collect();
         let _ = writeln!(s, "    dependencies: [{}]", names.join(", "));
@@ -241,11 +314,17 @@ fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
             s.push_str("      cache:  {type: redis, version: \"7.2\"}\n");
         }
         if svc.kafka {
-            let _ = writeln!(s, "      events: {{type: kafka, topics: [{name}-created, {name}-updated]}}");
+            let _ = writeln!(
+                s,
+                "      events: {{type: kafka, topics: [{name}-created, {name}-updated]}}"
+            );
         }
     }
     if svc.exposed {
-        let _ = writeln!(s, "    expose: {{host: api.{platform}.example.com, path: /{name}, gateway: istio-ingress/public}}");
+        let _ = writeln!(
+            s,
+            "    expose: {{host: api.{platform}.example.com, path: /{name}, gateway: istio-ingress/public}}"
+        );
     }
     match svc.rollout {
         Rollout::Rolling => {}
@@ -303,7 +382,13 @@ const ENVS: [EnvShape; 3] = [
     },
 ];
 
-fn environment_yaml(platform: &str, env: &EnvShape, svcs: &[Svc], disabled: Option<usize>, rng: &mut Rng) -> String {
+fn environment_yaml(
+    platform: &str,
+    env: &EnvShape,
+    svcs: &[Svc],
+    disabled: Option<usize>,
+    rng: &mut Rng,
+) -> String {
     let e = env.name;
     let mut s = String::with_capacity(4096 + svcs.len() * 20);
     let _ = write!(
@@ -349,7 +434,10 @@ fn override_for(env: &str, svc: &Svc, rng: &mut Rng) -> String {
         ("staging", 0) => format!("replicas: {{min: {}, max: {}}}", svc.max, svc.max + 4),
         ("prod", 0) => format!("replicas: {{min: {}, max: {}}}", svc.max, svc.max * 3),
         (_, 1) => "resources: {limits: {memory: 4Gi}}".to_owned(),
-        _ => format!("config: {{LOG_LEVEL: WARN, {}_POOL_SIZE: 32}}", svc.name.to_ascii_uppercase().replace('-', "_")),
+        _ => format!(
+            "config: {{LOG_LEVEL: WARN, {}_POOL_SIZE: 32}}",
+            svc.name.to_ascii_uppercase().replace('-', "_")
+        ),
     }
 }
 
@@ -360,13 +448,26 @@ fn versions_yaml(svcs: &[Svc], disabled_in_prod: Option<usize>, rng: &mut Rng) -
         let branch = if rng.chance(20) { "develop" } else { "main" };
         let sha = rng.next_u64() & 0x0FFF_FFFF;
         let (day, hour, minute) = (1 + rng.below(28), rng.below(24), rng.below(60));
-        let _ = writeln!(s, "    {}: {branch}-{sha:07x}-202511{day:02}{hour:02}{minute:02}{:02}", svc.name, rng.below(60));
+        let _ = writeln!(
+            s,
+            "    {}: {branch}-{sha:07x}-202511{day:02}{hour:02}{minute:02}{:02}",
+            svc.name,
+            rng.below(60)
+        );
     }
     s.push_str("  staging:\n");
-    let versions: Vec<(u64, u64, u64)> = svcs.iter().map(|_| (rng.below(3), rng.below(20), rng.below(10))).collect();
+    let versions: Vec<(u64, u64, u64)> = svcs
+        .iter()
+        .map(|_| (rng.below(3), rng.below(20), rng.below(10)))
+        .collect();
     for (svc, (x, y, z)) in svcs.iter().zip(&versions) {
         let _ = match svc.rollout {
-            Rollout::BlueGreen => writeln!(s, "    {}: {{stable: staging-{x}.{y}.{z}, preview: staging-{x}.{}.0}}", svc.name, y + 1),
+            Rollout::BlueGreen => writeln!(
+                s,
+                "    {}: {{stable: staging-{x}.{y}.{z}, preview: staging-{x}.{}.0}}",
+                svc.name,
+                y + 1
+            ),
             _ => writeln!(s, "    {}: staging-{x}.{y}.{z}", svc.name),
         };
     }
@@ -378,7 +479,12 @@ fn versions_yaml(svcs: &[Svc], disabled_in_prod: Option<usize>, rng: &mut Rng) -
         let _ = match svc.rollout {
             Rollout::Canary => {
                 let weight = rng.pick(&[10, 25, 50]);
-                writeln!(s, "    {}: {{stable: v{x}.{y}.{z}, canary: {{tag: v{x}.{}.0, weight: {weight}}}}}", svc.name, y + 1)
+                writeln!(
+                    s,
+                    "    {}: {{stable: v{x}.{y}.{z}, canary: {{tag: v{x}.{}.0, weight: {weight}}}}}",
+                    svc.name,
+                    y + 1
+                )
             }
             _ => writeln!(s, "    {}: v{x}.{y}.{z}", svc.name),
         };

@@ -46,9 +46,19 @@ impl Harness {
         }
         let originals = SLOTS
             .iter()
-            .map(|slot| files.iter().find(|(p, _)| p == slot).map(|(_, t)| t.clone()).expect("platform holds every slot"))
+            .map(|slot| {
+                files
+                    .iter()
+                    .find(|(p, _)| p == slot)
+                    .map(|(_, t)| t.clone())
+                    .expect("platform holds every slot")
+            })
             .collect();
-        Harness { dir, originals, dirty: None }
+        Harness {
+            dir,
+            originals,
+            dirty: None,
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -63,7 +73,8 @@ impl Harness {
     /// (caught by the caller) never leaves the platform broken for the next input.
     pub fn run(&mut self, data: &[u8]) -> Outcome {
         if let Some(prev) = self.dirty.take() {
-            std::fs::write(self.slot_path(prev), &self.originals[prev]).expect("restore platform file");
+            std::fs::write(self.slot_path(prev), &self.originals[prev])
+                .expect("restore platform file");
         }
         let (slot, bytes) = match data.split_first() {
             Some((&first, rest)) => (first as usize % SLOTS.len(), rest),
@@ -82,8 +93,14 @@ impl Harness {
 pub fn check_frontend(root: &Path) -> Outcome {
     let frontend = infrac::pipeline::run_frontend(root);
     let errors = frontend.diagnostics.has_errors();
-    assert!(errors || frontend.model.is_some(), "no error diagnostic, yet no model");
-    assert!(!errors || frontend.model.is_none(), "a model despite error diagnostics");
+    assert!(
+        errors || frontend.model.is_some(),
+        "no error diagnostic, yet no model"
+    );
+    assert!(
+        !errors || frontend.model.is_none(),
+        "a model despite error diagnostics"
+    );
     let sources = &frontend.sources;
     let diags = &frontend.diagnostics;
     std::hint::black_box(infrac::diagnostic::render::text(diags, sources, false));
@@ -94,5 +111,9 @@ pub fn check_frontend(root: &Path) -> Outcome {
     let mut codes: Vec<&'static str> = diags.items.iter().map(|d| d.code.as_str()).collect();
     codes.sort_unstable();
     codes.dedup();
-    Outcome { slot: 0, codes, valid: frontend.model.is_some() }
+    Outcome {
+        slot: 0,
+        codes,
+        valid: frontend.model.is_some(),
+    }
 }
