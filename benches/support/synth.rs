@@ -66,6 +66,9 @@ impl Rng {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.below(100) < percent
     }
+    pub fn pick_copy<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
     pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }
@@ -201,7 +204,7 @@ fn choose_service(i: usize, n: usize, rng: &mut Rng) -> Svc {
     Svc {
         name: format!("{}-{i:04}", NOUNS[i % NOUNS.len()]),
         team,
-        language: *rng.pick(&LANGUAGES),
+        language: rng.pick_copy(&LANGUAGES),
         deps,
         grpc: rng.chance(15),
         postgres: rng.chance(70),
@@ -212,12 +215,12 @@ fn choose_service(i: usize, n: usize, rng: &mut Rng) -> Svc {
         cpu_request: if big {
             "500m"
         } else {
-            *rng.pick(&["100m", "250m"])
+            rng.pick_copy(&["100m", "250m"])
         },
         memory_request: if big {
             "768Mi"
         } else {
-            *rng.pick(&["256Mi", "512Mi"])
+            rng.pick_copy(&["256Mi", "512Mi"])
         },
         cpu_limit: if big { "2" } else { "1" },
         memory_limit: if big { "2Gi" } else { "1Gi" },
@@ -295,7 +298,7 @@ fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
         s,
         "    config:\n      LOG_LEVEL: INFO\n      {prefix}_TIMEOUT_MS: {}\n      FEATURE_BATCHING: {}",
         1000 + name.len() * 100,
-        svc.deps.len() % 2 == 0
+        svc.deps.len().is_multiple_of(2)
     );
     let _ = writeln!(
         s,
