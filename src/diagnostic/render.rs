@@ -62,7 +62,9 @@ fn render_one(
         let len = (d.pos.len as usize)
             .min(text.len() - start)
             .max(usize::from(start < text.len()));
-        report = report.with_label(LabeledSpan::new(d.label.clone(), start, len));
+        if snippet_fits(text, start, len) {
+            report = report.with_label(LabeledSpan::new(d.label.clone(), start, len));
+        }
     }
     let source = NamedSource::new(path, text.to_owned());
     let report = miette::Report::new(report).with_source_code(source);
@@ -70,6 +72,22 @@ fn render_one(
         out.push_str(&format!("{}: {}\n", d.code.as_str(), d.message));
     }
     out.push('\n');
+}
+
+/// miette pads its underline with `{:width$}`, which panics past 65,535 columns (found by
+/// fuzzing: a diagnostic at the end of a 70,000-character line). A snippet that far right is
+/// unreadable anyway, so such a diagnostic is shown without one. A byte takes at most 4
+/// columns (a tab), so 8 KiB stays well inside the limit.
+const MAX_SNIPPET_COLUMN: usize = 8 * 1024;
+
+fn snippet_fits(text: &str, start: usize, len: usize) -> bool {
+    let column = |at: usize| {
+        at - text.as_bytes()[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |p| p + 1)
+    };
+    column(start) <= MAX_SNIPPET_COLUMN && column(start + len) <= MAX_SNIPPET_COLUMN
 }
 
 /// `{"diagnostics": [...]}` with 1-based line and column, file relative to the root.
@@ -127,4 +145,30 @@ fn escape_data(s: &str) -> String {
 
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+    use crate::load::yaml::Pos;
+
+    #[test]
+    fn a_diagnostic_far_right_on_a_long_line_renders_without_a_snippet() {
+        let mut sources = Sources::default();
+        let source = format!("k: {} {{a: \n", "x".repeat(70_000));
+        let file = sources.add("versions.yaml", source);
+        let pos = Pos {
+            file,
+            offset: 70_004,
+            len: 1,
+            line: 1,
+            column: 70_005,
+        };
+        let diags = Diagnostics {
+            items: vec![Diagnostic::error(Code::Schema, pos, "bad")],
+        };
+        let out = text(&diags, &sources, false);
+        assert!(out.contains("versions.yaml:1:70005: bad"), "{out}");
+    }
 }
