@@ -25,37 +25,20 @@ pub fn lower_model(
         .filter_map(|s| Some((s.name.clone(), lower_service(s, None, &mut errors)?)))
         .collect();
     let tags = versions.and_then(|v| v.get("environments"));
+    use rayon::prelude::*;
+    let lowered: Vec<(Option<Environment>, Vec<Diagnostic>)> = merged
+        .environments
+        .par_iter()
+        .map(|env| {
+            let mut errs = Vec::new();
+            let e = lower_environment(env, tags, &mut errs);
+            (e, errs)
+        })
+        .collect();
     let mut environments = Vec::new();
-    for env in &merged.environments {
-        let mut json = env.node.to_json();
-        let Some(obj) = json.as_object_mut() else {
-            continue;
-        };
-        let versions_here = tags.and_then(|t| t.get(&env.name));
-        let services: Map<String, Value> = env
-            .services
-            .values()
-            .filter_map(|s| {
-                let version = versions_here.and_then(|v| v.get(&s.name)).map(version_of);
-                let service = lower_service(s, version, &mut errors)?;
-                Some((s.name.clone(), serde_json::to_value(service).ok()?))
-            })
-            .collect();
-        obj.insert("name".into(), Value::String(env.name.clone()));
-        obj.insert("services".into(), Value::Object(services));
-        obj.insert("disabled".into(), env.disabled.keys().cloned().collect());
-        obj.remove("defaults");
-        obj.remove("apiVersion");
-        obj.remove("kind");
-        fill_defaults(obj, &env.name);
-        if let Some(e) = typed::<Environment>(
-            json,
-            env.node.pos,
-            &format!("environment `{}`", env.name),
-            &mut errors,
-        ) {
-            environments.push(e);
-        }
+    for (env, errs) in lowered {
+        errors.extend(errs);
+        environments.extend(env);
     }
     match platform {
         Some(platform) if errors.is_empty() => Ok(Model {
@@ -74,6 +57,41 @@ pub fn lower_model(
             Err(errors)
         }
     }
+}
+
+/// One environment: its own fields from the overlay, its services lowered one by one (the
+/// typed services go straight into the model, never back through JSON).
+fn lower_environment(
+    env: &crate::merge::MergedEnv,
+    tags: Option<&Node>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Environment> {
+    let mut json = env.node.to_json();
+    let obj = json.as_object_mut()?;
+    let versions_here = tags.and_then(|t| t.get(&env.name));
+    let services: std::collections::BTreeMap<String, Service> = env
+        .services
+        .values()
+        .filter_map(|s| {
+            let version = versions_here.and_then(|v| v.get(&s.name)).map(version_of);
+            Some((s.name.clone(), lower_service(s, version, errors)?))
+        })
+        .collect();
+    obj.insert("name".into(), Value::String(env.name.clone()));
+    obj.insert("services".into(), Value::Object(Map::new()));
+    obj.insert("disabled".into(), env.disabled.keys().cloned().collect());
+    obj.remove("defaults");
+    obj.remove("apiVersion");
+    obj.remove("kind");
+    fill_defaults(obj, &env.name);
+    let mut environment: Environment = typed(
+        json,
+        env.node.pos,
+        &format!("environment `{}`", env.name),
+        errors,
+    )?;
+    environment.services = services;
+    Some(environment)
 }
 
 fn typed<T: serde::de::DeserializeOwned>(

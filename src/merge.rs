@@ -204,7 +204,7 @@ pub fn merge_platform<'a>(
                 .collect()
         })
         .unwrap_or_default();
-    let registry_services = services
+    let registry_services: std::collections::BTreeMap<String, MergedService> = services
         .iter()
         .filter_map(|(name, entry)| {
             let node = merge_layers(defaults.into_iter().chain([&entry.value]))?;
@@ -218,8 +218,11 @@ pub fn merge_platform<'a>(
             ))
         })
         .collect();
+    use rayon::prelude::*;
+    // Environments are independent; each starts from the registry-level merge (defaults and
+    // service), computed once above, and adds its own layers.
     let environments = environments
-        .iter()
+        .par_iter()
         .map(|(env_name, env)| {
             let env_defaults = env.get("defaults").filter(|d| d.as_map().is_some());
             let overrides = env.get("services").and_then(Node::as_map);
@@ -240,12 +243,14 @@ pub fn merge_platform<'a>(
                     disabled.insert((*name).clone(), enabled.value.pos);
                     continue;
                 }
-                let layers = defaults
-                    .into_iter()
-                    .chain([&entry.value])
-                    .chain(env_defaults)
-                    .chain(over.as_ref());
-                if let Some(mut node) = merge_layers(layers) {
+                let Some(base) = registry_services.get(*name) else {
+                    continue;
+                };
+                let mut node = base.node.clone();
+                for layer in env_defaults.into_iter().chain(over.as_ref()) {
+                    node = merge(node, layer);
+                }
+                {
                     apply_infra_defaults(&mut node, infra_defaults);
                     merged.insert(
                         (*name).clone(),

@@ -36,14 +36,21 @@ const RUN_AS: u32 = 10001;
 
 /// Compiles the Kubernetes tree for `model`: bases, overlays and environment aggregates.
 pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
-    let mut files = Vec::new();
-    for service in model.registry_services.values() {
-        files.extend(base::emit_base(model, service));
-    }
+    use rayon::prelude::*;
+    // Services are independent: emit them in parallel; `collect` keeps the order.
+    let bases: Vec<Vec<OutputFile>> = model
+        .registry_services
+        .par_iter()
+        .map(|(_, service)| base::emit_base(model, service))
+        .collect();
+    let mut files: Vec<OutputFile> = bases.into_iter().flatten().collect();
     for env in &model.environments {
-        for service in env.services.values() {
-            files.extend(overlay::emit_overlay(model, env, service)?);
-        }
+        let services: Vec<&Service> = env.services.values().collect();
+        let overlays = services
+            .par_iter()
+            .map(|service| overlay::emit_overlay(model, env, service))
+            .collect::<Result<Vec<_>, _>>()?;
+        files.extend(overlays.into_iter().flatten());
         files.extend(environment::emit_environment(model, env));
     }
     Ok(files)
