@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let names = ctx.service_names();
+    let known: std::collections::BTreeSet<&str> = names.iter().copied().collect();
     let mut out = Vec::new();
     let mut scopes: Vec<(Option<&str>, &BTreeMap<String, MergedService>)> =
         vec![(None, &ctx.merged.registry_services)];
@@ -20,7 +21,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     for (env, services) in scopes {
         for service in services.values() {
             for (dep, node) in string_items(service.node.get("dependencies")) {
-                if !names.contains(&dep) {
+                if !known.contains(dep) {
                     let mut d = Diagnostic::error(
                         Code::UnknownDependency,
                         node.pos,

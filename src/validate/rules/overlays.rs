@@ -7,13 +7,14 @@ use crate::load::yaml::Node;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let services = ctx.service_names();
+    let known: std::collections::BTreeSet<&str> = services.iter().copied().collect();
     let envs = ctx.environment_names();
     let (check_services, check_envs) = (ctx.services_readable(), ctx.environments_readable);
     let mut out = Vec::new();
     for env in &ctx.merged.environments {
         if let Some(overrides) = env.node.get("services").and_then(Node::as_map) {
             for (name, entry) in overrides {
-                if check_services && !services.contains(&name.as_str()) {
+                if check_services && !known.contains(name.as_str()) {
                     out.push(unknown_service(
                         name,
                         entry.key_pos,
@@ -44,7 +45,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
             out.push(unknown_env(env, entry.key_pos, &envs));
         }
         for (name, svc) in entry.value.as_map().into_iter().flatten() {
-            if check_services && !services.contains(&name.as_str()) {
+            if check_services && !known.contains(name.as_str()) {
                 out.push(unknown_service(
                     name,
                     svc.key_pos,
