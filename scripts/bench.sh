@@ -21,7 +21,7 @@ BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
 BASELINE=${BASELINE:-}
 
 echo "building release binary and generator..." >&2
-cargo build --release --quiet --bin infrac --example synth
+cargo build --release --quiet --bin infrac --example synth --example write_floor --example phases
 INFRAC=$PWD/target/release/infrac
 SYNTH=$PWD/target/release/examples/synth
 mkdir -p "$BENCH_DIR"
@@ -83,4 +83,20 @@ for n in $SIZES; do
     fi
     echo "$line"
   done
+done
+
+# Stage timings in one process (front end, each target, plan diff) and the write floor:
+# `infrac build` into an empty directory beside a minimal program writing the same files.
+for n in $SIZES; do
+  root="$BENCH_DIR/synth-$n"
+  echo "== stages, $n services"
+  "$PWD/target/release/examples/phases" "$root"
+  "$INFRAC" --root "$root" build >/dev/null
+  floor_src="$BENCH_DIR/floor-src-$n"
+  rm -rf "$floor_src" && cp -r "$root/golden" "$floor_src"
+  if have_hyperfine; then
+    hyperfine --style basic -N --runs 3 --prepare "rm -rf $root/golden $BENCH_DIR/floor-dst" \
+      "$INFRAC --root $root build" "$PWD/target/release/examples/write_floor $floor_src $BENCH_DIR/floor-dst" \
+      | grep -E 'Benchmark|Time|faster|±'
+  fi
 done
