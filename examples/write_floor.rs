@@ -36,5 +36,9 @@ fn main() {
         std::fs::create_dir_all(path.parent().expect("has parent")).expect("mkdir");
         std::fs::write(&path, bytes).expect("write");
     }
-    println!("{} files in {:.1} ms", files.len(), t.elapsed().as_secs_f64() * 1e3);
+    println!(
+        "{} files in {:.1} ms",
+        files.len(),
+        t.elapsed().as_secs_f64() * 1e3
+    );
 }
