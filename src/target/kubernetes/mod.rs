@@ -9,6 +9,7 @@
 
 mod analysis;
 mod base;
+mod crosscheck;
 mod environment;
 mod in_cluster;
 mod istio;

@@ -23,6 +23,15 @@ pub(crate) fn emit_overlay(
     let ctx = Ctx::new(model, env, service);
     let dir = format!("kubernetes/{}/overlays/{}", service.name, env.name);
     let docs = overlay_resources(&ctx);
+    if docs.iter().any(|d| d["kind"] == "DestinationRule") {
+        let stable = &super::base::base_objects(&model.platform.name, service, Some(&ctx))[2];
+        super::crosscheck::check_traffic(&service.name, &docs, stable).map_err(|e| {
+            Error::Internal(format!(
+                "traffic objects of `{}` in `{}` disagree: {e}",
+                service.name, env.name
+            ))
+        })?;
+    }
     let mut resources = vec!["../../base".to_owned()];
     if !docs.is_empty() {
         resources.push("resources.yaml".to_owned());

@@ -1,5 +1,6 @@
 //! Unit tests of the Kubernetes target over the small fixture model.
 
+use super::crosscheck;
 use super::fixture::model;
 use super::*;
 use serde_json::json;
@@ -222,7 +223,8 @@ fn network_peers_follow_each_environment() {
     );
 }
 
-/// Issue 5 part 6: the traffic objects agree with each other.
+/// Issue 5 part 6: the traffic objects agree with each other, and the compile-time check
+/// catches each way they could disagree.
 #[test]
 fn canary_artifacts_agree() {
     let m = model();
@@ -230,55 +232,47 @@ fn canary_artifacts_agree() {
     let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
     let docs = overlay::overlay_resources(&ctx);
     let stable = base::base_objects("shop", ctx.service, Some(&ctx))[2].clone();
-    let canary = find(&docs, "Deployment", "payment-service-canary").unwrap();
-    let dr = find(&docs, "DestinationRule", "payment-service").unwrap();
-    let vs = find(&docs, "VirtualService", "payment-service").unwrap();
-    let subsets = dr["spec"]["subsets"].as_array().unwrap();
-    // Every subset's labels select exactly one track's pods.
-    for subset in subsets {
-        let deployment = match subset["name"].as_str().unwrap() {
-            "stable" => &stable,
-            "canary" => canary,
-            other => panic!("unexpected subset {other}"),
-        };
-        let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
-        for (k, v) in subset["labels"].as_object().unwrap() {
-            assert_eq!(&pod_labels[k], v, "subset {} label {k}", subset["name"]);
-        }
-    }
-    let names: Vec<&str> = subsets
+    assert!(find(&docs, "Deployment", "payment-service-canary").is_some());
+    crosscheck::check_traffic("payment-service", &docs, &stable).unwrap();
+    let vs_at = docs
         .iter()
-        .map(|s| s["name"].as_str().unwrap())
-        .collect();
-    let http = vs["spec"]["http"].as_array().unwrap();
-    let mut seen_weighted = false;
-    for route in http {
-        let dests = route["route"].as_array().unwrap();
-        for d in dests {
-            let subset = d["destination"]["subset"].as_str().unwrap();
-            assert!(names.contains(&subset), "route to unknown subset {subset}");
-        }
-        let is_header = route["match"]
-            .as_array()
-            .is_some_and(|ms| ms.iter().all(|m| m.get("headers").is_some()));
-        if is_header {
-            assert!(
-                !seen_weighted,
-                "header routes must come before weighted ones"
-            );
-            assert_eq!(dests.len(), 1);
-            assert_eq!(dests[0]["destination"]["subset"], "canary");
-        } else {
-            seen_weighted = true;
-            let sum: u64 = dests.iter().map(|d| d["weight"].as_u64().unwrap()).sum();
-            assert_eq!(sum, 100);
-        }
+        .position(|d| d["kind"] == "VirtualService")
+        .unwrap();
+    let dr_at = docs
+        .iter()
+        .position(|d| d["kind"] == "DestinationRule")
+        .unwrap();
+    let broken: Vec<(&str, Box<dyn Fn(&mut Vec<Value>)>)> = vec![
+        (
+            "weights",
+            Box::new(move |d| {
+                let http = d[vs_at]["spec"]["http"].as_array_mut().unwrap();
+                http.last_mut().unwrap()["route"][0]["weight"] = json!(1);
+            }),
+        ),
+        (
+            "subset",
+            Box::new(move |d| {
+                d[vs_at]["spec"]["http"][0]["route"][0]["destination"]["subset"] = json!("beta")
+            }),
+        ),
+        (
+            "labels",
+            Box::new(move |d| d[dr_at]["spec"]["subsets"][0]["labels"]["version"] = json!("blue")),
+        ),
+        (
+            "order",
+            Box::new(move |d| d[vs_at]["spec"]["http"].as_array_mut().unwrap().reverse()),
+        ),
+    ];
+    for (what, breaks) in broken {
+        let mut docs = docs.clone();
+        breaks(&mut docs);
+        assert!(
+            crosscheck::check_traffic("payment-service", &docs, &stable).is_err(),
+            "{what} not caught"
+        );
     }
-    assert!(seen_weighted);
-    assert!(
-        http[0]["match"][0].get("headers").is_some(),
-        "first route is the header route"
-    );
 }
 
 #[test]

@@ -1,0 +1,93 @@
+//! Cross-artifact checks on a service's traffic objects, run on every compile: the
+//! DestinationRule's subsets select the pods of the Deployment of their track, every route
+//! names an existing subset, the header route comes first and sends everything to the
+//! canary, and the weighted routes sum to 100. A failure is a compiler bug (the inputs were
+//! validated), reported as an internal error rather than written out.
+
+use serde_json::Value;
+
+/// The first object of `kind` called `name` among `docs`.
+fn find<'a>(docs: &'a [Value], kind: &str, name: &str) -> Option<&'a Value> {
+    docs.iter()
+        .find(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+}
+
+/// Checks the traffic objects of `service` in `docs` against its stable Deployment.
+pub(crate) fn check_traffic(service: &str, docs: &[Value], stable: &Value) -> Result<(), String> {
+    let Some(dr) = find(docs, "DestinationRule", service) else {
+        return Ok(());
+    };
+    let vs = find(docs, "VirtualService", service)
+        .ok_or("a DestinationRule without its VirtualService")?;
+    let canary = find(docs, "Deployment", &format!("{service}-canary"));
+    let subsets = dr["spec"]["subsets"]
+        .as_array()
+        .ok_or("DestinationRule without subsets")?;
+    let mut names = Vec::new();
+    for subset in subsets {
+        let name = subset["name"].as_str().ok_or("a subset without a name")?;
+        names.push(name);
+        let deployment = match name {
+            "stable" => Some(stable),
+            "canary" => canary,
+            other => return Err(format!("unexpected subset `{other}`")),
+        };
+        // No canary in progress: the canary subset selects no pods and gets weight 0.
+        let Some(deployment) = deployment else {
+            continue;
+        };
+        let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
+        for (k, v) in subset["labels"].as_object().into_iter().flatten() {
+            if &pod_labels[k] != v {
+                return Err(format!(
+                    "subset `{name}` selects {k}={v}, which its Deployment's pods do not carry"
+                ));
+            }
+        }
+    }
+    check_routes(vs, &names)
+}
+
+fn check_routes(vs: &Value, subsets: &[&str]) -> Result<(), String> {
+    let http = vs["spec"]["http"]
+        .as_array()
+        .ok_or("VirtualService without http routes")?;
+    let mut seen_weighted = false;
+    for route in http {
+        let dests = route["route"]
+            .as_array()
+            .ok_or("a route without destinations")?;
+        for d in dests {
+            let subset = d["destination"]["subset"].as_str().unwrap_or("");
+            if !subsets.contains(&subset) {
+                return Err(format!(
+                    "a route names subset `{subset}`, which the DestinationRule lacks"
+                ));
+            }
+        }
+        let is_header = route["match"]
+            .as_array()
+            .is_some_and(|ms| ms.iter().all(|m| m.get("headers").is_some()));
+        if is_header {
+            if seen_weighted {
+                return Err("a header route after a weighted route never matches first".into());
+            }
+            if dests.len() != 1 || dests[0]["destination"]["subset"] != "canary" {
+                return Err("the header route must send everything to the canary".into());
+            }
+        } else {
+            seen_weighted = true;
+            let sum: u64 = dests
+                .iter()
+                .map(|d| d["weight"].as_u64().unwrap_or(0))
+                .sum();
+            if sum != 100 {
+                return Err(format!("weighted route sums to {sum}, not 100"));
+            }
+        }
+    }
+    if !seen_weighted {
+        return Err("no weighted route".into());
+    }
+    Ok(())
+}
