@@ -242,7 +242,8 @@ fn canary_artifacts_agree() {
         .iter()
         .position(|d| d["kind"] == "DestinationRule")
         .unwrap();
-    let broken: Vec<(&str, Box<dyn Fn(&mut Vec<Value>)>)> = vec![
+    type Breakage = Box<dyn Fn(&mut Vec<Value>)>;
+    let broken: Vec<(&str, Breakage)> = vec![
         (
             "weights",
             Box::new(move |d| {
