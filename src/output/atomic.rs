@@ -1,26 +1,36 @@
 //! Writing one file so that no reader ever sees it half-written: a temp file in the same
-//! directory, then a rename over the target.
+//! directory (mode 0644), then a rename over the target. The one implementation used by the
+//! golden-tree writer, the versions.yaml editors and `init`.
 
 use crate::error::Error;
 use std::io::Write;
 use std::path::Path;
 
-/// Replaces `path` with `contents` atomically.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
+/// Replaces `path` with `bytes` atomically, creating its directory; `sync` flushes the
+/// data to disk before the rename (the tree writer syncs once at the end instead).
+pub fn replace_file(path: &Path, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".infrac-tmp-")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io("create a temp file in", dir, e))?;
-    tmp.write_all(contents)
-        .map_err(|e| Error::io("write", tmp.path().to_path_buf(), e))?;
-    tmp.as_file()
-        .sync_all()
-        .map_err(|e| Error::io("sync", path, e))?;
-    tmp.persist(path)
-        .map_err(|e| Error::io("replace", path, e.error))?;
+    std::fs::create_dir_all(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".infrac-tmp-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// [`replace_file`] with data synced, for single files a user edits (versions.yaml, init).
+pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), Error> {
+    replace_file(path, contents, true).map_err(|e| Error::io("write", path, e))
 }

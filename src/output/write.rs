@@ -13,7 +13,7 @@
 //! This module must not compile, render or diff anything; it only moves bytes.
 
 use std::fs;
-use std::io::{self, Write as _};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -241,25 +241,7 @@ fn write_manifest(root: &Path, layout: &Layout, manifest: &Manifest) -> Result<(
 /// Writes `bytes` to `path` through a temp file in the same directory and a rename, so no
 /// reader ever sees a half-written file. `sync` flushes it to disk before the rename.
 fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<(), WriteError> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io_err("create directory", dir))?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".infrac-tmp-");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        builder.permissions(fs::Permissions::from_mode(0o644));
-    }
-    let mut tmp = builder
-        .tempfile_in(dir)
-        .map_err(io_err("create a temporary file in", dir))?;
-    tmp.write_all(bytes).map_err(io_err("write", path))?;
-    if sync {
-        tmp.as_file().sync_all().map_err(io_err("sync", path))?;
-    }
-    tmp.persist(path)
-        .map_err(|e| io_err("rename a temporary file onto", path)(e.error))?;
-    Ok(())
+    super::atomic::replace_file(path, bytes, sync).map_err(io_err("write", path))
 }
 
 #[cfg(test)]
