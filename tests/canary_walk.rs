@@ -264,4 +264,13 @@ fn promote_translates_tags_between_policies() {
     );
     assert_eq!(code, 0);
     assert!(versions(&root).contains("api-gateway: main-0123456-20251224000000"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(root.join("versions.yaml"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o644, "an edit keeps versions.yaml readable");
+    }
 }
