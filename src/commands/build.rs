@@ -18,7 +18,7 @@ pub struct Compiled {
 }
 
 /// Runs the front end and the targets; `Err(exit code)` after reporting a problem.
-pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, Error> {
+pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
     let frontend = run_frontend(root);
     report(&frontend, DiagFormat::Text);
     let Some(model) = frontend.model.as_ref() else {
@@ -37,14 +37,8 @@ pub fn compile(root: &Path, only: &[TargetArg]) -> Result<Result<Compiled, u8>, 
             return Ok(Err(1));
         }
     };
-    let targets: Vec<Target> = if only.is_empty() {
-        project.targets.clone()
-    } else {
-        only.iter()
-            .map(|t| t.target())
-            .filter(|t| project.targets.contains(t))
-            .collect()
-    };
+    // Every enabled target: the manifest must describe the whole tree (plan filters after).
+    let targets: Vec<Target> = project.targets.clone();
     let overrides = match &project.templates {
         Some(dir) => crate::load::templates::read_overrides(&root.join(dir))?,
         None => Default::default(),
@@ -70,7 +64,7 @@ fn write_error(e: WriteError) -> Result<u8, Error> {
 
 /// `infrac build`: every enabled target, so the manifest always describes the whole tree.
 pub fn build(root: &Path) -> Result<u8, Error> {
-    let compiled = match compile(root, &[])? {
+    let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -100,7 +94,7 @@ pub fn plan(
     envs: &[String],
     targets: &[TargetArg],
 ) -> Result<u8, Error> {
-    let compiled = match compile(root, &[])? {
+    let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
@@ -126,7 +120,7 @@ fn render(plan: &plan::Plan, format: PlanFormat) -> String {
 
 /// `infrac check`: exit 0 fresh, 1 stale or error.
 pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
-    let compiled = match compile(root, &[])? {
+    let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
