@@ -19,26 +19,47 @@ pub fn lower_model(
     let platform_node = merged.registry.get("platform");
     let platform: Option<Platform> =
         platform_node.and_then(|n| typed(n.to_json(), n.pos, "platform", &mut errors));
-    let registry_services = merged
-        .registry_services
-        .values()
-        .filter_map(|s| Some((s.name.clone(), lower_service(s, None, &mut errors)?)))
-        .collect();
     let tags = versions.and_then(|v| v.get("environments"));
     use rayon::prelude::*;
-    let lowered: Vec<(Option<Environment>, Vec<Diagnostic>)> = merged
-        .environments
-        .par_iter()
-        .map(|env| {
-            let mut errs = Vec::new();
-            let e = lower_environment(env, tags, &mut errs);
-            (e, errs)
-        })
+    // Every service of the registry and of each environment lowers independently: one flat
+    // parallel pass over all of them (`collect` keeps the order); then the environments.
+    let mut jobs: Vec<(Option<usize>, &MergedService, Option<ImageVersion>)> = merged
+        .registry_services
+        .values()
+        .map(|s| (None, s, None))
         .collect();
+    for (i, env) in merged.environments.iter().enumerate() {
+        let versions_here = tags.and_then(|t| t.get(&env.name));
+        jobs.extend(env.services.values().map(|s| {
+            let version = versions_here.and_then(|v| v.get(&s.name)).map(version_of);
+            (Some(i), s, version)
+        }));
+    }
+    let lowered: Vec<(Option<usize>, Result<Service, Diagnostic>)> = jobs
+        .into_par_iter()
+        .map(|(env, s, version)| (env, lower_service(s, version)))
+        .collect();
+    let mut registry_services = std::collections::BTreeMap::new();
+    let mut env_services: Vec<std::collections::BTreeMap<String, Service>> = merged
+        .environments
+        .iter()
+        .map(|_| Default::default())
+        .collect();
+    for (env, service) in lowered {
+        match service {
+            Ok(service) => {
+                let map = match env {
+                    Some(i) => &mut env_services[i],
+                    None => &mut registry_services,
+                };
+                map.insert(service.name.clone(), service);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
     let mut environments = Vec::new();
-    for (env, errs) in lowered {
-        errors.extend(errs);
-        environments.extend(env);
+    for (env, services) in merged.environments.iter().zip(env_services) {
+        environments.extend(lower_environment(env, services, &mut errors));
     }
     match platform {
         Some(platform) if errors.is_empty() => Ok(Model {
@@ -63,20 +84,12 @@ pub fn lower_model(
 /// typed services go straight into the model, never back through JSON).
 fn lower_environment(
     env: &crate::merge::MergedEnv,
-    tags: Option<&Node>,
+    services: std::collections::BTreeMap<String, Service>,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Environment> {
     let mut json = env.node.to_json();
     let obj = json.as_object_mut()?;
-    let versions_here = tags.and_then(|t| t.get(&env.name));
-    let services: std::collections::BTreeMap<String, Service> = env
-        .services
-        .values()
-        .filter_map(|s| {
-            let version = versions_here.and_then(|v| v.get(&s.name)).map(version_of);
-            Some((s.name.clone(), lower_service(s, version, errors)?))
-        })
-        .collect();
+    // The services are lowered already: keep the environment's own fields only.
     obj.insert("name".into(), Value::String(env.name.clone()));
     obj.insert("services".into(), Value::Object(Map::new()));
     obj.insert("disabled".into(), env.disabled.keys().cloned().collect());
@@ -123,10 +136,16 @@ fn version_of(node: &Node) -> ImageVersion {
 fn lower_service(
     service: &MergedService,
     version: Option<ImageVersion>,
-    errors: &mut Vec<Diagnostic>,
-) -> Option<Service> {
+) -> Result<Service, Diagnostic> {
+    let what = || format!("service `{}`", service.name);
     let mut json = service.node.to_json();
-    let obj = json.as_object_mut()?;
+    let Some(obj) = json.as_object_mut() else {
+        return Err(Diagnostic::error(
+            Code::Schema,
+            service.key_pos,
+            format!("{}: not a mapping", what()),
+        ));
+    };
     obj.insert("name".into(), Value::String(service.name.clone()));
     obj.entry("rollout")
         .or_insert_with(|| serde_json::json!({}));
@@ -152,15 +171,13 @@ fn lower_service(
     if let Some(Value::Array(deps)) = obj.get_mut("dependencies") {
         deps.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
     }
-    if let Some(version) = version {
-        obj.insert("version".into(), serde_json::to_value(version).ok()?);
+    if let Some(version) = version
+        && let Ok(version) = serde_json::to_value(version)
+    {
+        obj.insert("version".into(), version);
     }
-    typed(
-        json,
-        service.key_pos,
-        &format!("service `{}`", service.name),
-        errors,
-    )
+    serde_json::from_value(json)
+        .map_err(|e| Diagnostic::error(Code::Schema, service.key_pos, format!("{}: {e}", what())))
 }
 
 /// Fills the environment fields SPEC gives defaults for.

@@ -25,20 +25,29 @@ pub fn merge(base: Node, over: &Node) -> Node {
         (Value::Map(mut map), Value::Map(over_map)) => {
             for (key, over_entry) in over_map {
                 if over_entry.value.is_null() {
-                    map.shift_remove(key);
+                    // The order is restored by the sort below.
+                    map.swap_remove(key);
                     continue;
                 }
-                let merged = match map.shift_remove(key) {
-                    Some(existing) => Entry {
-                        key_pos: over_entry.key_pos,
-                        value: merge(existing.value, &over_entry.value),
-                    },
-                    None => Entry {
-                        key_pos: over_entry.key_pos,
-                        value: strip_nulls(over_entry.value.clone()),
-                    },
-                };
-                map.insert(key.clone(), merged);
+                match map.get_mut(key) {
+                    Some(existing) => {
+                        let base = std::mem::replace(
+                            &mut existing.value,
+                            Node::new(Value::Null, existing.key_pos),
+                        );
+                        existing.key_pos = over_entry.key_pos;
+                        existing.value = merge(base, &over_entry.value);
+                    }
+                    None => {
+                        map.insert(
+                            key.clone(),
+                            Entry {
+                                key_pos: over_entry.key_pos,
+                                value: strip_nulls(over_entry.value.clone()),
+                            },
+                        );
+                    }
+                }
             }
             map.sort_keys();
             Node {
@@ -204,8 +213,11 @@ pub fn merge_platform<'a>(
                 .collect()
         })
         .unwrap_or_default();
+    use rayon::prelude::*;
+    // Every (service) and every (environment, service) pair merges independently: spread
+    // them over every core; `collect` keeps the order, so nothing depends on scheduling.
     let registry_services: std::collections::BTreeMap<String, MergedService> = services
-        .iter()
+        .par_iter()
         .filter_map(|(name, entry)| {
             let node = merge_layers(defaults.into_iter().chain([&entry.value]))?;
             Some((
@@ -217,49 +229,87 @@ pub fn merge_platform<'a>(
                 },
             ))
         })
+        .collect::<Vec<_>>()
+        .into_iter()
         .collect();
-    use rayon::prelude::*;
-    // Environments are independent; each starts from the registry-level merge (defaults and
-    // service), computed once above, and adds its own layers.
-    let environments = environments
+    struct EnvLayers<'n> {
+        defaults: Option<&'n Node>,
+        overrides: Option<&'n crate::load::yaml::NodeMap>,
+        infra_defaults: Option<&'n Node>,
+    }
+    let layers: Vec<EnvLayers> = environments
+        .iter()
+        .map(|(_, env)| EnvLayers {
+            defaults: env.get("defaults").filter(|d| d.as_map().is_some()),
+            overrides: env.get("services").and_then(Node::as_map),
+            infra_defaults: env.get("infraDefaults").filter(|d| d.as_map().is_some()),
+        })
+        .collect();
+    /// One service in one environment: merged, or disabled at a position.
+    enum Outcome {
+        Merged(MergedService),
+        Disabled(crate::load::yaml::Pos),
+    }
+    let pairs: Vec<(usize, usize)> = (0..environments.len())
+        .flat_map(|e| (0..services.len()).map(move |s| (e, s)))
+        .collect();
+    let outcomes: Vec<Option<Outcome>> = pairs
         .par_iter()
+        .map(|&(e, s)| {
+            let (name, entry) = services[s];
+            let env = &layers[e];
+            let over = env
+                .overrides
+                .and_then(|o| o.get(name))
+                .map(|e| &e.value)
+                .filter(|n| n.as_map().is_some());
+            let enabled = over.and_then(|o| o.entry("enabled"));
+            if let Some(enabled) = enabled
+                && enabled.value.value == Value::Bool(false)
+            {
+                return Some(Outcome::Disabled(enabled.value.pos));
+            }
+            let base = registry_services.get(name)?;
+            let mut node = base.node.clone();
+            if let Some(defaults) = env.defaults {
+                node = merge(node, defaults);
+            }
+            if let Some(over) = over {
+                node = match enabled {
+                    // `enabled` is not a service field: merge the override without it.
+                    Some(_) => {
+                        let mut over = over.clone();
+                        if let Some(map) = over.as_map_mut() {
+                            map.shift_remove("enabled");
+                        }
+                        merge(node, &over)
+                    }
+                    None => merge(node, over),
+                };
+            }
+            apply_infra_defaults(&mut node, env.infra_defaults);
+            Some(Outcome::Merged(MergedService {
+                name: name.clone(),
+                key_pos: entry.key_pos,
+                node,
+            }))
+        })
+        .collect();
+    let mut outcomes = outcomes.into_iter();
+    let environments = environments
+        .iter()
         .map(|(env_name, env)| {
-            let env_defaults = env.get("defaults").filter(|d| d.as_map().is_some());
-            let overrides = env.get("services").and_then(Node::as_map);
-            let infra_defaults = env.get("infraDefaults").filter(|d| d.as_map().is_some());
             let mut merged = std::collections::BTreeMap::new();
             let mut disabled = std::collections::BTreeMap::new();
-            for (name, entry) in &services {
-                let mut over = overrides
-                    .and_then(|o| o.get(*name))
-                    .map(|e| e.value.clone())
-                    .filter(|n| n.as_map().is_some());
-                if let Some(enabled) = over
-                    .as_mut()
-                    .and_then(|o| o.as_map_mut())
-                    .and_then(|m| m.shift_remove("enabled"))
-                    && enabled.value.value == Value::Bool(false)
-                {
-                    disabled.insert((*name).clone(), enabled.value.pos);
-                    continue;
-                }
-                let Some(base) = registry_services.get(*name) else {
-                    continue;
-                };
-                let mut node = base.node.clone();
-                for layer in env_defaults.into_iter().chain(over.as_ref()) {
-                    node = merge(node, layer);
-                }
-                {
-                    apply_infra_defaults(&mut node, infra_defaults);
-                    merged.insert(
-                        (*name).clone(),
-                        MergedService {
-                            name: (*name).clone(),
-                            key_pos: entry.key_pos,
-                            node,
-                        },
-                    );
+            for (name, _) in &services {
+                match outcomes.next().flatten() {
+                    Some(Outcome::Merged(service)) => {
+                        merged.insert((*name).clone(), service);
+                    }
+                    Some(Outcome::Disabled(pos)) => {
+                        disabled.insert((*name).clone(), pos);
+                    }
+                    None => {}
                 }
             }
             MergedEnv {

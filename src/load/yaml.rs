@@ -32,6 +32,11 @@ pub struct Node {
     pub overrode: Vec<Pos>,
 }
 
+/// The mapping of a [`Node`]: insertion-ordered (output follows the file), hashed with
+/// foldhash (several times faster than SipHash on the short keys of a registry; iteration
+/// order never depends on the hasher).
+pub type NodeMap = IndexMap<String, Entry, foldhash::fast::RandomState>;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -40,7 +45,7 @@ pub enum Value {
     Float(f64),
     Str(String),
     Seq(Vec<Node>),
-    Map(IndexMap<String, Entry>),
+    Map(NodeMap),
 }
 
 /// A mapping entry: the key's own position and the value.
@@ -59,14 +64,14 @@ impl Node {
         }
     }
 
-    pub fn as_map(&self) -> Option<&IndexMap<String, Entry>> {
+    pub fn as_map(&self) -> Option<&NodeMap> {
         match &self.value {
             Value::Map(m) => Some(m),
             _ => None,
         }
     }
 
-    pub fn as_map_mut(&mut self) -> Option<&mut IndexMap<String, Entry>> {
+    pub fn as_map_mut(&mut self) -> Option<&mut NodeMap> {
         match &mut self.value {
             Value::Map(m) => Some(m),
             _ => None,

@@ -85,7 +85,11 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         secrets::check,
         versions::check,
     ];
-    rules.iter().flat_map(|rule| rule(ctx)).collect()
+    // Rules are independent readers of the same trees: run them on every core. `collect`
+    // keeps the rule order, so the output does not depend on scheduling.
+    use rayon::prelude::*;
+    let per_rule: Vec<Vec<Diagnostic>> = rules.par_iter().map(|rule| rule(ctx)).collect();
+    per_rule.into_iter().flatten().collect()
 }
 
 /// The string items of a list node, with their nodes.
