@@ -45,6 +45,7 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
     };
     let templates = crate::templates::Templates::with_overrides(&overrides)?;
     let files = crate::target::emit(model, &targets, &templates)?;
+    super::release(frontend);
     Ok(Ok(Compiled { layout, files }))
 }
 
@@ -77,6 +78,7 @@ pub fn build(root: &Path) -> Result<u8, Error> {
                 r.unchanged.len(),
                 r.deleted.len()
             );
+            super::release(compiled);
             Ok(0)
         }
         Err(e) => write_error(e),
@@ -107,7 +109,9 @@ pub fn plan(
         Err(e) => return write_error(e),
     };
     print!("{}", render(&plan, format));
-    Ok(if plan.has_changes() { 2 } else { 0 })
+    let code = if plan.has_changes() { 2 } else { 0 };
+    super::release((compiled, plan));
+    Ok(code)
 }
 
 fn render(plan: &plan::Plan, format: PlanFormat) -> String {
@@ -139,6 +143,7 @@ pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
         } else {
             println!("golden tree is fresh: {} files", compiled.files.len());
         }
+        super::release((compiled, plan));
         return Ok(0);
     }
     print!("{}", render(&plan, format));

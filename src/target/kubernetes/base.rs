@@ -22,19 +22,21 @@ pub(crate) const BASE_KINDS: [&str; 5] = [
     "PodDisruptionBudget",
 ];
 
-/// `kubernetes/<service>/base/{kustomization,resources}.yaml` from the registry service.
-pub(crate) fn emit_base(model: &Model, service: &Service) -> Vec<OutputFile> {
+/// `kubernetes/<service>/base/{kustomization,resources}.yaml` from the registry service,
+/// and the base objects themselves (what every overlay of the service patches).
+pub(crate) fn emit_base(model: &Model, service: &Service) -> (Vec<OutputFile>, Vec<Value>) {
     let dir = format!("kubernetes/{}/base", service.name);
     let docs = base_objects(&model.platform.name, service, None);
     let k = kustomization(&["resources.yaml".to_owned()]);
-    vec![
+    let files = vec![
         file(None, format!("{dir}/kustomization.yaml"), to_yaml(&k)),
         file(
             None,
             format!("{dir}/resources.yaml"),
             to_yaml_documents(&docs),
         ),
-    ]
+    ];
+    (files, docs)
 }
 
 /// The objects of the base, rendered for `service`; with `ctx` (an environment) the pod

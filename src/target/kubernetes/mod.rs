@@ -39,19 +39,46 @@ const RUN_AS: u32 = 10001;
 pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
     use rayon::prelude::*;
     // Services are independent: emit them in parallel; `collect` keeps the order.
-    let bases: Vec<Vec<OutputFile>> = model
+    let bases: Vec<(Vec<OutputFile>, Vec<Value>)> = model
         .registry_services
         .par_iter()
         .map(|(_, service)| base::emit_base(model, service))
         .collect();
-    let mut files: Vec<OutputFile> = bases.into_iter().flatten().collect();
+    // Each overlay patches the difference to its service's base objects: render those once
+    // here, not once per environment. A lookup only; nothing iterates this map into output.
+    let base_objects: std::collections::HashMap<&str, &[Value]> = model
+        .registry_services
+        .keys()
+        .zip(&bases)
+        .map(|(name, (_, objects))| (name.as_str(), objects.as_slice()))
+        .collect();
+    // Every (environment, service) overlay is independent: one parallel pass over all.
+    let pairs: Vec<(&Environment, &Service)> = model
+        .environments
+        .iter()
+        .flat_map(|env| env.services.values().map(move |s| (env, s)))
+        .collect();
+    let overlays = pairs
+        .par_iter()
+        .map(|(env, service)| {
+            let base = base_objects.get(service.name.as_str()).ok_or_else(|| {
+                crate::error::Error::Internal(format!(
+                    "service {} is missing from the registry",
+                    service.name
+                ))
+            })?;
+            overlay::emit_overlay(model, env, service, base)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut files: Vec<OutputFile> = Vec::new();
+    for (base_files, _) in &bases {
+        files.extend(base_files.iter().cloned());
+    }
+    let mut overlays = overlays.into_iter();
     for env in &model.environments {
-        let services: Vec<&Service> = env.services.values().collect();
-        let overlays = services
-            .par_iter()
-            .map(|service| overlay::emit_overlay(model, env, service))
-            .collect::<Result<Vec<_>, _>>()?;
-        files.extend(overlays.into_iter().flatten());
+        for _ in 0..env.services.len() {
+            files.extend(overlays.next().into_iter().flatten());
+        }
         files.extend(environment::emit_environment(model, env));
     }
     Ok(files)

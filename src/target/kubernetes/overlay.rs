@@ -15,16 +15,19 @@ use crate::output::yaml::{to_yaml, to_yaml_documents};
 use serde_json::{Value, json};
 
 /// `kubernetes/<service>/overlays/<env>/{kustomization,resources}.yaml`.
+/// `base` is [`base_objects`] of the registry service, rendered once by the caller.
 pub(crate) fn emit_overlay(
     model: &Model,
     env: &Environment,
     service: &Service,
+    base: &[Value],
 ) -> Result<Vec<OutputFile>, Error> {
     let ctx = Ctx::new(model, env, service);
     let dir = format!("kubernetes/{}/overlays/{}", service.name, env.name);
     let docs = overlay_resources(&ctx);
+    let want = base_objects(&model.platform.name, service, Some(&ctx));
     if docs.iter().any(|d| d["kind"] == "DestinationRule") {
-        let stable = &super::base::base_objects(&model.platform.name, service, Some(&ctx))[2];
+        let stable = &want[2];
         super::crosscheck::check_traffic(&service.name, &docs, stable).map_err(|e| {
             Error::Internal(format!(
                 "traffic objects of `{}` in `{}` disagree: {e}",
@@ -36,7 +39,7 @@ pub(crate) fn emit_overlay(
     if !docs.is_empty() {
         resources.push("resources.yaml".to_owned());
     }
-    let k = overlay_kustomization(&ctx, &resources)?;
+    let k = overlay_kustomization_with(&ctx, &resources, base_patches(&service.name, base, &want))?;
     let mut files = vec![file(
         Some(&env.name),
         format!("{dir}/kustomization.yaml"),
@@ -64,10 +67,37 @@ pub(crate) fn overlay_resources(ctx: &Ctx) -> Vec<Value> {
     docs
 }
 
-/// The overlay's kustomization document.
+/// The overlay's kustomization document, rendering the base objects itself.
+#[cfg(test)]
 pub(crate) fn overlay_kustomization(
     ctx: &Ctx,
     resources: &[String],
+) -> Result<serde_json::Map<String, Value>, Error> {
+    let platform = &ctx.model.platform.name;
+    let registry = ctx
+        .model
+        .registry_services
+        .get(&ctx.service.name)
+        .ok_or_else(|| {
+            Error::Internal(format!(
+                "service {} is missing from the registry",
+                ctx.service.name
+            ))
+        })?;
+    let base = base_objects(platform, registry, None);
+    let want = base_objects(platform, ctx.service, Some(ctx));
+    overlay_kustomization_with(
+        ctx,
+        resources,
+        base_patches(&ctx.service.name, &base, &want),
+    )
+}
+
+/// The overlay's kustomization document with the given patches of the base.
+fn overlay_kustomization_with(
+    ctx: &Ctx,
+    resources: &[String],
+    patches: Vec<Value>,
 ) -> Result<serde_json::Map<String, Value>, Error> {
     let (service, env) = (ctx.service, ctx.env);
     let version = service.version.as_ref().ok_or_else(|| {
@@ -98,7 +128,6 @@ pub(crate) fn overlay_kustomization(
         "configMapGenerator".into(),
         json!([{"name": format!("{}-config", service.name), "literals": literals}]),
     );
-    let patches = base_patches(ctx)?;
     if !patches.is_empty() {
         k.insert("patches".into(), json!(patches));
     }
@@ -113,31 +142,19 @@ pub(crate) fn image_repository(ctx: &Ctx) -> String {
     )
 }
 
-/// One inline JSON patch per base object the environment changes.
-fn base_patches(ctx: &Ctx) -> Result<Vec<Value>, Error> {
-    let platform = &ctx.model.platform.name;
-    let registry = ctx
-        .model
-        .registry_services
-        .get(&ctx.service.name)
-        .ok_or_else(|| {
-            Error::Internal(format!(
-                "service {} is missing from the registry",
-                ctx.service.name
-            ))
-        })?;
-    let base = base_objects(platform, registry, None);
-    let want = base_objects(platform, ctx.service, Some(ctx));
+/// One inline JSON patch per base object the environment changes: `base` from the registry
+/// service, `want` from the environment's; both named `name`.
+fn base_patches(name: &str, base: &[Value], want: &[Value]) -> Vec<Value> {
     let mut patches = Vec::new();
-    for ((kind, b), w) in BASE_KINDS.iter().zip(&base).zip(&want) {
+    for ((kind, b), w) in BASE_KINDS.iter().zip(base).zip(want) {
         let ops = patch::diff(b, w);
         if ops.is_empty() {
             continue;
         }
         patches.push(json!({
-            "target": {"kind": kind, "name": ctx.service.name},
+            "target": {"kind": kind, "name": name},
             "patch": to_yaml(&ops),
         }));
     }
-    Ok(patches)
+    patches
 }
