@@ -4,7 +4,7 @@
 use crate::diagnostic::{Diagnostics, Sources};
 use crate::load::yaml::Node;
 use crate::load::{Inputs, load_inputs};
-use crate::merge::{MergedPlatform, merge_platform};
+use crate::merge::merge_platform;
 use crate::model::Model;
 use crate::project::Project;
 use crate::validate::rules::{RuleCtx, check_rules};
@@ -34,39 +34,27 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
     let mut diags = Diagnostics::default();
     let inputs = load_inputs(root, versions_text, &mut sources, &mut diags);
     let mut model = None;
-    if let Some(registry) = &inputs.registry {
-        diags.extend(validate_file(
-            SchemaKind::Registry,
-            sources.path(registry.file),
-            &registry.node,
-        ));
-    }
-    for (_, env) in &inputs.environments {
-        diags.extend(validate_file(
-            SchemaKind::Environment,
-            sources.path(env.file),
-            &env.node,
-        ));
-    }
-    if let Some(versions) = &inputs.versions {
-        diags.extend(validate_file(
-            SchemaKind::Versions,
-            sources.path(versions.file),
-            &versions.node,
-        ));
-    }
-    if let Some(registry) = inputs
+    let registry = inputs
         .registry
         .as_ref()
-        .filter(|r| r.node.as_map().is_some())
-    {
-        let envs: Vec<(String, Node)> = inputs
+        .filter(|r| r.node.as_map().is_some());
+    let envs: Vec<(String, Node)> = match registry {
+        Some(_) => inputs
             .environments
             .iter()
             .filter(|(_, e)| e.node.as_map().is_some())
             .map(|(n, e)| (n.clone(), e.node.clone()))
-            .collect();
-        let merged = merge_platform(&registry.node, &envs);
+            .collect(),
+        None => Vec::new(),
+    };
+    // The schema checks and the merge read the same trees independently: run them side by
+    // side; the diagnostics keep their order (schema first, then the rules).
+    let (schema_diags, merged) = rayon::join(
+        || schema_diagnostics(&inputs, &sources),
+        || registry.map(|r| merge_platform(&r.node, &envs)),
+    );
+    diags.extend(schema_diags);
+    if let (Some(registry), Some(merged)) = (registry, merged) {
         let versions = inputs
             .versions
             .as_ref()
@@ -79,7 +67,13 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             broken_environments: &inputs.broken_environments,
             environments_readable,
         };
-        diags.extend(check_rules(&ctx));
+        // Lowering reads only the merged trees and reports its own gaps as diagnostics, so
+        // it runs beside the rules; its result counts only when nothing else failed.
+        let (rule_diags, lowered) = rayon::join(
+            || check_rules(&ctx),
+            || crate::lower::lower_model(&merged, versions),
+        );
+        diags.extend(rule_diags);
         if inputs.environments.is_empty() && !diags.has_errors() {
             let dir = inputs.environments_dir.unwrap_or(registry.file);
             diags.push(
@@ -97,7 +91,10 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             );
         }
         if !diags.has_errors() {
-            model = lower(&merged, versions, &mut diags);
+            match lowered {
+                Ok(m) => model = Some(m),
+                Err(errors) => diags.extend(errors),
+            }
         }
     }
     crate::validate::prefer_specific(&mut diags.items);
@@ -111,18 +108,23 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
     }
 }
 
-fn lower(
-    merged: &MergedPlatform,
-    versions: Option<&Node>,
-    diags: &mut Diagnostics,
-) -> Option<Model> {
-    match crate::lower::lower_model(merged, versions) {
-        Ok(model) => Some(model),
-        Err(errors) => {
-            diags.extend(errors);
-            None
-        }
-    }
+/// The JSON Schema diagnostics of every loaded file: registry, environments, versions.
+fn schema_diagnostics(inputs: &Inputs, sources: &Sources) -> Vec<crate::diagnostic::Diagnostic> {
+    use rayon::prelude::*;
+    let mut files: Vec<(SchemaKind, &crate::load::Loaded)> = Vec::new();
+    files.extend(inputs.registry.iter().map(|r| (SchemaKind::Registry, r)));
+    files.extend(
+        inputs
+            .environments
+            .iter()
+            .map(|(_, e)| (SchemaKind::Environment, e)),
+    );
+    files.extend(inputs.versions.iter().map(|v| (SchemaKind::Versions, v)));
+    let per_file: Vec<Vec<crate::diagnostic::Diagnostic>> = files
+        .par_iter()
+        .map(|(kind, loaded)| validate_file(*kind, sources.path(loaded.file), &loaded.node))
+        .collect();
+    per_file.into_iter().flatten().collect()
 }
 
 /// The model of the platform at `root`, or the diagnostics that prevent it.

@@ -168,13 +168,14 @@ pub fn write_tree(
         .par_iter()
         .map(|p| {
             let on_disk = read_optional(&root.join(&p.key))?;
-            Ok(decide(&old, &p.key, on_disk.as_deref(), p.contents))
+            let action = decide(&old, &p.key, on_disk.as_deref(), p.contents);
+            Ok((action, hash_hex(p.contents)))
         })
         .collect::<Result<Vec<_>, WriteError>>()?;
     let refused: Vec<String> = placed
         .iter()
         .zip(&actions)
-        .filter(|(_, a)| **a == Action::Refuse)
+        .filter(|(_, (a, _))| *a == Action::Refuse)
         .map(|(p, _)| p.key.clone())
         .collect();
     if !refused.is_empty() {
@@ -183,14 +184,14 @@ pub fn write_tree(
 
     let mut report = WriteReport::default();
     let mut manifest = Manifest::new();
-    for (p, action) in placed.iter().zip(&actions) {
-        if *action == Action::Write {
+    for (p, (action, hash)) in placed.iter().zip(actions) {
+        if action == Action::Write {
             write_atomic(&root.join(&p.key), p.contents, false)?;
             report.written.push(p.key.clone());
         } else {
             report.unchanged.push(p.key.clone());
         }
-        manifest.insert_hash(p.key.clone(), hash_hex(p.contents));
+        manifest.insert_hash(p.key.clone(), hash);
     }
     report.deleted = delete_stale(root, layout, &old, &manifest)?;
     write_manifest(root, layout, &manifest)?;
