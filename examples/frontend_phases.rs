@@ -9,6 +9,14 @@ use infrac::validate::rules::{RuleCtx, check_rules};
 use infrac::validate::schema::SchemaKind;
 use std::time::Instant;
 
+/// Resident memory in MB (Linux), to see which stage grows the heap.
+fn rss() -> f64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<f64>().ok())
+        .map_or(0.0, |pages| pages * 4096.0 / 1e6)
+}
+
 fn ms(t: Instant) -> f64 {
     t.elapsed().as_secs_f64() * 1e3
 }
@@ -20,11 +28,16 @@ fn main() {
     let mut diags = Diagnostics::default();
     let t = Instant::now();
     let inputs = infrac::load::load_inputs(&root, None, &mut sources, &mut diags);
-    println!("load         {:>8.1} ms", ms(t));
+    println!("load         {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
     let registry = inputs.registry.as_ref().expect("registry");
     let t = Instant::now();
     let d = infrac::validate::validate_file(SchemaKind::Registry, "registry.yaml", &registry.node);
-    println!("schema reg   {:>8.1} ms  {} diags", ms(t), d.len());
+    println!(
+        "schema reg   {:>8.1} ms  rss {:>6.1} MB  {} diags",
+        ms(t),
+        rss(),
+        d.len()
+    );
     let t = Instant::now();
     for (_, env) in &inputs.environments {
         infrac::validate::validate_file(SchemaKind::Environment, "env", &env.node);
@@ -32,7 +45,7 @@ fn main() {
     if let Some(v) = &inputs.versions {
         infrac::validate::validate_file(SchemaKind::Versions, "versions.yaml", &v.node);
     }
-    println!("schema rest  {:>8.1} ms", ms(t));
+    println!("schema rest  {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
     let t = Instant::now();
     let envs: Vec<_> = inputs
         .environments
@@ -40,7 +53,7 @@ fn main() {
         .map(|(n, e)| (n.clone(), e.node.clone()))
         .collect();
     let merged = infrac::merge::merge_platform(&registry.node, &envs);
-    println!("merge        {:>8.1} ms", ms(t));
+    println!("merge        {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
     let versions = inputs.versions.as_ref().map(|v| &v.node);
     let t = Instant::now();
     let ctx = RuleCtx {
@@ -50,14 +63,24 @@ fn main() {
         environments_readable: true,
     };
     let d = check_rules(&ctx);
-    println!("rules        {:>8.1} ms  {} diags", ms(t), d.len());
+    println!(
+        "rules        {:>8.1} ms  rss {:>6.1} MB  {} diags",
+        ms(t),
+        rss(),
+        d.len()
+    );
     let t = Instant::now();
     let model = infrac::lower::lower_model(&merged, versions);
-    println!("lower        {:>8.1} ms  ok={}", ms(t), model.is_ok());
+    println!(
+        "lower        {:>8.1} ms  rss {:>6.1} MB  ok={}",
+        ms(t),
+        rss(),
+        model.is_ok()
+    );
     let t = Instant::now();
     drop(model);
     drop(merged);
     drop(inputs);
-    println!("drop         {:>8.1} ms", ms(t));
-    println!("total        {:>8.1} ms", ms(total));
+    println!("drop         {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
+    println!("total        {:>8.1} ms  rss {:>6.1} MB", ms(total), rss());
 }

@@ -22,8 +22,11 @@ pub fn merge_layers<'a>(layers: impl IntoIterator<Item = &'a Node>) -> Option<No
 /// `over` applied on top of `base`.
 pub fn merge(base: Node, over: &Node) -> Node {
     match (base.value, &over.value) {
-        (Value::Map(mut map), Value::Map(over_map)) => {
-            for (key, over_entry) in over_map {
+        (Value::Map(mut shared), Value::Map(over_map)) => {
+            // Copied here only when another tree still shares it (a registry service merged
+            // into an environment); its children stay shared until they change.
+            let map = std::sync::Arc::make_mut(&mut shared);
+            for (key, over_entry) in over_map.iter() {
                 if over_entry.value.is_null() {
                     // The order is restored by the sort below.
                     map.swap_remove(key);
@@ -49,9 +52,11 @@ pub fn merge(base: Node, over: &Node) -> Node {
                     }
                 }
             }
-            map.sort_keys();
+            if !map.keys().is_sorted() {
+                map.sort_keys();
+            }
             Node {
-                value: Value::Map(map),
+                value: Value::Map(shared),
                 pos: base.pos,
                 overrode: base.overrode,
             }
@@ -60,14 +65,18 @@ pub fn merge(base: Node, over: &Node) -> Node {
             if is_named_list(&items) && is_named_list(over_items) && !over_items.is_empty() =>
         {
             let mut items = items;
-            for over_item in over_items {
+            let list = std::sync::Arc::make_mut(&mut items);
+            for over_item in over_items.iter() {
                 let name = item_name(over_item);
-                match items.iter().position(|i| item_name(i) == name) {
+                match list.iter().position(|i| item_name(i) == name) {
                     Some(i) => {
-                        let existing = items.remove(i);
-                        items.insert(i, merge(existing, over_item));
+                        let existing = std::mem::replace(
+                            &mut list[i],
+                            Node::new(Value::Null, Default::default()),
+                        );
+                        list[i] = merge(existing, over_item);
                     }
-                    None => items.push(strip_nulls(over_item.clone())),
+                    None => list.push(strip_nulls(over_item.clone())),
                 }
             }
             Node {
@@ -98,8 +107,13 @@ fn item_name(item: &Node) -> Option<&str> {
 /// Removes explicit nulls from a subtree that merges onto nothing (there is nothing to
 /// delete, and `null` must not reach the model).
 fn strip_nulls(mut node: Node) -> Node {
+    // Most subtrees hold no null: leave those shared.
+    if !has_null_below(&node) {
+        return node;
+    }
     match &mut node.value {
         Value::Map(map) => {
+            let map = std::sync::Arc::make_mut(map);
             map.retain(|_, e| !e.value.is_null());
             for entry in map.values_mut() {
                 entry.value = strip_nulls(std::mem::replace(
@@ -109,7 +123,7 @@ fn strip_nulls(mut node: Node) -> Node {
             }
         }
         Value::Seq(items) => {
-            for item in items.iter_mut() {
+            for item in std::sync::Arc::make_mut(items).iter_mut() {
                 *item = strip_nulls(std::mem::replace(
                     item,
                     Node::new(Value::Null, Default::default()),
@@ -119,6 +133,17 @@ fn strip_nulls(mut node: Node) -> Node {
         _ => {}
     }
     node
+}
+
+/// Whether a null sits anywhere inside `node` (not `node` itself).
+fn has_null_below(node: &Node) -> bool {
+    match &node.value {
+        Value::Map(map) => map
+            .values()
+            .any(|e| e.value.is_null() || has_null_below(&e.value)),
+        Value::Seq(items) => items.iter().any(has_null_below),
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -84,7 +84,7 @@ fn place(sources: &Sources, pos: Pos) -> String {
 fn write_node(sources: &Sources, node: &Node, path: &str, out: &mut String) {
     match &node.value {
         Value::Map(map) if !map.is_empty() => {
-            for (key, entry) in map {
+            for (key, entry) in map.iter() {
                 let child = if path.is_empty() {
                     key.clone()
                 } else {

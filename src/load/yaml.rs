@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 use std::fmt;
+use std::sync::Arc;
 
 /// Index of a source file in [`crate::load::Sources`].
 pub type FileId = u32;
@@ -44,8 +45,10 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Str(String),
-    Seq(Vec<Node>),
-    Map(NodeMap),
+    /// Lists and mappings are shared, copied on write: merging a service into every
+    /// environment copies only the paths an environment changes, not the whole tree.
+    Seq(Arc<Vec<Node>>),
+    Map(Arc<NodeMap>),
 }
 
 /// A mapping entry: the key's own position and the value.
@@ -71,9 +74,10 @@ impl Node {
         }
     }
 
+    /// The mapping, for changing (copied first when shared).
     pub fn as_map_mut(&mut self) -> Option<&mut NodeMap> {
         match &mut self.value {
-            Value::Map(m) => Some(m),
+            Value::Map(m) => Some(Arc::make_mut(m)),
             _ => None,
         }
     }
@@ -337,8 +341,10 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str) -> Node {
         Raw::Int(i) => Value::Int(i),
         Raw::Float(f) => Value::Float(f),
         Raw::Str(s) => Value::Str(s),
-        Raw::Seq(items) => Value::Seq(items.into_iter().map(|i| convert(i, file, text)).collect()),
-        Raw::Map(entries) => Value::Map(
+        Raw::Seq(items) => Value::Seq(Arc::new(
+            items.into_iter().map(|i| convert(i, file, text)).collect(),
+        )),
+        Raw::Map(entries) => Value::Map(Arc::new(
             entries
                 .into_iter()
                 .map(|(k, v)| {
@@ -352,7 +358,7 @@ fn convert(raw: Spanned<Raw>, file: FileId, text: &str) -> Node {
                     )
                 })
                 .collect(),
-        ),
+        )),
     };
     Node::new(value, pos)
 }
