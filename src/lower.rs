@@ -10,6 +10,8 @@ use crate::merge::{MergedPlatform, MergedService};
 use crate::model::{Environment, ImageVersion, Model, Platform, Service};
 use serde_json::{Map, Value};
 
+mod de;
+
 /// Builds the model from merged trees and `versions.yaml`.
 pub fn lower_model(
     merged: &MergedPlatform,
@@ -137,47 +139,17 @@ fn lower_service(
     service: &MergedService,
     version: Option<ImageVersion>,
 ) -> Result<Service, Diagnostic> {
-    let what = || format!("service `{}`", service.name);
-    let mut json = service.node.to_json();
-    let Some(obj) = json.as_object_mut() else {
-        return Err(Diagnostic::error(
+    let mut typed: Service = de::from_node(&service.node).map_err(|e| {
+        Diagnostic::error(
             Code::Schema,
             service.key_pos,
-            format!("{}: not a mapping", what()),
-        ));
-    };
-    obj.insert("name".into(), Value::String(service.name.clone()));
-    obj.entry("rollout")
-        .or_insert_with(|| serde_json::json!({}));
-    if let Some(Value::Object(config)) = obj.get_mut("config") {
-        for value in config.values_mut() {
-            if !value.is_string() {
-                *value = Value::String(value.to_string());
-            }
-        }
-    }
-    for key in ["cpu", "memory"] {
-        for side in ["requests", "limits"] {
-            if let Some(v) = obj
-                .get_mut("resources")
-                .and_then(|r| r.get_mut(side))
-                .and_then(|r| r.get_mut(key))
-                && !v.is_string()
-            {
-                *v = Value::String(v.to_string());
-            }
-        }
-    }
-    if let Some(Value::Array(deps)) = obj.get_mut("dependencies") {
-        deps.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
-    }
-    if let Some(version) = version
-        && let Ok(version) = serde_json::to_value(version)
-    {
-        obj.insert("version".into(), version);
-    }
-    serde_json::from_value(json)
-        .map_err(|e| Diagnostic::error(Code::Schema, service.key_pos, format!("{}: {e}", what())))
+            format!("service `{}`: {e}", service.name),
+        )
+    })?;
+    typed.name = service.name.clone();
+    typed.dependencies.sort();
+    typed.version = version;
+    Ok(typed)
 }
 
 /// Fills the environment fields SPEC gives defaults for.

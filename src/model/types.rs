@@ -203,6 +203,8 @@ pub enum TagPolicy {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
+    /// The service's key in the registry (set by lowering, never written in the entry).
+    #[serde(default)]
     pub name: String,
     pub team: String,
     /// The namespace as written, without the environment's `namespaceSuffix`.
@@ -229,6 +231,7 @@ pub struct Service {
     pub infra: BTreeMap<String, Infra>,
     #[serde(default)]
     pub expose: Option<Expose>,
+    #[serde(default)]
     pub rollout: Rollout,
     /// The image tags for this environment (`versions.yaml`); absent in
     /// `Model::registry_services`.
@@ -432,7 +435,7 @@ fn default_expose_path() -> String {
     "/".to_owned()
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Rollout {
     #[serde(default)]

@@ -1,0 +1,236 @@
+//! A serde `Deserializer` over a merged [`Node`]: the typed model is read straight from the
+//! spanned tree, with no detour through `serde_json::Value` (which cost a full copy of every
+//! service per environment).
+//!
+//! One liberty, the one lowering needs: a string field given a number or a boolean reads it
+//! as its text, written the way JSON writes it (`1.5`, `true`, `3`), as for `config` values
+//! and resource quantities. The schema has already refused such values everywhere else.
+
+use crate::load::yaml::{Entry, Node, Value};
+use serde::de::value::{Error, StrDeserializer};
+use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
+use serde::forward_to_deserialize_any;
+
+/// Deserializes `T` from `node`.
+pub fn from_node<T: de::DeserializeOwned>(node: &Node) -> Result<T, Error> {
+    T::deserialize(NodeDeserializer(node))
+}
+
+/// The node as a `Deserializer`.
+#[derive(Clone, Copy)]
+pub struct NodeDeserializer<'a>(pub &'a Node);
+
+/// The text of a scalar, as JSON writes it; `None` for null and collections.
+fn scalar_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Int(i) => Some(i.to_string()),
+        Value::Float(f) => serde_json::Number::from_f64(*f).map(|n| n.to_string()),
+        Value::Null | Value::Str(_) | Value::Seq(_) | Value::Map(_) => None,
+    }
+}
+
+impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match &self.0.value {
+            Value::Null => visitor.visit_unit(),
+            Value::Bool(b) => visitor.visit_bool(*b),
+            Value::Int(i) => visitor.visit_i64(*i),
+            Value::Float(f) => visitor.visit_f64(*f),
+            Value::Str(s) => visitor.visit_str(s),
+            Value::Seq(items) => visitor.visit_seq(SeqAccess {
+                items: items.iter(),
+            }),
+            Value::Map(map) => visitor.visit_map(MapAccess {
+                entries: map.iter(),
+                value: None,
+            }),
+        }
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.0.value {
+            Value::Null => visitor.visit_none(),
+            _ => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match scalar_text(&self.0.value) {
+            Some(text) => visitor.visit_string(text),
+            None => self.deserialize_any(visitor),
+        }
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        visitor.visit_newtype_struct(self)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        match &self.0.value {
+            // A unit variant is written as its name.
+            Value::Str(s) => visitor.visit_enum(s.as_str().into_deserializer()),
+            // A variant with data as a one-entry mapping `{variant: data}`.
+            Value::Map(map) if map.len() == 1 => {
+                visitor.visit_enum(de::value::MapAccessDeserializer::new(MapAccess {
+                    entries: map.iter(),
+                    value: None,
+                }))
+            }
+            _ => Err(de::Error::invalid_type(
+                unexpected(&self.0.value),
+                &"a variant name or a one-entry mapping",
+            )),
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
+        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+    }
+}
+
+fn unexpected(value: &Value) -> de::Unexpected<'_> {
+    match value {
+        Value::Null => de::Unexpected::Unit,
+        Value::Bool(b) => de::Unexpected::Bool(*b),
+        Value::Int(i) => de::Unexpected::Signed(*i),
+        Value::Float(f) => de::Unexpected::Float(*f),
+        Value::Str(s) => de::Unexpected::Str(s),
+        Value::Seq(_) => de::Unexpected::Seq,
+        Value::Map(_) => de::Unexpected::Map,
+    }
+}
+
+struct SeqAccess<'a> {
+    items: std::slice::Iter<'a, Node>,
+}
+
+impl<'de> de::SeqAccess<'de> for SeqAccess<'_> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
+        self.items
+            .next()
+            .map(|item| seed.deserialize(NodeDeserializer(item)))
+            .transpose()
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.items.len())
+    }
+}
+
+struct MapAccess<'a> {
+    entries: indexmap::map::Iter<'a, String, Entry>,
+    value: Option<&'a Node>,
+}
+
+impl<'de> de::MapAccess<'de> for MapAccess<'_> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
+        let Some((key, entry)) = self.entries.next() else {
+            return Ok(None);
+        };
+        self.value = Some(&entry.value);
+        let key: StrDeserializer<Error> = key.as_str().into_deserializer();
+        seed.deserialize(key).map(Some)
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        match self.value.take() {
+            Some(node) => seed.deserialize(NodeDeserializer(node)),
+            None => Err(de::Error::custom("a mapping value was read before its key")),
+        }
+    }
+
+    fn size_hint(&self) -> Option<usize> {
+        Some(self.entries.len())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::yaml::parse;
+    use serde::Deserialize;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "camelCase")]
+    struct Sample {
+        name: String,
+        #[serde(default)]
+        config: BTreeMap<String, String>,
+        ports: Vec<u16>,
+        #[serde(default)]
+        missing: Option<u32>,
+        strategy: Kind,
+        #[serde(default)]
+        nothing: Option<String>,
+    }
+
+    #[derive(Debug, Deserialize, PartialEq)]
+    #[serde(rename_all = "kebab-case")]
+    enum Kind {
+        BlueGreen,
+    }
+
+    #[test]
+    fn reads_typed_values_and_scalars_as_text() {
+        let node = parse(
+            "name: a\nconfig: {A: 1.5, B: true, C: 3, D: x}\nports: [80, 443]\nstrategy: blue-green\nnothing: null\n",
+            0,
+        )
+        .unwrap();
+        let sample: Sample = from_node(&node).unwrap();
+        assert_eq!(sample.name, "a");
+        assert_eq!(
+            sample.config.values().collect::<Vec<_>>(),
+            ["1.5", "true", "3", "x"]
+        );
+        assert_eq!(sample.ports, [80, 443]);
+        assert_eq!(sample.missing, None);
+        assert_eq!(sample.strategy, Kind::BlueGreen);
+        assert_eq!(sample.nothing, None);
+    }
+
+    #[test]
+    fn matches_the_json_route_on_numbers() {
+        // The text of a number is what `serde_json::Value::to_string` gives.
+        for text in ["1.0", "1e20", "0.1", "-3", "2.5e-7"] {
+            let node = parse(&format!("v: {text}\n"), 0).unwrap();
+            let v = node.get("v").unwrap();
+            let ours: String = from_node(v).unwrap();
+            assert_eq!(ours, v.to_json().to_string(), "{text}");
+        }
+    }
+
+    #[test]
+    fn wrong_types_are_errors_not_panics() {
+        let node = parse("ports: x\nname: 1\nstrategy: [1]\n", 0).unwrap();
+        assert!(from_node::<Sample>(&node).is_err());
+    }
+}
