@@ -32,19 +32,23 @@ const FOLDED_WRAP_CHARS: usize = 100_000;
 /// YAML requires `? key` for a simple key longer than this many characters.
 const SIMPLE_KEY_MAX_CHARS: usize = 1024;
 
+/// Bytes reserved per document up front: most manifests are a few KB, so this skips the
+/// smallest steps of the String's doubling.
+const INITIAL_CAPACITY: usize = 1024;
+
 /// Spaces per nesting level; also the block scalar indentation indicator.
 const INDENT_STEP: usize = 2;
 
 /// One YAML document.
 pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(INITIAL_CAPACITY);
     push_document(&mut out, value);
     out
 }
 
 /// Several documents in one stream, separated by `---`.
 pub fn to_yaml_documents<T: Serialize>(values: &[T]) -> String {
-    let mut out = String::new();
+    let mut out = String::with_capacity(INITIAL_CAPACITY * values.len().min(16));
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
@@ -57,7 +61,7 @@ pub fn to_yaml_documents<T: Serialize>(values: &[T]) -> String {
 /// The hand-rolled emitter alone, without the serde-saphyr fallback: what the differential
 /// tests and the benchmark measure.
 pub fn emit_block_yaml<T: Serialize + ?Sized>(value: &T) -> Result<String, Unsupported> {
-    let mut out = String::new();
+    let mut out = String::with_capacity(INITIAL_CAPACITY);
     value.serialize(&mut BlockEmitter::new(&mut out))?;
     Ok(out)
 }
@@ -165,6 +169,18 @@ impl<'o> BlockEmitter<'o> {
     }
 
     fn push_string(&mut self, s: &str) -> Result<(), Unsupported> {
+        if let Some(plain) = identifier_is_plain(s)
+            && s.len() <= FOLDED_WRAP_CHARS
+        {
+            self.out.push_str(self.position.inline_prefix());
+            if plain {
+                self.out.push_str(s);
+            } else {
+                push_double_quoted(self.out, s);
+            }
+            self.out.push('\n');
+            return Ok(());
+        }
         if s.contains('\n') {
             if is_block_scalar_content_safe(s) {
                 self.push_literal_block(s);
@@ -254,8 +270,8 @@ fn push_integer(out: &mut String, negative: bool, mut magnitude: u128) {
     if negative {
         out.push('-');
     }
-    for &digit in &digits[at..] {
-        out.push(char::from(digit));
+    if let Ok(text) = std::str::from_utf8(&digits[at..]) {
+        out.push_str(text);
     }
 }
 
@@ -623,7 +639,7 @@ struct KeyWriter<'o> {
 
 impl KeyWriter<'_> {
     fn push_str_key(self, s: &str) -> Result<(), Unsupported> {
-        if is_plain_key(s) {
+        if identifier_is_plain(s).unwrap_or_else(|| is_plain_key(s)) {
             self.out.push_str(s);
         } else {
             push_double_quoted(self.out, s);
@@ -783,6 +799,42 @@ impl ser::Serializer for KeyWriter<'_> {
 // Scalar rules. These mirror serde-saphyr 2.1.1 `src/ser/quoting.rs` (MIT OR Apache-2.0) with
 // `yaml_12: false`, plus ASCII fast paths that give the same answers.
 // ---------------------------------------------------------------------------------------------
+
+/// Letters, digits and `-._/`, as a table: the byte loop below is the emitter's hottest.
+const IDENTIFIER_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'/');
+        b += 1;
+    }
+    table
+};
+
+/// The fast path for the usual Kubernetes string (`metadata`, `apps/v1`,
+/// `app.kubernetes.io/name`, `payment-service`): a letter, then only letters, digits and
+/// `-._/`. Such a string holds no indicator, comment, separator, white space or control
+/// character and cannot be a number or timestamp, so it is plain (as key or value) unless it
+/// is one of the short null/bool/nan/inf words. `None` when the string is not of this shape.
+#[inline]
+fn identifier_is_plain(s: &str) -> Option<bool> {
+    let bytes = s.as_bytes();
+    if !bytes.first()?.is_ascii_alphabetic() {
+        return None;
+    }
+    if !bytes.iter().all(|&b| IDENTIFIER_BYTES[usize::from(b)]) {
+        return None;
+    }
+    Some(
+        bytes.len() > 5
+            || ![
+                "null", "true", "false", "nan", "inf", "yes", "y", "on", "no", "n", "off",
+            ]
+            .iter()
+            .any(|word| s.eq_ignore_ascii_case(word)),
+    )
+}
 
 /// Whether a string value may be written plain (block context, value position).
 fn is_plain_value(s: &str) -> bool {
