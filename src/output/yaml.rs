@@ -5,7 +5,7 @@
 //! indent, compact sequences under keys, literal block scalars for multi-line strings, every
 //! string a YAML 1.1 reader would misread quoted: `on`, `yes`, `12:30`). Emitting ~50 MB of
 //! manifests through its general-purpose serializer was a tenth of a build, so the common shapes
-//! go through [`BlockEmitter`], a `serde::Serializer` that writes the same bytes straight into a
+//! go through `BlockEmitter`, a `serde::Serializer` that writes the same bytes straight into a
 //! `String`. It reproduces serde-saphyr's layout and scalar rules for maps, sequences, strings,
 //! integers, bools and nulls; floats are formatted by serde-saphyr itself. A document using
 //! anything else (enum variants with data, bytes, non-scalar or over-long keys, serde-saphyr's
@@ -48,7 +48,7 @@ pub fn to_yaml<T: Serialize + ?Sized>(value: &T) -> String {
 
 /// Several documents in one stream, separated by `---`.
 pub fn to_yaml_documents<T: Serialize>(values: &[T]) -> String {
-    let mut out = String::with_capacity(INITIAL_CAPACITY * values.len().min(16));
+    let mut out = String::with_capacity(INITIAL_CAPACITY * values.len().min(4));
     for (i, value) in values.iter().enumerate() {
         if i > 0 {
             out.push_str("---\n");
@@ -87,7 +87,7 @@ fn push_serde_saphyr_document<T: Serialize + ?Sized>(out: &mut String, value: &T
         .expect("serialising an in-memory value to YAML cannot fail");
 }
 
-/// Why [`BlockEmitter`] left a document to serde-saphyr.
+/// Why the hand-rolled emitter left a document to serde-saphyr.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsupported(pub String);
 
@@ -121,7 +121,7 @@ enum Position {
 }
 
 impl Position {
-    /// The column a block scalar's body, or a nested mapping after a dash, is indented to.
+    /// The column a block scalar's body is indented to: one step past its parent.
     fn child_column(self) -> usize {
         match self {
             Position::Root => INDENT_STEP,
@@ -142,7 +142,7 @@ impl Position {
 /// A `serde::Serializer` writing serde-saphyr's block YAML into a `String`.
 ///
 /// Each node ends with its newline; containers set [`Position`] before each child.
-pub struct BlockEmitter<'o> {
+struct BlockEmitter<'o> {
     out: &'o mut String,
     position: Position,
 }
@@ -481,7 +481,7 @@ impl<'a, 'o> ser::Serializer for &'a mut BlockEmitter<'o> {
 }
 
 /// A block sequence in progress.
-pub struct SequenceWriter<'a, 'o> {
+struct SequenceWriter<'a, 'o> {
     emitter: &'a mut BlockEmitter<'o>,
     opened_at: Position,
     dash_column: usize,
@@ -551,7 +551,7 @@ impl ser::SerializeTupleStruct for SequenceWriter<'_, '_> {
 }
 
 /// A block mapping in progress.
-pub struct MappingWriter<'a, 'o> {
+struct MappingWriter<'a, 'o> {
     emitter: &'a mut BlockEmitter<'o>,
     opened_at: Position,
     key_column: usize,
