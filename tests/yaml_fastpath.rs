@@ -11,92 +11,16 @@
 
 #[path = "../benches/support/synth.rs"]
 mod synth;
+#[path = "../fuzz/support/yaml_diff.rs"]
+mod yaml_diff;
 
-use infrac::load::yaml::{Node, ParseError, Value, parse, parse_fast, parse_reference};
+use infrac::load::yaml::parse_reference;
 use std::path::{Path, PathBuf};
+use yaml_diff::FILE;
 
-const FILE: u32 = 7;
-
-/// Deep equality, map order and float bits included; the first difference as a message.
-fn same(a: &Node, b: &Node, path: &str) -> Result<(), String> {
-    if a.pos != b.pos {
-        return Err(format!("{path}: pos {:?} vs {:?}", a.pos, b.pos));
-    }
-    if a.overrode != b.overrode {
-        return Err(format!("{path}: overrode differs"));
-    }
-    match (&a.value, &b.value) {
-        (Value::Null, Value::Null) => Ok(()),
-        (Value::Bool(x), Value::Bool(y)) if x == y => Ok(()),
-        (Value::Int(x), Value::Int(y)) if x == y => Ok(()),
-        (Value::Float(x), Value::Float(y)) if x.to_bits() == y.to_bits() => Ok(()),
-        (Value::Str(x), Value::Str(y)) if x == y => Ok(()),
-        (Value::Seq(x), Value::Seq(y)) => {
-            if x.len() != y.len() {
-                return Err(format!("{path}: {} vs {} items", x.len(), y.len()));
-            }
-            for (i, (p, q)) in x.iter().zip(y).enumerate() {
-                same(p, q, &format!("{path}/{i}"))?;
-            }
-            Ok(())
-        }
-        (Value::Map(x), Value::Map(y)) => {
-            if x.len() != y.len() {
-                return Err(format!("{path}: {} vs {} entries", x.len(), y.len()));
-            }
-            for ((k1, e1), (k2, e2)) in x.iter().zip(y) {
-                if k1 != k2 {
-                    return Err(format!("{path}: key {k1:?} vs {k2:?} (order)"));
-                }
-                if e1.key_pos != e2.key_pos {
-                    return Err(format!(
-                        "{path}/{k1}: key pos {:?} vs {:?}",
-                        e1.key_pos, e2.key_pos
-                    ));
-                }
-                same(&e1.value, &e2.value, &format!("{path}/{k1}"))?;
-            }
-            Ok(())
-        }
-        (x, y) => Err(format!("{path}: {x:?} vs {y:?}")),
-    }
-}
-
-fn same_error(a: &ParseError, b: &ParseError) -> bool {
-    (a.message.as_str(), a.offset, a.line, a.column, a.kind)
-        == (b.message.as_str(), b.offset, b.line, b.column, b.kind)
-}
-
-/// Checks one document; returns whether the fast path answered.
+/// Checks one document (see [`yaml_diff::compare`]); returns whether the fast path answered.
 fn check(name: &str, text: &str) -> bool {
-    let reference = parse_reference(text, FILE);
-    let fast = parse_fast(text, FILE);
-    if let Some(fast) = &fast {
-        match &reference {
-            Ok(node) => {
-                if let Err(diff) = same(fast, node, "") {
-                    panic!("{name}: fast path differs from the reference: {diff}\n{text:?}");
-                }
-            }
-            Err(e) => panic!(
-                "{name}: fast path answered where the reference refuses ({})\n{text:?}",
-                e.message
-            ),
-        }
-    }
-    match (parse(text, FILE), &reference) {
-        (Ok(a), Ok(b)) => {
-            if let Err(diff) = same(&a, b, "") {
-                panic!("{name}: parse differs from the reference: {diff}\n{text:?}");
-            }
-        }
-        (Err(a), Err(b)) => assert!(
-            same_error(&a, b),
-            "{name}: parse error differs from the reference: {a:?} vs {b:?}"
-        ),
-        (a, b) => panic!("{name}: parse gives {a:?}, the reference {b:?}"),
-    }
-    fast.is_some()
+    yaml_diff::compare(text).unwrap_or_else(|diff| panic!("{name}: {diff}\n{text:?}"))
 }
 
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -99,11 +99,12 @@ pub fn parse(text: &str, file: FileId) -> Option<Node> {
                 if nodes > MAX_NODES || scalar_bytes > MAX_SCALAR_BYTES {
                     return None;
                 }
-                if let Some(Frame::Map { entries, key, .. }) = stack.last_mut()
-                    && key.is_none()
+                if let Some(Frame::Map {
+                    key: key @ None, ..
+                }) = stack.last_mut()
                 {
                     let text = key_text(value, style)?;
-                    if text == "<<" || entries.contains_key(&text) {
+                    if text == "<<" {
                         return None;
                     }
                     *key = Some((text, pos));
@@ -185,7 +186,7 @@ fn parser_options() -> granit_parser::Options {
     }
 }
 
-/// Hands a finished node to its parent (or makes it the root).
+/// Hands a finished node to its parent (or makes it the root); `None` on a duplicate key.
 fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Option<()> {
     match stack.last_mut() {
         None => {
@@ -197,13 +198,14 @@ fn attach(stack: &mut [Frame], root: &mut Option<Node>, node: Node) -> Option<()
         Some(Frame::Seq { items, .. }) => items.push(node),
         Some(Frame::Map { entries, key, .. }) => {
             let (text, key_pos) = key.take()?;
-            entries.insert(
-                text,
-                Entry {
-                    key_pos,
-                    value: node,
-                },
-            );
+            let entry = Entry {
+                key_pos,
+                value: node,
+            };
+            // A key already there: serde-saphyr decides whether that is an error.
+            if entries.insert(text, entry).is_some() {
+                return None;
+            }
         }
     }
     Some(())
