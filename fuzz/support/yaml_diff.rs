@@ -42,7 +42,7 @@ pub fn same(a: &Node, b: &Node, path: &str) -> Result<(), String> {
             }
             for ((k1, e1), (k2, e2)) in x.iter().zip(y) {
                 if k1 != k2 {
-                    return Err(format!("{path}: key {k1:?} vs {k2:?} (order)"));
+                    return Err(format!("{path}: key {k1:?} vs {k2:?} (text or order)"));
                 }
                 if e1.key_pos != e2.key_pos {
                     return Err(format!(
