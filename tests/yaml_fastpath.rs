@@ -366,6 +366,9 @@ const DOCUMENTS: &[(&str, &str, Expect)] = &[
         Expect::Fast,
     ),
     ("bom", "\u{feff}a: 1\nb: 2\n", Expect::Fast),
+    ("only a bom", "\u{feff}", Expect::Either),
+    ("bom and comment", "\u{feff}# c\n", Expect::Either),
+    ("bom inside", "a: 1\n\u{feff}b: 2\n", Expect::Either),
     (
         "keys that are numbers or booleans",
         "1: one\n-2: minus\n1.5: float\n1e3: exp\ntrue: t\nFalse: f\n~: n\nnull_: s\n0755: z\n1_0: u\n",
