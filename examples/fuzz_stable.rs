@@ -12,11 +12,16 @@
 //! corpus, keeping inputs that reach a new set of diagnostic codes. Panics are caught with
 //! `catch_unwind`; each distinct one is saved to `fuzz/artifacts/`. It writes nowhere else
 //! but its own temp dir, and stops by itself at the deadline.
+//!
+//! Every input that is UTF-8 is also parsed by the YAML fast path and the reference path
+//! (`fuzz/support/yaml_diff.rs`); a difference is a crash like any other.
 
 #[path = "../fuzz/support/harness.rs"]
 mod harness;
 #[path = "../benches/support/synth.rs"]
 mod synth;
+#[path = "../fuzz/support/yaml_diff.rs"]
+mod yaml_diff;
 
 use clap::Parser;
 use harness::{Harness, Outcome, SLOTS};
@@ -59,6 +64,7 @@ fn main() {
     if let Some(path) = &args.replay {
         let data = std::fs::read(path).expect("read the input to replay");
         println!("{:?}", harness.run(&data));
+        println!("yaml fast path: {:?}", yaml_paths(&data));
         return;
     }
     std::panic::set_hook(Box::new(|info| {
@@ -79,6 +85,10 @@ fn main() {
         stats.distinct_crashes.len(),
         stats.slowest.as_secs_f64() * 1e3
     );
+    println!(
+        "yaml: fast path agreed with the reference on {} inputs, declined {} (reference used)",
+        stats.yaml_fast, stats.yaml_declined
+    );
     if !stats.distinct_crashes.is_empty() {
         std::process::exit(1);
     }
@@ -92,6 +102,20 @@ struct Stats {
     outcomes: usize,
     slowest: Duration,
     elapsed: Duration,
+    /// UTF-8 inputs the YAML fast path answered (and matched the reference on).
+    yaml_fast: u64,
+    /// UTF-8 inputs it declined (`parse` then matched the reference).
+    yaml_declined: u64,
+}
+
+/// The YAML fast path against the reference path on the input's text (after the slot byte);
+/// panics on a difference. `None` when the input is not UTF-8 (the loader refuses it).
+fn yaml_paths(input: &[u8]) -> Option<bool> {
+    let text = std::str::from_utf8(input.get(1..)?).ok()?;
+    match yaml_diff::compare(text) {
+        Ok(fast) => Some(fast),
+        Err(diff) => panic!("yaml fast path: {diff}"),
+    }
 }
 
 fn fuzz_loop(
@@ -113,11 +137,19 @@ fn fuzz_loop(
             .pop()
             .unwrap_or_else(|| mutate(corpus, dict, &mut rng));
         let t = Instant::now();
-        let result = catch_unwind(AssertUnwindSafe(|| harness.run(&input)));
+        let result = catch_unwind(AssertUnwindSafe(|| {
+            let outcome = harness.run(&input);
+            (outcome, yaml_paths(&input))
+        }));
         let took = t.elapsed();
         stats.iterations += 1;
         match result {
-            Ok(outcome) => {
+            Ok((outcome, yaml)) => {
+                match yaml {
+                    Some(true) => stats.yaml_fast += 1,
+                    Some(false) => stats.yaml_declined += 1,
+                    None => {}
+                }
                 if seen.insert(outcome) && corpus.len() < MAX_CORPUS {
                     corpus.push(input.clone());
                 }

@@ -4,12 +4,19 @@
 //! column it was written at. Scalars are typed the YAML 1.2 core way, strictly: only
 //! `true`/`false` are booleans, `0755` and `1_000` stay strings, NaN and infinity are refused.
 //! Duplicate keys, alias bombs and runaway nesting are refused by the parser's budget.
+//!
+//! Two paths give the same tree: the reference path deserialises serde-saphyr's `Spanned`
+//! values ([`parse_reference`]); the fast path ([`fast`]) builds the tree straight from the
+//! parser's events and hands anything it is not sure of, every error included, to the
+//! reference path.
 
 use indexmap::IndexMap;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 use std::fmt;
 use std::sync::Arc;
+
+mod fast;
 
 /// Index of a source file in [`crate::load::Sources`].
 pub type FileId = u32;
@@ -183,7 +190,24 @@ pub enum ParseErrorKind {
 }
 
 /// Parses one YAML document of file `file` into a [`Node`] tree.
+///
+/// The fast path when it is sure of the result, else the reference path (which also gives
+/// every error); both give the same tree.
 pub fn parse(text: &str, file: FileId) -> Result<Node, ParseError> {
+    match fast::parse(text, file) {
+        Some(node) => Ok(node),
+        None => parse_reference(text, file),
+    }
+}
+
+/// The fast path alone: `None` where [`parse`] falls back to [`parse_reference`]. For the
+/// differential test and the fuzzer.
+pub fn parse_fast(text: &str, file: FileId) -> Option<Node> {
+    fast::parse(text, file)
+}
+
+/// The reference path: serde-saphyr deserialises `Spanned` values, converted to a [`Node`].
+pub fn parse_reference(text: &str, file: FileId) -> Result<Node, ParseError> {
     let options = serde_saphyr::options! {
         strict_booleans: true,
         leading_zero_numbers_as_strings: true,
