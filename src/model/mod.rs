@@ -51,9 +51,26 @@ impl Environment {
 
     /// The enabled services here that list `name` among their dependencies, sorted.
     pub fn dependents_of(&self, name: &str) -> Vec<&Service> {
-        self.services
-            .values()
-            .filter(|s| s.dependencies.iter().any(|d| d == name))
+        // Every service's policies ask this: index the edges once (linear), not a scan of
+        // every service per question (quadratic in the number of services).
+        let index = self.dependents.get_or_init(|| {
+            let mut index: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for service in self.services.values() {
+                for dependency in &service.dependencies {
+                    let dependents = index.entry(dependency.clone()).or_default();
+                    // A dependency listed twice still makes one dependent.
+                    if dependents.last() != Some(&service.name) {
+                        dependents.push(service.name.clone());
+                    }
+                }
+            }
+            index
+        });
+        index
+            .get(name)
+            .into_iter()
+            .flatten()
+            .filter_map(|dependent| self.services.get(dependent))
             .collect()
     }
 }

@@ -66,6 +66,9 @@ pub struct Environment {
     pub services: BTreeMap<String, Service>,
     /// Registry services that `enabled: false` leaves out of this environment.
     pub disabled: Vec<String>,
+    /// Who depends on whom here, built on first use by `Environment::dependents_of`.
+    #[serde(skip)]
+    pub(crate) dependents: std::sync::OnceLock<BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
