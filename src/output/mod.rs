@@ -55,22 +55,26 @@ impl OutputFile {
         target: Target,
         environment: Option<&str>,
         path: impl Into<String>,
-        contents: impl AsRef<str>,
+        contents: impl Into<String>,
     ) -> Self {
         Self {
             path: path.into(),
-            contents: normalise(contents.as_ref()),
+            contents: normalise(contents.into()),
             target,
             environment: environment.map(str::to_owned),
         }
     }
 }
 
-fn normalise(text: &str) -> String {
-    let text = text.replace("\r\n", "\n");
-    let mut out = text.trim_end_matches(['\n', ' ']).to_owned();
-    out.push('\n');
-    out
+/// LF line endings and exactly one final newline; in place (no copy) when already so.
+fn normalise(mut text: String) -> String {
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n");
+    }
+    let kept = text.trim_end_matches(['\n', ' ']).len();
+    text.truncate(kept);
+    text.push('\n');
+    text
 }
 
 /// Every file a compilation produces, by path (so iteration order is the path order).

@@ -70,9 +70,10 @@ pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
             overlay::emit_overlay(model, env, service, base)
         })
         .collect::<Result<Vec<_>, _>>()?;
+    drop(base_objects);
     let mut files: Vec<OutputFile> = Vec::new();
-    for (base_files, _) in &bases {
-        files.extend(base_files.iter().cloned());
+    for (base_files, _) in bases {
+        files.extend(base_files);
     }
     let mut overlays = overlays.into_iter();
     for env in &model.environments {

@@ -9,37 +9,55 @@ use serde_json::{Value, json};
 /// The operations that turn `base` into `want`, in `want`'s key order, removals last.
 pub(crate) fn diff(base: &Value, want: &Value) -> Vec<Value> {
     let mut ops = Vec::new();
-    diff_at(base, want, String::new(), &mut ops);
+    diff_at(base, want, &mut String::new(), &mut ops);
     ops
 }
 
-fn diff_at(base: &Value, want: &Value, path: String, ops: &mut Vec<Value>) {
+/// `path` is the pointer to `base`/`want`; it is extended for children and restored after,
+/// so equal subtrees cost no allocation.
+fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) {
+    let len = path.len();
     match (base, want) {
         (Value::Object(b), Value::Object(w)) => {
             for (key, wv) in w {
-                let child = format!("{path}/{}", escape(key));
+                push_token(path, key);
                 match b.get(key) {
-                    Some(bv) => diff_at(bv, wv, child, ops),
-                    None => ops.push(json!({"op": "add", "path": child, "value": wv})),
+                    Some(bv) => diff_at(bv, wv, path, ops),
+                    None => ops.push(json!({"op": "add", "path": path.as_str(), "value": wv})),
                 }
+                path.truncate(len);
             }
             for key in b.keys().filter(|k| !w.contains_key(*k)) {
-                ops.push(json!({"op": "remove", "path": format!("{path}/{}", escape(key))}));
+                push_token(path, key);
+                ops.push(json!({"op": "remove", "path": path.as_str()}));
+                path.truncate(len);
             }
         }
         (Value::Array(b), Value::Array(w)) if b.len() == w.len() => {
             for (i, (bv, wv)) in b.iter().zip(w).enumerate() {
-                diff_at(bv, wv, format!("{path}/{i}"), ops);
+                use std::fmt::Write;
+                let _ = write!(path, "/{i}");
+                diff_at(bv, wv, path, ops);
+                path.truncate(len);
             }
         }
-        _ if base != want => ops.push(json!({"op": "replace", "path": path, "value": want})),
+        _ if base != want => {
+            ops.push(json!({"op": "replace", "path": path.as_str(), "value": want}))
+        }
         _ => {}
     }
 }
 
-/// RFC 6901 escaping of one reference token.
-fn escape(key: &str) -> String {
-    key.replace('~', "~0").replace('/', "~1")
+/// Appends `/` and the RFC 6901 escaping of one reference token.
+fn push_token(path: &mut String, key: &str) {
+    path.push('/');
+    for c in key.chars() {
+        match c {
+            '~' => path.push_str("~0"),
+            '/' => path.push_str("~1"),
+            c => path.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
