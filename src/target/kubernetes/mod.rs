@@ -39,47 +39,52 @@ const RUN_AS: u32 = 10001;
 pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
     use rayon::prelude::*;
     // Services are independent: emit them in parallel; `collect` keeps the order.
-    let bases: Vec<(Vec<OutputFile>, Vec<Value>)> = model
-        .registry_services
-        .par_iter()
-        .map(|(_, service)| base::emit_base(model, service))
-        .collect();
-    // Each overlay patches the difference to its service's base objects: render those once
-    // here, not once per environment. A lookup only; nothing iterates this map into output.
-    let base_objects: std::collections::HashMap<&str, &[Value]> = model
-        .registry_services
-        .keys()
-        .zip(&bases)
-        .map(|(name, (_, objects))| (name.as_str(), objects.as_slice()))
-        .collect();
-    // Every (environment, service) overlay is independent: one parallel pass over all.
-    let pairs: Vec<(&Environment, &Service)> = model
-        .environments
-        .iter()
-        .flat_map(|env| env.services.values().map(move |s| (env, s)))
-        .collect();
-    let overlays = pairs
-        .par_iter()
-        .map(|(env, service)| {
-            let base = base_objects.get(service.name.as_str()).ok_or_else(|| {
-                crate::error::Error::Internal(format!(
-                    "service {} is missing from the registry",
-                    service.name
-                ))
-            })?;
-            overlay::emit_overlay(model, env, service, base)
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    drop(base_objects);
-    let mut files: Vec<OutputFile> = Vec::new();
-    for (base_files, _) in bases {
-        files.extend(base_files);
-    }
-    let mut overlays = overlays.into_iter();
+    // Every environment's services come from the registry (merge starts there); say so
+    // loudly if that ever stops being true rather than drop an overlay.
     for env in &model.environments {
-        for _ in 0..env.services.len() {
-            files.extend(overlays.next().into_iter().flatten());
+        if let Some(name) = env
+            .services
+            .keys()
+            .find(|name| !model.registry_services.contains_key(*name))
+        {
+            return Err(crate::error::Error::Internal(format!(
+                "service {name} of environment {} is missing from the registry",
+                env.name
+            )));
         }
+    }
+    // One service at a time, in parallel: its base, then its overlay in each environment,
+    // which patch the difference to the base objects rendered just before (once, and
+    // dropped as soon as the service is done). `collect` keeps the order.
+    type Overlays = Vec<Option<Vec<OutputFile>>>;
+    let per_service: Vec<(Vec<OutputFile>, Overlays)> = model
+        .registry_services
+        .par_iter()
+        .map(|(name, registry_service)| {
+            let (base_files, base_objects) = base::emit_base(model, registry_service);
+            let overlays = model
+                .environments
+                .iter()
+                .map(|env| {
+                    env.services
+                        .get(name)
+                        .map(|service| overlay::emit_overlay(model, env, service, &base_objects))
+                        .transpose()
+                })
+                .collect::<Result<Overlays, _>>()?;
+            Ok((base_files, overlays))
+        })
+        .collect::<Result<_, crate::error::Error>>()?;
+    let mut files: Vec<OutputFile> = Vec::new();
+    let mut overlays_by_env: Vec<Vec<OutputFile>> = vec![Vec::new(); model.environments.len()];
+    for (base_files, overlays) in per_service {
+        files.extend(base_files);
+        for (env_files, overlay) in overlays_by_env.iter_mut().zip(overlays) {
+            env_files.extend(overlay.into_iter().flatten());
+        }
+    }
+    for (env, overlays) in model.environments.iter().zip(overlays_by_env) {
+        files.extend(overlays);
         files.extend(environment::emit_environment(model, env));
     }
     Ok(files)
