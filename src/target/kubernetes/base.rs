@@ -108,7 +108,7 @@ pub(crate) fn k8s_service(
         .collect();
     obj.insert(
         "spec".into(),
-        json!({"type": "ClusterIP", "selector": selector, "ports": ports}),
+        obj! {"type" => "ClusterIP", "selector" => selector, "ports" => ports},
     );
     Value::Object(obj)
 }
@@ -149,7 +149,7 @@ fn pdb(platform: &str, service: &Service, ns: Option<&str>) -> Value {
     );
     obj.insert(
         "spec".into(),
-        json!({"maxUnavailable": 1, "selector": {"matchLabels": service_selector(&service.name)}}),
+        obj! {"maxUnavailable" => 1, "selector" => obj! {"matchLabels" => service_selector(&service.name)}},
     );
     Value::Object(obj)
 }

@@ -7,6 +7,17 @@
 //! Every document goes through `crate::output::yaml`. This module never reads or writes a
 //! file and never iterates a `HashMap` into output.
 
+/// A JSON object from `key => value` pairs, each value moved in through `Value::from`.
+/// Unlike `json!`, which copies every interpolated value by serialising it again (a full
+/// rebuild, hashing every key, for each nesting level), this never copies a built subtree.
+macro_rules! obj {
+    ($($key:expr => $value:expr),* $(,)?) => {{
+        let mut map = serde_json::Map::new();
+        $( map.insert(String::from($key), serde_json::Value::from($value)); )*
+        serde_json::Value::Object(map)
+    }};
+}
+
 mod analysis;
 mod base;
 mod crosscheck;

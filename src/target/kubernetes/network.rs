@@ -25,12 +25,12 @@ pub(crate) fn network_policy(ctx: &Ctx) -> Value {
     );
     obj.insert(
         "spec".into(),
-        json!({
-            "podSelector": {"matchLabels": service_selector(&service.name)},
-            "policyTypes": ["Ingress", "Egress"],
-            "ingress": ingress(ctx),
-            "egress": egress(ctx),
-        }),
+        obj! {
+            "podSelector" => obj! {"matchLabels" => service_selector(&service.name)},
+            "policyTypes" => json!(["Ingress", "Egress"]),
+            "ingress" => ingress(ctx),
+            "egress" => egress(ctx),
+        },
     );
     Value::Object(obj)
 }
@@ -41,16 +41,16 @@ fn ingress(ctx: &Ctx) -> Vec<Value> {
         .env
         .dependents_of(&ctx.service.name)
         .into_iter()
-        .map(|d| json!({"from": [peer(ctx, d)], "ports": own_ports}))
+        .map(|d| obj! {"from" => vec![peer(ctx, d)], "ports" => own_ports.clone()})
         .collect();
     if let Some(expose) = &ctx.service.expose {
         let gateway_ns = expose.gateway.split('/').next().unwrap_or_default();
-        rules.push(json!({"from": [namespace(gateway_ns)], "ports": own_ports}));
+        rules.push(obj! {"from" => vec![namespace(gateway_ns)], "ports" => own_ports});
     }
-    rules.push(json!({
-        "from": [namespace(&monitoring_namespace(&ctx.env.monitoring.prometheus_url))],
-        "ports": tcp_ports(SIDECAR_METRICS_PORTS),
-    }));
+    rules.push(obj! {
+        "from" => vec![namespace(&monitoring_namespace(&ctx.env.monitoring.prometheus_url))],
+        "ports" => tcp_ports(SIDECAR_METRICS_PORTS),
+    });
     rules
 }
 
@@ -59,13 +59,13 @@ fn egress(ctx: &Ctx) -> Vec<Value> {
         {"kubernetes.io/metadata.name": "kube-system"}},
         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}});
     let mut rules = vec![
-        json!({"to": [dns], "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]}),
-        json!({"to": [namespace("istio-system")], "ports": tcp_ports([15012])}),
+        obj! {"to" => vec![dns], "ports" => json!([{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}])},
+        obj! {"to" => vec![namespace("istio-system")], "ports" => tcp_ports([15012])},
     ];
     for dep in &ctx.service.dependencies {
         if let Some(d) = ctx.env.services.get(dep) {
             let ports = tcp_ports(d.ports.iter().map(|p| p.port));
-            rules.push(json!({"to": [peer(ctx, d)], "ports": ports}));
+            rules.push(obj! {"to" => vec![peer(ctx, d)], "ports" => ports});
         }
     }
     for (resource, infra) in &ctx.service.infra {
@@ -79,12 +79,12 @@ fn egress(ctx: &Ctx) -> Vec<Value> {
                 let name = in_cluster::resource_name(ctx.service, resource);
                 let pods = in_cluster::pod_selector(infra.kind, &name);
                 (
-                    json!({"podSelector": {"matchLabels": pods}}),
+                    obj! {"podSelector" => obj! {"matchLabels" => pods}},
                     vec![in_cluster::port(infra.kind)],
                 )
             }
         };
-        rules.push(json!({"to": [to], "ports": tcp_ports(ports)}));
+        rules.push(obj! {"to" => vec![to], "ports" => tcp_ports(ports)});
     }
     rules
 }
@@ -107,7 +107,7 @@ fn managed_ports(provider: CloudProvider, kind: InfraType) -> Vec<u16> {
 /// The pods of `other` in its namespace of this environment.
 fn peer(ctx: &Ctx, other: &Service) -> Value {
     let mut p = namespace(&ctx.env.namespace_of(other));
-    p["podSelector"] = json!({"matchLabels": service_selector(&other.name)});
+    p["podSelector"] = obj! {"matchLabels" => service_selector(&other.name)};
     p
 }
 

@@ -129,7 +129,7 @@ fn overlay_kustomization_with(
         json!([{"name": format!("{}-config", service.name), "literals": literals}]),
     );
     if !patches.is_empty() {
-        k.insert("patches".into(), json!(patches));
+        k.insert("patches".into(), Value::from(patches));
     }
     Ok(k)
 }

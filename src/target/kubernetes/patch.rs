@@ -23,7 +23,8 @@ fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) 
                 push_token(path, key);
                 match b.get(key) {
                     Some(bv) => diff_at(bv, wv, path, ops),
-                    None => ops.push(json!({"op": "add", "path": path.as_str(), "value": wv})),
+                    None => ops
+                        .push(obj! {"op" => "add", "path" => path.as_str(), "value" => wv.clone()}),
                 }
                 path.truncate(len);
             }
@@ -42,7 +43,7 @@ fn diff_at(base: &Value, want: &Value, path: &mut String, ops: &mut Vec<Value>) 
             }
         }
         _ if base != want => {
-            ops.push(json!({"op": "replace", "path": path.as_str(), "value": want}))
+            ops.push(obj! {"op" => "replace", "path" => path.as_str(), "value" => want.clone()})
         }
         _ => {}
     }

@@ -64,12 +64,12 @@ pub(crate) fn deployment(w: &Workload) -> Value {
     spec.insert("revisionHistoryLimit".into(), json!(5));
     spec.insert(
         "selector".into(),
-        json!({"matchLabels": track_selector(&w.service.name, w.track)}),
+        obj! {"matchLabels" => track_selector(&w.service.name, w.track)},
     );
     spec.insert("strategy".into(), strategy(w.service));
     spec.insert(
         "template".into(),
-        json!({"metadata": {"labels": labels}, "spec": pod_spec(w)}),
+        obj! {"metadata" => obj! {"labels" => labels}, "spec" => pod_spec(w)},
     );
     obj.insert("spec".into(), Value::Object(spec));
     Value::Object(obj)
@@ -87,7 +87,7 @@ fn strategy(service: &Service) -> Value {
     if let Some(v) = &service.rollout.max_unavailable {
         rolling.insert("maxUnavailable".into(), int_or(v));
     }
-    json!({"type": "RollingUpdate", "rollingUpdate": rolling})
+    obj! {"type" => "RollingUpdate", "rollingUpdate" => rolling}
 }
 
 fn pod_spec(w: &Workload) -> Value {
@@ -101,13 +101,13 @@ fn pod_spec(w: &Workload) -> Value {
         .iter()
         .map(|p| json!({"name": p.name, "containerPort": p.port, "protocol": "TCP"}))
         .collect();
-    container.insert("ports".into(), json!(ports));
+    container.insert("ports".into(), Value::from(ports));
     container.insert(
         "envFrom".into(),
         json!([{"configMapRef": {"name": format!("{}-config", s.name)}}]),
     );
     if !w.env.is_empty() {
-        container.insert("env".into(), json!(w.env));
+        container.insert("env".into(), Value::from(w.env.clone()));
     }
     container.insert("resources".into(), json!(s.resources));
     probes(s, &s.health_check, &mut container);
@@ -128,19 +128,19 @@ fn pod_spec(w: &Workload) -> Value {
         "volumeMounts".into(),
         json!([{"name": "tmp", "mountPath": "/tmp"}]),
     );
-    json!({
-        "serviceAccountName": s.name,
-        "automountServiceAccountToken": false,
-        "securityContext": {
+    obj! {
+        "serviceAccountName" => s.name.as_str(),
+        "automountServiceAccountToken" => false,
+        "securityContext" => json!({
             "runAsNonRoot": true,
             "runAsUser": RUN_AS,
             "runAsGroup": RUN_AS,
             "fsGroup": RUN_AS,
             "seccompProfile": {"type": "RuntimeDefault"},
-        },
-        "containers": [container],
-        "volumes": [{"name": "tmp", "emptyDir": {}}],
-    })
+        }),
+        "containers" => vec![Value::Object(container)],
+        "volumes" => json!([{"name": "tmp", "emptyDir": {}}]),
+    }
 }
 
 /// The declared probes; a missing readiness or liveness probe defaults to a TCP check of
