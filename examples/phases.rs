@@ -35,7 +35,15 @@ fn main() {
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(1);
     let templates = infrac::templates::Templates::builtin().expect("templates");
     let layout = infrac::output::layout::Layout::default();
-    let stages = ["frontend", "kubernetes", "terraform", "ci", "plan diff"];
+    let stages = [
+        "frontend",
+        "kubernetes",
+        "terraform",
+        "ci",
+        "plan diff",
+        "all targets",
+        "compile",
+    ];
     let mut wall: Vec<Vec<f64>> = vec![Vec::new(); stages.len()];
     let mut cpu: Vec<Vec<f64>> = vec![Vec::new(); stages.len()];
     let mut counts = vec![0usize; stages.len()];
@@ -47,15 +55,23 @@ fn main() {
         };
         wall[0].push(w);
         cpu[0].push(c);
-        let mut all = infrac::output::FileSet::new();
         for (i, target) in Target::ALL.into_iter().enumerate() {
             let (files, w, c) =
                 timed(|| infrac::target::emit(&model, &[target], &templates).expect("emit"));
             wall[i + 1].push(w);
             cpu[i + 1].push(c);
             counts[i + 1] = files.len();
-            all.extend(files.iter().cloned());
         }
+        // What `build` does: every target at once (they run side by side).
+        let (all, w, c) =
+            timed(|| infrac::target::emit(&model, &Target::ALL, &templates).expect("emit"));
+        wall[5].push(w);
+        cpu[5].push(c);
+        counts[5] = all.len();
+        // Compile in memory = front end + every target.
+        let (front_wall, front_cpu) = (wall[0][wall[0].len() - 1], cpu[0][cpu[0].len() - 1]);
+        wall[6].push(front_wall + w);
+        cpu[6].push(front_cpu + c);
         let (plan, w, c) = timed(|| {
             infrac::output::plan::plan(&root, &layout, &all, &Default::default()).expect("plan")
         });
@@ -69,7 +85,7 @@ fn main() {
     );
     for (i, stage) in stages.iter().enumerate() {
         let what = match i {
-            0 => String::new(),
+            0 | 6 => String::new(),
             4 => format!("{} changed files", counts[i]),
             _ => format!("{} files", counts[i]),
         };

@@ -17,13 +17,20 @@ pub fn emit(
     targets: &[Target],
     templates: &Templates,
 ) -> Result<FileSet, crate::error::Error> {
+    use rayon::prelude::*;
+    // Targets are independent: compile them side by side (each also runs in parallel
+    // inside); the file set is keyed by path, so the order they finish in does not matter.
+    let per_target = targets
+        .par_iter()
+        .map(|target| match target {
+            Target::Kubernetes => kubernetes::emit(model),
+            Target::Terraform => terraform::emit(model),
+            Target::Ci => ci::emit(model, templates),
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let mut files = FileSet::new();
-    for target in targets {
-        match target {
-            Target::Kubernetes => files.extend(kubernetes::emit(model)?),
-            Target::Terraform => files.extend(terraform::emit(model)?),
-            Target::Ci => files.extend(ci::emit(model, templates)?),
-        }
+    for target_files in per_target {
+        files.extend(target_files);
     }
     Ok(files)
 }

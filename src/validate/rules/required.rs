@@ -23,19 +23,20 @@ const REQUIRED: [&str; 12] = [
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
+    // What the registry already lacks, per service: reported there, once, and not again for
+    // each environment.
+    let mut known: std::collections::BTreeMap<&str, Vec<&'static str>> = Default::default();
     for service in ctx.merged.registry_services.values() {
-        out.extend(missing(service, None, &[]));
+        let lacks = absent(service);
+        out.extend(missing(service, None, &lacks, &[]));
+        known.insert(&service.name, lacks);
     }
     for env in &ctx.merged.environments {
         for service in env.services.values() {
-            // What the registry already lacks is reported once, not once per environment.
-            let known = ctx
-                .merged
-                .registry_services
-                .get(&service.name)
-                .map(absent)
-                .unwrap_or_default();
-            out.extend(missing(service, Some(&env.name), &known));
+            let known = known
+                .get(service.name.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            out.extend(missing(service, Some(&env.name), &absent(service), known));
         }
     }
     out
@@ -54,9 +55,16 @@ fn absent(service: &MergedService) -> Vec<&'static str> {
         .collect()
 }
 
-fn missing(service: &MergedService, env: Option<&str>, known: &[&str]) -> Vec<Diagnostic> {
-    let absent: Vec<&str> = absent(service)
-        .into_iter()
+/// The diagnostic for the fields in `absent` that `known` does not already report.
+fn missing(
+    service: &MergedService,
+    env: Option<&str>,
+    absent: &[&str],
+    known: &[&str],
+) -> Vec<Diagnostic> {
+    let absent: Vec<&str> = absent
+        .iter()
+        .copied()
         .filter(|p| !known.contains(p))
         .collect();
     if absent.is_empty() {
