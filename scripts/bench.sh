@@ -21,36 +21,57 @@ BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
 BASELINE=${BASELINE:-}
 
 echo "building release binary and generator..." >&2
-cargo build --release --quiet --bin infrac --example synth --example write_floor --example phases
+cargo build --release --quiet --bin infrac --example synth --example write_floor --example phases \
+  --example compile
 INFRAC=$PWD/target/release/infrac
 SYNTH=$PWD/target/release/examples/synth
 mkdir -p "$BENCH_DIR"
 
-# The commands this binary has: validate always; build and plan once they exist.
-commands=(validate)
+COMPILE=$PWD/target/release/examples/compile
+
+# The commands this binary has: validate always; build and plan once they exist. `compile`
+# is the in-memory compile of `build` without writing (examples/compile.rs); `plan-10` is
+# `plan` after 10 services changed (a config value each, so 30 overlay files differ).
+commands=(validate compile)
 for extra in build plan; do
   if "$INFRAC" "$extra" --help >/dev/null 2>&1; then commands+=("$extra"); fi
 done
+[[ " ${commands[*]} " == *" plan "* ]] && commands+=(plan-10)
 
 have_hyperfine() { command -v hyperfine >/dev/null 2>&1; }
 
 # median_ms BIN ROOT COMMAND: the median wall time in milliseconds.
 median_ms() {
   local bin=$1 root=$2 cmd=$3
+  # `compile` is not a subcommand: time the example binary on the same root instead.
+  if [[ $cmd == compile ]]; then
+    median_of "$COMPILE $root"
+    return
+  fi
+  if [[ $cmd == plan-10 ]]; then
+    median_of "$bin --root $root-changed plan"
+    return
+  fi
+  median_of "$bin --root $root $cmd"
+}
+
+# median_of COMMAND-LINE: the median wall time in milliseconds of running it.
+median_of() {
+  local line=$1
   if have_hyperfine; then
     local json
     json=$(mktemp)
     hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --ignore-failure -N \
-      --export-json "$json" "$bin --root $root $cmd" >/dev/null
+      --export-json "$json" "$line" >/dev/null
     python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$json"
     rm -f "$json"
   else
     local i times=()
-    for ((i = 0; i < WARMUP; i++)); do "$bin" --root "$root" "$cmd" >/dev/null 2>&1 || true; done
+    for ((i = 0; i < WARMUP; i++)); do $line >/dev/null 2>&1 || true; done
     for ((i = 0; i < RUNS; i++)); do
       local t0 t1
       t0=$(date +%s%N)
-      "$bin" --root "$root" "$cmd" >/dev/null 2>&1 || true
+      $line >/dev/null 2>&1 || true
       t1=$(date +%s%N)
       times+=($(((t1 - t0) / 1000)))
     done
@@ -75,6 +96,22 @@ for n in $SIZES; do
   for cmd in "${commands[@]}"; do
     # `plan` diffs against golden/: build once so it measures the no-change case.
     [[ $cmd == plan ]] && "$INFRAC" --root "$root" build >/dev/null 2>&1 || true
+    # `plan-10`: a copy of the built platform with 10 services' config changed.
+    if [[ $cmd == plan-10 ]]; then
+      rm -rf "$root-changed" && cp -r "$root" "$root-changed"
+      python3 - "$root-changed/registry.yaml" <<'PY'
+import re, sys
+path = sys.argv[1]
+text = open(path).read()
+count = [0]
+def bump(m):
+    if count[0] == 10:
+        return m.group(0)
+    count[0] += 1
+    return m.group(1) + str(int(m.group(2)) + 1)
+open(path, "w").write(re.sub(r"(_TIMEOUT_MS: )(\d+)", bump, text))
+PY
+    fi
     ms=$(median_ms "$INFRAC" "$root" "$cmd")
     line=$(printf '%-10s %9s %12s' "$cmd" "$n" "$ms")
     if [[ -n $BASELINE ]]; then

@@ -45,16 +45,33 @@ pub fn load_inputs(
     diags: &mut Diagnostics,
 ) -> Inputs {
     let project = load_project(root, sources, diags);
-    let registry = load_yaml(root, &project.registry, sources, diags);
-    let (environments_dir, environments, broken_environments) =
-        load_environments(root, &project.environments, sources, diags);
-    let versions = match versions_text {
-        Some(text) => {
-            let file = sources.add(project.versions.clone(), text);
-            parse_loaded(file, text, &project.versions, diags)
-        }
-        None => load_yaml(root, &project.versions, sources, diags),
-    };
+    let registry_text = read_text(root, &project.registry, sources, diags);
+    // The registry is by far the largest file: parse it on one core while the other reads
+    // and parses the environment overlays and versions.yaml. File ids are taken in the same
+    // order as before, and the registry's diagnostics come first.
+    let mut registry_diags = Diagnostics::default();
+    let (registry, (environments_dir, environments, broken_environments, versions, rest_diags)) =
+        rayon::join(
+            || {
+                let (file, text) = registry_text.as_ref()?;
+                parse_loaded(*file, text, &project.registry, &mut registry_diags)
+            },
+            || {
+                let mut rest = Diagnostics::default();
+                let (dir, envs, broken) =
+                    load_environments(root, &project.environments, sources, &mut rest);
+                let versions = match versions_text {
+                    Some(text) => {
+                        let file = sources.add(project.versions.clone(), text);
+                        parse_loaded(file, text, &project.versions, &mut rest)
+                    }
+                    None => load_yaml(root, &project.versions, sources, &mut rest),
+                };
+                (dir, envs, broken, versions, rest)
+            },
+        );
+    diags.extend(registry_diags.items);
+    diags.extend(rest_diags.items);
     Inputs {
         project,
         registry,
