@@ -132,7 +132,7 @@ for n in $SIZES; do
   floor_src="$BENCH_DIR/floor-src-$n"
   rm -rf "$floor_src" && cp -r "$root/golden" "$floor_src"
   if have_hyperfine; then
-    hyperfine --style basic -N --runs 3 --prepare "rm -rf $root/golden $BENCH_DIR/floor-dst" \
+    hyperfine --style basic -N --runs "${FRESH_RUNS:-5}" --prepare "rm -rf $root/golden $BENCH_DIR/floor-dst" \
       "$INFRAC --root $root build" "$PWD/target/release/examples/write_floor $floor_src $BENCH_DIR/floor-dst" \
       | grep -E 'Benchmark|Time|faster|±'
   fi
