@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let root = std::path::PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| ".".into()));
     // The same exit-time shortcut as the binary: large trees are left to the process exit.
-    infrac::commands::exit_after_run();
+    infrac::teardown::exit_after_run();
     let frontend = infrac::pipeline::run_frontend(&root);
     let Some(model) = frontend.model.as_ref() else {
         eprintln!("the platform does not validate");

@@ -13,7 +13,8 @@
 //! 7. [`output`] writes the file set atomically with its manifest, or diffs it against the
 //!    golden tree for `plan` and `check`.
 //!
-//! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures.
+//! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
+//! [`teardown`] lets the binary leave its large trees to the process exit.
 
 pub mod cli;
 pub mod commands;
@@ -31,5 +32,6 @@ pub mod pipeline;
 pub mod project;
 pub mod reference;
 pub mod target;
+pub mod teardown;
 pub mod templates;
 pub mod validate;

@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    infrac::commands::exit_after_run();
+    infrac::teardown::exit_after_run();
     match infrac::commands::run(&cli) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {

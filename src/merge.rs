@@ -254,8 +254,6 @@ pub fn merge_platform<'a>(
                 },
             ))
         })
-        .collect::<Vec<_>>()
-        .into_iter()
         .collect();
     struct EnvLayers<'n> {
         defaults: Option<&'n Node>,

@@ -97,7 +97,7 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             }
         }
         // Every environment's merged services: left to the process exit in the binary.
-        crate::commands::release(merged);
+        crate::teardown::release(merged);
     }
     crate::validate::prefer_specific(&mut diags.items);
     diags.finish(&sources);

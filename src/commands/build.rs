@@ -45,7 +45,7 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
     };
     let templates = crate::templates::Templates::with_overrides(&overrides)?;
     let files = crate::target::emit(model, &targets, &templates)?;
-    super::release(frontend);
+    crate::teardown::release(frontend);
     Ok(Ok(Compiled { layout, files }))
 }
 
@@ -78,7 +78,7 @@ pub fn build(root: &Path) -> Result<u8, Error> {
                 r.unchanged.len(),
                 r.deleted.len()
             );
-            super::release(compiled);
+            crate::teardown::release(compiled);
             Ok(0)
         }
         Err(e) => write_error(e),
@@ -110,7 +110,7 @@ pub fn plan(
     };
     print!("{}", render(&plan, format));
     let code = if plan.has_changes() { 2 } else { 0 };
-    super::release((compiled, plan));
+    crate::teardown::release((compiled, plan));
     Ok(code)
 }
 
@@ -143,7 +143,7 @@ pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
         } else {
             println!("golden tree is fresh: {} files", compiled.files.len());
         }
-        super::release((compiled, plan));
+        crate::teardown::release((compiled, plan));
         return Ok(0);
     }
     print!("{}", render(&plan, format));

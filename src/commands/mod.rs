@@ -13,24 +13,6 @@ use crate::pipeline::{Frontend, run_frontend};
 use crate::validate::schema::SchemaKind;
 use std::io::IsTerminal;
 
-static EXIT_AFTER_RUN: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Called by the binary: the process ends right after [`run`], so the large in-memory trees
-/// need not be freed one node at a time (about 25 ms on a 1,000-service platform); the OS
-/// takes the whole heap back at exit. Library users (tests) keep ordinary drops.
-pub fn exit_after_run() {
-    EXIT_AFTER_RUN.store(true, std::sync::atomic::Ordering::Relaxed);
-}
-
-/// Drops `value`, or leaves it to the process exit when [`exit_after_run`] was called.
-pub(crate) fn release<T>(value: T) {
-    if EXIT_AFTER_RUN.load(std::sync::atomic::Ordering::Relaxed) {
-        std::mem::forget(value);
-    } else {
-        drop(value);
-    }
-}
-
 /// Runs the parsed command line; the exit code on success, an internal error otherwise.
 pub fn run(cli: &Cli) -> Result<u8, Error> {
     match &cli.command {
@@ -48,7 +30,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
                     model.environments.len()
                 );
             }
-            release(frontend);
+            crate::teardown::release(frontend);
             Ok(0)
         }
         Command::Explain { service, path, env } => {
