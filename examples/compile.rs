@@ -15,7 +15,8 @@ fn main() {
         std::process::exit(1);
     };
     let templates = infrac::templates::Templates::builtin().expect("templates");
-    let files = infrac::target::emit(model, &infrac::output::Target::ALL, &templates)
+    let ctx = infrac::backend::EmitCtx::new(&frontend.project, &templates);
+    let files = infrac::backend::emit(model, &infrac::output::Target::ALL, &ctx)
         .expect("every target compiles");
     println!("{} files", files.len());
     std::mem::forget(files);

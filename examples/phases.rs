@@ -34,6 +34,8 @@ fn main() {
     let root = std::path::PathBuf::from(args.next().unwrap_or_else(|| ".".into()));
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(1);
     let templates = infrac::templates::Templates::builtin().expect("templates");
+    let project = infrac::project::Project::default();
+    let ctx = infrac::backend::EmitCtx::new(&project, &templates);
     let layout = infrac::output::layout::Layout::default();
     let stages = [
         "frontend",
@@ -57,14 +59,14 @@ fn main() {
         cpu[0].push(c);
         for (i, target) in Target::ALL.into_iter().enumerate() {
             let (files, w, c) =
-                timed(|| infrac::target::emit(&model, &[target], &templates).expect("emit"));
+                timed(|| infrac::backend::emit(&model, &[target], &ctx).expect("emit"));
             wall[i + 1].push(w);
             cpu[i + 1].push(c);
             counts[i + 1] = files.len();
         }
         // What `build` does: every target at once (they run side by side).
         let (all, w, c) =
-            timed(|| infrac::target::emit(&model, &Target::ALL, &templates).expect("emit"));
+            timed(|| infrac::backend::emit(&model, &Target::ALL, &ctx).expect("emit"));
         wall[5].push(w);
         cpu[5].push(c);
         counts[5] = all.len();

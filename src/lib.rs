@@ -9,13 +9,14 @@
 //! 4. [`merge`] layers registry defaults → service → environment defaults → environment
 //!    service on the spanned trees, keeping every leaf's provenance.
 //! 5. [`lower`] turns the merged trees into the typed, resolved [`model::Model`].
-//! 6. [`target`] compiles the model into an in-memory [`output::FileSet`] per back end.
+//! 6. [`backend`] compiles the model into an in-memory [`output::FileSet`] per back end.
 //! 7. [`output`] writes the file set atomically with its manifest, or diffs it against the
 //!    golden tree for `plan` and `check`.
 //!
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
 //! [`teardown`] lets the binary leave its large trees to the process exit.
 
+pub mod backend;
 pub mod cli;
 pub mod commands;
 pub mod diagnostic;
@@ -31,7 +32,6 @@ pub mod output;
 pub mod pipeline;
 pub mod project;
 pub mod reference;
-pub mod target;
 pub mod teardown;
 pub mod templates;
 pub mod validate;

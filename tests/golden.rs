@@ -9,16 +9,17 @@ use infrac::output::{FileSet, Target};
 use std::path::{Path, PathBuf};
 
 fn compile(root: &Path) -> FileSet {
-    let model = match infrac::pipeline::load_model(root) {
-        Ok(m) => m,
-        Err(f) => panic!(
+    let frontend = infrac::pipeline::run_frontend(root);
+    let Some(model) = frontend.model.as_ref() else {
+        panic!(
             "{} does not validate:\n{}",
             root.display(),
-            infrac::diagnostic::render::text(&f.diagnostics, &f.sources, false)
-        ),
+            infrac::diagnostic::render::text(&frontend.diagnostics, &frontend.sources, false)
+        )
     };
     let templates = infrac::templates::Templates::builtin().expect("built-in templates");
-    infrac::target::emit(&model, &Target::ALL, &templates).expect("targets compile")
+    let ctx = infrac::backend::EmitCtx::new(&frontend.project, &templates);
+    infrac::backend::emit(model, &Target::ALL, &ctx).expect("targets compile")
 }
 
 fn platforms() -> Vec<PathBuf> {

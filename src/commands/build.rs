@@ -44,7 +44,8 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
         None => Default::default(),
     };
     let templates = crate::templates::Templates::with_overrides(&overrides)?;
-    let files = crate::target::emit(model, &targets, &templates)?;
+    let ctx = crate::backend::EmitCtx::new(project, &templates);
+    let files = crate::backend::emit(model, &targets, &ctx)?;
     crate::teardown::release(frontend);
     Ok(Ok(Compiled { layout, files }))
 }

@@ -3,6 +3,12 @@
 use super::*;
 use crate::model::Model;
 
+/// The back end with the default project and `templates`.
+fn emit(model: &Model, templates: &Templates) -> Result<Vec<OutputFile>, Error> {
+    let project = crate::project::Project::default();
+    super::emit(model, &crate::backend::EmitCtx::new(&project, templates))
+}
+
 /// Three environments in promotion order, a canary in prod behind an approval gate.
 pub(crate) const MODEL: &str = r#"
 platform:

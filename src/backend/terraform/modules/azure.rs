@@ -3,8 +3,8 @@
 //! RabbitMQ and Elasticsearch have no module: they run in the cluster on Azure.
 
 use super::{CloudModule, ModuleKind, Var};
+use crate::backend::terraform::providers::Provider;
 use crate::model::InfraType;
-use crate::target::terraform::providers::Provider;
 
 const RANDOM: &[Provider] = &[Provider::Random];
 

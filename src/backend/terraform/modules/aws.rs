@@ -2,8 +2,8 @@
 //! MSK, Amazon MQ, OpenSearch and S3. Every backing resource type is managed on AWS.
 
 use super::{CloudModule, ModuleKind, Var};
+use crate::backend::terraform::providers::Provider;
 use crate::model::InfraType;
-use crate::target::terraform::providers::Provider;
 
 const RANDOM: &[Provider] = &[Provider::Random];
 

@@ -34,7 +34,7 @@ use modules::ModuleKind;
 type EnvOutput = (Vec<OutputFile>, Vec<(CloudProvider, ModuleKind)>);
 
 /// Every Terraform file for `model`.
-pub fn emit(model: &Model) -> Result<Vec<OutputFile>, Error> {
+pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Error> {
     let per_env: Vec<EnvOutput> = model
         .environments
         .par_iter()

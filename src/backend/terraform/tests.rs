@@ -2,7 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use super::emit;
+/// The back end with the default project.
+fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
+    let templates = crate::templates::Templates::builtin().expect("built-in templates");
+    let project = crate::project::Project::default();
+    super::emit(model, &crate::backend::EmitCtx::new(&project, &templates))
+}
 use crate::model::infra::connection_secret_name;
 use crate::model::{Model, Placement, placement};
 use crate::output::OutputFile;

@@ -22,7 +22,8 @@ use facts::*;
 use std::collections::BTreeSet;
 
 /// Compiles the pipelines of every CI system the registry lists.
-pub fn emit(model: &Model, templates: &Templates) -> Result<Vec<OutputFile>, Error> {
+pub fn emit(model: &Model, ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Error> {
+    let templates = ctx.templates;
     let systems: BTreeSet<CiSystem> = model.platform.ci.iter().copied().collect();
     if systems.is_empty() {
         return Ok(Vec::new());

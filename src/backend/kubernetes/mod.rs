@@ -47,7 +47,7 @@ const ENV_LABEL: &str = "infrac.dev/environment";
 const RUN_AS: u32 = 10001;
 
 /// Compiles the Kubernetes tree for `model`: bases, overlays and environment aggregates.
-pub fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
+pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, crate::error::Error> {
     use rayon::prelude::*;
     // Services are independent: emit them in parallel; `collect` keeps the order.
     // Every environment's services come from the registry (merge starts there); say so

@@ -5,6 +5,13 @@ use super::fixture::model;
 use super::*;
 use serde_json::json;
 
+/// The back end with the default project (the fixture model has no `infrac.toml`).
+fn emit(model: &crate::model::Model) -> Result<Vec<OutputFile>, crate::error::Error> {
+    let templates = crate::templates::Templates::builtin().expect("built-in templates");
+    let project = crate::project::Project::default();
+    super::emit(model, &crate::backend::EmitCtx::new(&project, &templates))
+}
+
 fn files() -> Vec<OutputFile> {
     emit(&model()).expect("emit")
 }

@@ -91,7 +91,7 @@ fn modules_use_only_declared_variables_and_providers() {
 fn modules_pass_terraform_fmt() {
     for (cloud, kind) in all_modules() {
         for (path, text) in emit_module(cloud, kind).unwrap() {
-            if let Some(formatted) = crate::target::terraform::format::terraform_fmt(&text) {
+            if let Some(formatted) = crate::backend::terraform::format::terraform_fmt(&text) {
                 assert_eq!(formatted, text, "{path}");
             }
         }

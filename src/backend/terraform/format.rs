@@ -261,7 +261,7 @@ pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::target::terraform::hclx::{arr, call, obj, r, s};
+    use crate::backend::terraform::hclx::{arr, call, obj, r, s};
 
     fn sample() -> hcl::Body {
         let statement = obj([
