@@ -216,21 +216,39 @@ pub fn parse_reference(text: &str, file: FileId) -> Result<Node, ParseError> {
         non_finite_float_policy: serde_saphyr::NonFiniteFloatPolicy::Reject,
         duplicate_keys: serde_saphyr::DuplicateKeyPolicy::Error,
         with_snippet: false,
-        budget: Some(budget()),
+        budget: Some(budget(text.len())),
     };
     let raw: Spanned<Raw> =
         serde_saphyr::from_str_with_options(text, options).map_err(|e| parse_error(&e, text))?;
     Ok(convert(raw, file, text))
 }
 
-fn budget() -> serde_saphyr::Budget {
+/// The parser's budget for a document of `len` bytes.
+///
+/// The limits bound what an attacker can *multiply*, not what a platform can write: without
+/// anchors and aliases a YAML document cannot produce more events, nodes or scalar bytes than
+/// it has bytes (every event but the stream and document markers consumes at least one byte of
+/// input, an empty value at least its `:`, `-` or `?`), so those three grow with the text, and
+/// a 10,000-service registry loads. What aliases can multiply is capped absolutely: anchors,
+/// aliases and the events copied to replay them. The loader caps the file size itself.
+pub(crate) fn budget(len: usize) -> serde_saphyr::Budget {
     let mut budget = serde_saphyr::Budget::default();
     budget.max_aliases = 1_000;
     budget.max_anchors = 1_000;
     budget.max_recorded_anchor_events = 100_000;
     budget.max_depth = 48;
     budget.max_documents = 1;
+    let room = size_limit(len);
+    budget.max_events = room.max(budget.max_events);
+    budget.max_nodes = room.max(budget.max_nodes);
+    budget.max_total_scalar_bytes = room.max(budget.max_total_scalar_bytes);
     budget
+}
+
+/// Twice the document's length plus slack: more than an alias-free document can produce of
+/// events, nodes or scalar bytes, so only alias expansion can reach it.
+pub(crate) fn size_limit(len: usize) -> usize {
+    len.saturating_mul(2).saturating_add(4_096)
 }
 
 fn parse_error(error: &serde_saphyr::Error, text: &str) -> ParseError {

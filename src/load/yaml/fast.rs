@@ -29,11 +29,18 @@ use std::borrow::Cow;
 
 /// The budget's `max_depth` (see `super::budget`): deeper documents are the reference's error.
 const MAX_DEPTH: usize = 48;
-/// Below serde-saphyr's default budget (1,000,000 events, 250,000 nodes, 64 MiB of scalar
-/// text), with a margin so counting details can never matter: near a limit, decline.
-const MAX_EVENTS: usize = 1_000_000 - 1_000;
-const MAX_NODES: usize = 250_000 - 1_000;
-const MAX_SCALAR_BYTES: usize = 64 * 1024 * 1024 - 64 * 1024;
+/// Below the reference's budget for the same text (`super::budget`: the larger of
+/// serde-saphyr's defaults and [`super::size_limit`]), with a margin so counting details can
+/// never matter: near a limit, decline.
+fn limits(len: usize) -> (usize, usize, usize) {
+    let room = super::size_limit(len);
+    let margin = |default: usize, slack: usize| room.max(default) - slack;
+    (
+        margin(1_000_000, 1_000),
+        margin(250_000, 1_000),
+        margin(64 * 1024 * 1024, 64 * 1024),
+    )
+}
 /// Byte offsets must fit serde-saphyr's 32-bit span storage with room to spare.
 const MAX_TEXT_BYTES: usize = (u32::MAX / 2) as usize;
 
@@ -65,6 +72,7 @@ pub fn parse(text: &str, file: FileId) -> Option<Node> {
     if text.len() > MAX_TEXT_BYTES {
         return None;
     }
+    let (max_events, max_nodes, max_scalar_bytes) = limits(text.len());
     let mut parser = Parser::with_options(StrInput::new(text), parser_options());
     let mut stack: Vec<Frame> = Vec::new();
     let mut root: Option<Node> = None;
@@ -76,7 +84,7 @@ pub fn parse(text: &str, file: FileId) -> Option<Node> {
     while let Some(item) = parser.next_event() {
         let (event, span) = item.ok()?;
         events += 1;
-        if events > MAX_EVENTS {
+        if events > max_events {
             return None;
         }
         let pos = pos_of(&span, file)?;
@@ -95,7 +103,7 @@ pub fn parse(text: &str, file: FileId) -> Option<Node> {
                 }
                 nodes += 1;
                 scalar_bytes = scalar_bytes.saturating_add(value.len());
-                if nodes > MAX_NODES || scalar_bytes > MAX_SCALAR_BYTES {
+                if nodes > max_nodes || scalar_bytes > max_scalar_bytes {
                     return None;
                 }
                 if let Some(Frame::Map {
@@ -117,7 +125,7 @@ pub fn parse(text: &str, file: FileId) -> Option<Node> {
                     return None;
                 }
                 nodes += 1;
-                if nodes > MAX_NODES {
+                if nodes > max_nodes {
                     return None;
                 }
                 // A collection as a mapping key: the reference refuses it.
