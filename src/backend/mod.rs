@@ -6,6 +6,7 @@
 //! `infrac.toml`, the templates) comes in through [`EmitCtx`].
 
 pub mod ci;
+pub mod contract;
 pub mod kubernetes;
 pub mod terraform;
 

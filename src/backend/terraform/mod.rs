@@ -5,7 +5,8 @@
 //! A pure function of the model: it never reads or writes files. Model-dependent HCL is
 //! built with hcl-rs (`hclx`) and made `terraform fmt` canonical by `format`; the fixed
 //! module bodies live in `modules/hcl/`. Where a resource lives is decided only by
-//! [`crate::model::placement`], secret names and keys only by [`crate::model::infra`].
+//! [`crate::backend::contract::placement`], secret names and keys only by
+//! [`crate::backend::contract`].
 
 mod format;
 mod hclx;
