@@ -8,6 +8,7 @@
 //! [`crate::backend::contract::placement`], secret names and keys only by
 //! [`crate::backend::contract`].
 
+pub(crate) mod addresses;
 mod format;
 mod hclx;
 mod identity;
@@ -59,7 +60,7 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Err
                 .map(|(name, text)| file(&env.name, name, text))
                 .collect();
             if messaging::needed(&plan) {
-                let dir = format!("{}-messaging", env.name);
+                let dir = format!("{}{}", env.name, addresses::MESSAGING_SUFFIX);
                 for (name, text) in messaging::files(env, &plan)? {
                     files.push(file(&dir, name, text));
                 }

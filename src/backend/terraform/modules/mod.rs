@@ -18,8 +18,8 @@ use hcl::{Block, Body, Expression};
 use super::format;
 use super::hclx::r;
 use super::providers::{Provider, versions_body};
-use crate::error::Error;
 use crate::backend::contract::connection_keys;
+use crate::error::Error;
 use crate::model::{CloudProvider, InfraType};
 
 /// What a module provisions.
