@@ -5,10 +5,8 @@
 //! spans (provenance lives on the merged tree, see `merge`) and only ordered maps, so a
 //! target that walks it emits the same bytes on every run. It must never read files.
 
-pub mod infra;
 mod types;
 
-pub use infra::{Placement, placement};
 pub use types::*;
 
 use std::collections::BTreeMap;

@@ -11,6 +11,7 @@ pub mod context;
 pub mod facts;
 pub mod github;
 pub mod gitlab;
+pub(crate) mod identity;
 pub mod jenkins;
 
 use crate::error::Error;

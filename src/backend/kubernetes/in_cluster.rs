@@ -1,4 +1,4 @@
-//! Backing resources that run in the cluster (`model::placement` = InCluster): their operator
+//! Backing resources that run in the cluster (`backend::contract::placement` = InCluster): their operator
 //! resources (RabbitmqCluster, Strimzi Kafka, MongoDBCommunity, ECK Elasticsearch), how a pod
 //! reaches them (pod selector, port) and reads their credentials (the Secret each operator
 //! creates).
@@ -7,7 +7,8 @@
 //! they belong to the Terraform target and reach pods through `secrets`.
 
 use super::{common_labels, object};
-use crate::model::{Environment, Infra, InfraType, Model, Placement, Service, placement};
+use crate::backend::contract::{Placement, placement};
+use crate::model::{Environment, Infra, InfraType, Model, Service};
 use serde_json::{Map, Value, json};
 
 /// The operator resource's name for `resource` of `service`.

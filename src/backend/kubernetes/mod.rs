@@ -22,6 +22,7 @@ mod analysis;
 mod base;
 mod crosscheck;
 mod environment;
+pub(crate) mod identity;
 mod in_cluster;
 mod istio;
 mod network;

@@ -6,7 +6,8 @@
 //! `istio`), and must not reach into other environments.
 
 use super::{Ctx, common_labels, in_cluster, object, service_selector};
-use crate::model::{CloudProvider, InfraType, Placement, Service, placement};
+use crate::backend::contract::{Placement, placement};
+use crate::model::{CloudProvider, InfraType, Service};
 use serde_json::{Value, json};
 
 /// Ports on which Prometheus scrapes the Istio sidecar (merged app metrics and Envoy's own).

@@ -2,12 +2,14 @@
 //! and its managed backing resources' connection details from the environment's secret
 //! store, and the container `env` entries that read them.
 //!
-//! Naming of store entries and variables is `model::infra`'s contract; this module must not
+//! Naming of store entries and variables is `backend::contract`'s contract; this module must not
 //! invent another. In-cluster resources are wired by `in_cluster`.
 
 use super::{Ctx, common_labels, in_cluster, object};
-use crate::model::infra::{connection_keys, connection_secret_name, env_var_name};
-use crate::model::{CloudProvider, Placement, Service, placement};
+use crate::backend::contract::{
+    Placement, connection_keys, connection_secret_name, env_var_name, placement,
+};
+use crate::model::{CloudProvider, Service};
 use serde_json::{Value, json};
 
 /// The Secret the service's ExternalSecret writes.

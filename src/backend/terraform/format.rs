@@ -241,21 +241,43 @@ fn attach_note(body: &mut Body, note: &BlockNote) -> Result<(), Error> {
     )))
 }
 
-/// `terraform fmt -` on `text`, when terraform is installed (tests only).
+/// `terraform fmt -` on `text`, when terraform is installed (tests only). Without terraform
+/// the check is skipped locally but fails under `CI=true`, so a CI run cannot pass by
+/// skipping it (see [`terraform_missing`]).
 #[cfg(test)]
 pub(crate) fn terraform_fmt(text: &str) -> Option<String> {
     use std::io::Write;
-    let mut child = std::process::Command::new("terraform")
+    let spawned = std::process::Command::new("terraform")
         .args(["fmt", "-no-color", "-"])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
+        .spawn();
+    let mut child = match spawned {
+        Ok(child) => child,
+        Err(error) => {
+            terraform_missing(&error.to_string(), std::env::var("CI").ok().as_deref());
+            return None;
+        }
+    };
     child.stdin.take()?.write_all(text.as_bytes()).ok()?;
     let out = child.wait_with_output().ok()?;
     assert!(out.status.success(), "terraform fmt rejected:\n{text}");
     Some(String::from_utf8(out.stdout).unwrap())
+}
+
+/// What a test that needs terraform does when it cannot run it: nothing locally (the check
+/// is skipped), a failure when `ci` (the `CI` variable) is `true`, which GitHub Actions and
+/// GitLab CI always set
+/// (<https://docs.github.com/en/actions/reference/variables-reference>,
+/// <https://docs.gitlab.com/ci/variables/predefined_variables/>).
+#[cfg(test)]
+fn terraform_missing(error: &str, ci: Option<&str>) {
+    assert!(
+        !ci.is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        "CI=true but terraform cannot run ({error}): install terraform, the `terraform fmt` \
+         checks must not be skipped in CI"
+    );
 }
 
 #[cfg(test)]
@@ -299,6 +321,17 @@ mod tests {
             )
             .add_attribute(("x", "y"))
             .build()
+    }
+
+    #[test]
+    fn missing_terraform_is_skipped_locally_and_fails_in_ci() {
+        terraform_missing("not found", None);
+        terraform_missing("not found", Some("false"));
+        let in_ci = std::panic::catch_unwind(|| terraform_missing("not found", Some("true")));
+        assert!(
+            in_ci.is_err(),
+            "CI=true: a missing terraform fails the test"
+        );
     }
 
     #[test]

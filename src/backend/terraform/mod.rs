@@ -5,8 +5,10 @@
 //! A pure function of the model: it never reads or writes files. Model-dependent HCL is
 //! built with hcl-rs (`hclx`) and made `terraform fmt` canonical by `format`; the fixed
 //! module bodies live in `modules/hcl/`. Where a resource lives is decided only by
-//! [`crate::model::placement`], secret names and keys only by [`crate::model::infra`].
+//! [`crate::backend::contract::placement`], secret names and keys only by
+//! [`crate::backend::contract`].
 
+pub(crate) mod addresses;
 mod format;
 mod hclx;
 mod identity;
@@ -58,7 +60,7 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Err
                 .map(|(name, text)| file(&env.name, name, text))
                 .collect();
             if messaging::needed(&plan) {
-                let dir = format!("{}-messaging", env.name);
+                let dir = format!("{}{}", env.name, addresses::MESSAGING_SUFFIX);
                 for (name, text) in messaging::files(env, &plan)? {
                     files.push(file(&dir, name, text));
                 }

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use super::names::{self, dns_label};
 use super::sizing::{self, Resolved};
-use crate::model::infra::connection_secret_name;
-use crate::model::{CloudProvider, Environment, InfraType, Model, Placement, placement};
+use crate::backend::contract::{Placement, connection_secret_name, placement};
+use crate::model::{CloudProvider, Environment, InfraType, Model};
 
 /// One managed backing resource.
 #[derive(Debug, Clone)]

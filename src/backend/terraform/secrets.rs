@@ -1,14 +1,14 @@
 //! Connection secrets: for every managed resource, one entry in the environment's secret
-//! store named by [`connection_secret_name`](crate::model::infra::connection_secret_name),
+//! store named by [`connection_secret_name`](crate::backend::contract::connection_secret_name),
 //! whose value is a JSON document with exactly the
-//! [`connection_keys`](crate::model::infra::connection_keys), read from the module's
+//! [`connection_keys`](crate::backend::contract::connection_keys), read from the module's
 //! outputs. No secret value is ever written in the repository.
 
 use hcl::{Block, BlockBuilder, Expression};
 
 use super::format::BlockNote;
 use super::hclx::{call, obj, r, ri, s};
-use crate::model::infra::connection_keys;
+use crate::backend::contract::connection_keys;
 use crate::model::{Environment, InfraType, SecretStoreKind};
 
 /// Blocks the store needs once per root (the vault lookup, the encryption key).

@@ -8,8 +8,8 @@ fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
     let project = crate::project::Project::default();
     super::emit(model, &crate::backend::EmitCtx::new(&project, &templates))
 }
-use crate::model::infra::connection_secret_name;
-use crate::model::{Model, Placement, placement};
+use crate::backend::contract::{Placement, connection_secret_name, placement};
+use crate::model::Model;
 use crate::output::OutputFile;
 
 fn platforms() -> Vec<(&'static str, PathBuf)> {

@@ -158,7 +158,7 @@ fn embedded_yaml(text: &str) -> Option<Value> {
         return None;
     }
     let value: Value =
-        serde_saphyr::from_str_with_options(text, super::resources::yaml_options()).ok()?;
+        serde_saphyr::from_str_with_options(text, crate::backend::yaml_read_options()).ok()?;
     (value.is_array() || value.is_object()).then_some(value)
 }
 

@@ -29,7 +29,8 @@ pub use resources::{ResourceAction, ResourceChange};
 use super::layout::Layout;
 use super::manifest::{Manifest, hash_hex};
 use super::write::{WriteError, load_manifest, place, read_optional};
-use super::{FileSet, OutputFile, Target};
+use super::{FileSet, Target};
+use crate::backend::{self, Owner};
 
 /// Which part of the plan to compute. Empty lists mean everything. Files that belong to no
 /// single environment (bases, Terraform modules, CI) are kept under an environment filter,
@@ -162,20 +163,26 @@ pub fn plan(
     let manifest = load_manifest(root, layout)?;
     let mut work: Vec<Work> = Vec::new();
     for p in &placed {
-        let file = files.get(p.logical);
-        let (target, environment) = attribute(p.logical, file);
-        if filter.keeps(target, environment.as_deref()) {
+        let owner = match files.get(p.logical) {
+            Some(file) => Owner {
+                target: file.target,
+                environment: file.environment.clone(),
+            },
+            None => stale_owner(Some(p.logical)),
+        };
+        if filter.keeps(owner.target, owner.environment.as_deref()) {
             let new = Some(p.contents);
-            work.push(Work::new(&p.key, p.logical, target, environment, new));
+            work.push(Work::new(&p.key, p.logical, owner, new));
         }
     }
     let generated: std::collections::BTreeSet<&str> =
         placed.iter().map(|p| p.key.as_str()).collect();
     for (key, _) in manifest.iter().filter(|(k, _)| !generated.contains(k)) {
-        let logical = layout.logical_path(key).unwrap_or_else(|| key.to_owned());
-        let (target, environment) = attribute(&logical, None);
-        if filter.keeps(target, environment.as_deref()) {
-            work.push(Work::new(key, &logical, target, environment, None));
+        let logical = layout.logical_path(key);
+        let owner = stale_owner(logical.as_deref());
+        if filter.keeps(owner.target, owner.environment.as_deref()) {
+            let logical = logical.unwrap_or_else(|| key.to_owned());
+            work.push(Work::new(key, &logical, owner, None));
         }
     }
     let mut changes = work
@@ -187,28 +194,18 @@ pub fn plan(
     Ok(counts::tally(changes))
 }
 
-/// Which target and environment a file belongs to. A generated file says so itself; a file
-/// known only from disk (a stale one) is attributed by its file-set path.
-pub fn attribute(logical: &str, generated: Option<&OutputFile>) -> (Target, Option<String>) {
-    if let Some(file) = generated {
-        return (file.target, file.environment.clone());
-    }
-    let parts: Vec<&str> = logical.split('/').collect();
-    let environment = match parts.as_slice() {
-        ["kubernetes", "environments", env, _, ..] => Some(*env),
-        ["kubernetes", _, "overlays", env, _, ..] => Some(*env),
-        ["terraform", "environments", env, _, ..] => Some(*env),
-        _ => None,
-    };
-    let target = match parts.first() {
-        Some(&"kubernetes") => Target::Kubernetes,
-        Some(&"terraform") => Target::Terraform,
-        _ if logical.ends_with(".tf") => Target::Terraform,
-        Some(&"ci") => Target::Ci,
-        _ if logical.contains("Jenkinsfile") || logical.contains("ci") => Target::Ci,
-        _ => Target::Kubernetes,
-    };
-    (target, environment.map(str::to_owned))
+/// Whose a file known only from the manifest is (a stale one, which the next build
+/// deletes), by its file-set path: the back end whose layout the path follows says so.
+///
+/// A path no back end claims lies outside every back end's directory. Only an `[output]`
+/// move places files there, and only CI files move; a manifest entry the current layout
+/// cannot map back (`logical` is `None`) was moved by an `[output]` entry since changed.
+/// Both are CI files, of no single environment.
+fn stale_owner(logical: Option<&str>) -> Owner {
+    logical.and_then(backend::claim).unwrap_or(Owner {
+        target: Target::Ci,
+        environment: None,
+    })
 }
 
 /// One file to compare: generated (`new` set) or known only from the manifest.
@@ -221,18 +218,12 @@ struct Work<'a> {
 }
 
 impl<'a> Work<'a> {
-    fn new(
-        key: &str,
-        logical: &str,
-        target: Target,
-        environment: Option<String>,
-        new: Option<&'a [u8]>,
-    ) -> Self {
+    fn new(key: &str, logical: &str, owner: Owner, new: Option<&'a [u8]>) -> Self {
         Self {
             key: key.to_owned(),
             logical: logical.to_owned(),
-            target,
-            environment,
+            target: owner.target,
+            environment: owner.environment,
             new,
         }
     }
@@ -269,7 +260,8 @@ impl<'a> Work<'a> {
             new: None,
         };
         if old != new {
-            let (resources, error) = resource_changes(&change.logical_path, &old, &new);
+            let (resources, error) =
+                resource_changes(change.target, &change.logical_path, &old, &new);
             change.resources = resources;
             change.parse_error = error;
             change.diff = unified_diff(&change.path, old.as_deref(), new.as_deref());
@@ -309,14 +301,16 @@ fn classify(
     }
 }
 
+/// The resources a file change touches, as the file's back end identifies them.
 fn resource_changes(
+    target: Target,
     logical: &str,
     old: &Option<String>,
     new: &Option<String>,
 ) -> (Vec<ResourceChange>, Option<String>) {
     let parse = |text: &Option<String>, side: &str| match text {
         None => Ok(Default::default()),
-        Some(t) => resources::extract(logical, t).map_err(|e| format!("{side}: {e}")),
+        Some(t) => backend::resources(target, logical, t).map_err(|e| format!("{side}: {e}")),
     };
     match (parse(old, "on disk"), parse(new, "generated")) {
         (Ok(o), Ok(n)) => (resources::diff_resources(&o, &n), None),

@@ -43,41 +43,49 @@ fn classify_every_case() {
 }
 
 #[test]
-fn attribution_by_path() {
+fn stale_files_are_attributed_by_their_back_end() {
     let cases = [
         (
-            "kubernetes/pay/overlays/prod/kustomization.yaml",
+            Some("kubernetes/pay/overlays/prod/kustomization.yaml"),
             Target::Kubernetes,
             Some("prod"),
         ),
         (
-            "kubernetes/environments/dev/kustomization.yaml",
+            Some("kubernetes/environments/dev/kustomization.yaml"),
             Target::Kubernetes,
             Some("dev"),
         ),
         (
-            "kubernetes/pay/base/deployment.yaml",
+            Some("kubernetes/pay/base/deployment.yaml"),
             Target::Kubernetes,
             None,
         ),
         (
-            "terraform/environments/staging/main.tf",
+            Some("terraform/environments/staging/main.tf"),
+            Target::Terraform,
+            Some("staging"),
+        ),
+        // The messaging root of staging belongs to staging (it was `staging-messaging`).
+        (
+            Some("terraform/environments/staging-messaging/main.tf"),
             Target::Terraform,
             Some("staging"),
         ),
         (
-            "terraform/modules/postgres/main.tf",
+            Some("terraform/modules/postgres/main.tf"),
             Target::Terraform,
             None,
         ),
-        ("ci/github/build.yml", Target::Ci, None),
+        (Some("ci/github/build.yml"), Target::Ci, None),
+        // Outside every back end's directory: a CI file an earlier `[output]` move put there.
+        (None, Target::Ci, None),
     ];
     for (path, target, env) in cases {
-        assert_eq!(
-            attribute(path, None),
-            (target, env.map(str::to_owned)),
-            "{path}"
-        );
+        let want = Owner {
+            target,
+            environment: env.map(str::to_owned),
+        };
+        assert_eq!(stale_owner(path), want, "{path:?}");
     }
 }
 

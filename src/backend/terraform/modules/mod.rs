@@ -5,9 +5,9 @@
 //! it does not depend on the model, so it is embedded once and emitted as is. Its
 //! `variables.tf`, `outputs.tf` and `versions.tf` are built here with hcl-rs from one
 //! interface per cloud, and a data module's outputs are exactly
-//! [`connection_keys`](crate::model::infra::connection_keys) plus `id`, so the root can
+//! [`connection_keys`](crate::backend::contract::connection_keys) plus `id`, so the root can
 //! write the connection secret without knowing the module. This module decides nothing
-//! about where a resource lives: [`crate::model::placement`] does.
+//! about where a resource lives: [`crate::backend::contract::placement`] does.
 
 mod aws;
 mod azure;
@@ -18,8 +18,8 @@ use hcl::{Block, Body, Expression};
 use super::format;
 use super::hclx::r;
 use super::providers::{Provider, versions_body};
+use crate::backend::contract::connection_keys;
 use crate::error::Error;
-use crate::model::infra::connection_keys;
 use crate::model::{CloudProvider, InfraType};
 
 /// What a module provisions.

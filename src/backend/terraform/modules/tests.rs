@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{Placement, placement};
+use crate::backend::contract::{Placement, placement};
 
 const CLOUDS: [CloudProvider; 3] = [CloudProvider::Aws, CloudProvider::Azure, CloudProvider::Gcp];
 

@@ -1,11 +1,15 @@
-//! Where each backing resource lives and how its connection details reach a pod.
+//! The contract between the back ends: where each backing resource lives and how its
+//! connection details reach a pod.
 //!
-//! This is the contract between the Terraform target (which provisions managed resources and
-//! writes their connection details into the environment's secret store) and the Kubernetes
-//! target (whose ExternalSecrets read them, or which runs the resource in the cluster through
-//! its operator when the cloud has no managed offering). Both sides call only these functions.
+//! The Terraform back end provisions managed resources and writes their connection details
+//! into the environment's secret store, under the names and keys given here; the Kubernetes
+//! back end's ExternalSecrets read them back under the same names and hand them to pods as
+//! the environment variables named here (or it runs the resource in the cluster through its
+//! operator when the cloud has no managed offering). Both sides call only these functions, so
+//! the naming lives once. None of it is part of the model: it is how two output formats meet,
+//! not what the user declared.
 
-use super::{CloudProvider, InfraType};
+use crate::model::{CloudProvider, InfraType};
 
 /// Where a backing resource runs on a given cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
