@@ -137,7 +137,9 @@ fn github_build_calls_the_reusable_workflow() {
     let reusable = get(&files, "ci/github/reusable-build.yml");
     assert!(reusable.contains("TAG_POLICY: branch-sha-timestamp"));
     assert!(reusable.contains("severity: HIGH,CRITICAL"));
-    assert!(reusable.contains("az acr login --name shopacr"));
+    assert!(reusable.contains(
+        "env:\n          ACR_NAME: shopacr\n        run: az acr login --name \"$ACR_NAME\""
+    ));
     assert!(reusable.contains("infrac set-image \"$SERVICE\" \"$TAG\" --env dev"));
     assert!(!reusable.contains("latest"));
 }
@@ -315,7 +317,9 @@ fn example_platform_pipelines() {
     }
     assert!(!files.iter().any(|f| f.path.starts_with("ci/gitlab/")));
     let reusable = get(&files, "ci/github/reusable-build.yml");
-    assert!(reusable.contains("az acr login --name paymentsacr"));
+    assert!(reusable.contains(
+        "env:\n          ACR_NAME: paymentsacr\n        run: az acr login --name \"$ACR_NAME\""
+    ));
     assert!(reusable.contains("--env dev"));
     let promote = get(&files, "ci/github/promote.yml");
     assert!(promote.contains("promote-prod:") && promote.contains("FROM_ENV: staging"));
@@ -333,11 +337,16 @@ fn fixture_registries_log_in_per_cloud() {
         crate::pipeline::load_model(&root.join(name)).unwrap_or_else(|_| panic!("{name}"))
     };
     let aws = emit(&load("aws-shop"), &t).unwrap();
-    assert!(get(&aws, "ci/gitlab/.gitlab-ci.yml").contains("aws ecr get-login-password"));
+    let gitlab = get(&aws, "ci/gitlab/.gitlab-ci.yml");
+    assert!(gitlab.contains(
+        "aws ecr get-login-password --region \"$ECR_REGION\" | docker login \"$REGISTRY_HOST\" -u AWS"
+    ));
+    assert!(gitlab.contains("  ECR_REGION: eu-west-1\n"), "{gitlab}");
     let gcp = emit(&load("gcp-analytics"), &t).unwrap();
     let jenkins = gcp
         .iter()
         .find(|f| f.path.starts_with("ci/jenkins/Jenkinsfile.build-"));
     let jenkins = &jenkins.expect("a Jenkins build").contents;
-    assert!(jenkins.contains("docker login europe-west1-docker.pkg.dev -u oauth2accesstoken"));
+    assert!(jenkins.contains("docker login \"$REGISTRY_HOST\" -u oauth2accesstoken"));
+    assert!(jenkins.contains("REGISTRY_HOST = 'europe-west1-docker.pkg.dev'"));
 }
