@@ -344,7 +344,10 @@ mod tests {
         assert_eq!(yaml_scalar("1.10"), r#""1.10""#);
         assert_eq!(yaml_scalar("on"), r#""on""#);
         assert_eq!(yaml_scalar(""), r#""""#);
-        assert_eq!(yaml_scalar("123456789012.dkr.ecr.eu-west-1.amazonaws.com"), "123456789012.dkr.ecr.eu-west-1.amazonaws.com");
+        assert_eq!(
+            yaml_scalar("123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        );
         assert_eq!(github_scalar("${{ x }}"), r#""${{ '${{' }} x }}""#);
         assert_eq!(gitlab_scalar("a$B"), r#""a$$B""#);
         assert_eq!(groovy_literal("a'b\\c\nd"), r"'a\'b\\c\nd'");

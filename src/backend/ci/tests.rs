@@ -350,3 +350,59 @@ fn fixture_registries_log_in_per_cloud() {
     assert!(jenkins.contains("docker login \"$REGISTRY_HOST\" -u oauth2accesstoken"));
     assert!(jenkins.contains("REGISTRY_HOST = 'europe-west1-docker.pkg.dev'"));
 }
+
+/// `out` and `versions` of `infrac.toml` reach every pipeline: the custom-paths fixture
+/// (`out = "generated"`, `versions = "deploy/versions.yaml"`) names its own paths in every
+/// CI system's files and never the defaults.
+#[test]
+fn pipelines_use_the_project_paths() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/custom-paths");
+    let frontend = crate::pipeline::run_frontend(&root);
+    let model = frontend.model.as_ref().expect("custom-paths validates");
+    assert_eq!(
+        (
+            frontend.project.out.as_str(),
+            frontend.project.versions.as_str()
+        ),
+        ("generated", "deploy/versions.yaml")
+    );
+    let t = Templates::builtin().unwrap();
+    let files = super::emit(model, &crate::backend::EmitCtx::new(&frontend.project, &t)).unwrap();
+    for f in &files {
+        assert!(!f.contents.contains("golden/"), "{} names golden/", f.path);
+        let bare = f
+            .contents
+            .match_indices("versions.yaml")
+            .filter(|(i, _)| !f.contents[..*i].ends_with("deploy/"))
+            .count();
+        assert_eq!(bare, 0, "{} names a bare versions.yaml", f.path);
+    }
+    for terraform in [
+        "ci/github/terraform.yml",
+        "ci/gitlab/.gitlab-ci.yml",
+        "ci/azure-pipelines/terraform.yml",
+        "ci/jenkins/Jenkinsfile.terraform",
+    ] {
+        assert!(
+            get(&files, terraform).contains("generated/terraform/environments/prod"),
+            "{terraform}"
+        );
+    }
+    assert!(
+        get(&files, "ci/github/terraform.yml").contains("- \"generated/terraform/modules/**\"")
+    );
+    for promote in [
+        "ci/github/promote.yml",
+        "ci/gitlab/.gitlab-ci.yml",
+        "ci/azure-pipelines/promote.yml",
+        "ci/jenkins/Jenkinsfile.promote",
+    ] {
+        let text = get(&files, promote);
+        assert!(
+            text.contains("VERSIONS_FILE: deploy/versions.yaml")
+                || text.contains("VERSIONS_FILE = 'deploy/versions.yaml'"),
+            "{promote}"
+        );
+    }
+}
