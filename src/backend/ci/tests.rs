@@ -572,7 +572,7 @@ fn groovy_shape(tokens: &[Groovy]) -> Vec<Groovy> {
 /// `bash -n` and, where installed (always under `CI`), `shellcheck -S error` on `script`.
 fn check_shell(script: &str, what: &str) {
     use std::io::Write;
-    let mut run = |program: &str, args: &[&str]| -> Option<std::process::Output> {
+    let run = |program: &str, args: &[&str]| -> Option<std::process::Output> {
         let mut child = std::process::Command::new(program)
             .args(args)
             .stdin(std::process::Stdio::piped())
