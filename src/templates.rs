@@ -4,7 +4,10 @@
 //! Syntax is `[[ expr ]]`, `[% stmt %]`, `[# comment #]` so that GitHub's `${{ }}`, GitLab's
 //! and Azure's `$(var)` and shell `${var}` pass through untouched. Rendering is strict: an
 //! undefined variable is an error naming the template file and line, never an empty string.
-//! Nothing is escaped (the output is YAML, shell and Groovy, not HTML).
+//! Nothing is escaped automatically (the output is YAML, shell and Groovy, not HTML): a
+//! template quotes each value for where it lands with one of the filters below (`yaml`,
+//! `gha`, `gitlab`, `groovy_literal`, `groovy`), so no value can change the structure of what
+//! it is written into.
 //!
 //! This module renders text; it never reads files (overrides arrive as a map from
 //! `load::templates::read_overrides`) and knows nothing about any CI system.
@@ -112,6 +115,11 @@ impl Templates {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("groovy", groovy_single_quoted);
+        env.add_filter("groovy_literal", groovy_literal);
+        env.add_filter("yaml", yaml_scalar);
+        env.add_filter("comment", comment_text);
+        env.add_filter("gha", github_scalar);
+        env.add_filter("gitlab", gitlab_scalar);
         for (name, source) in BUILTIN {
             if !overrides.contains_key(*name) {
                 env.add_template(name, source).map_err(template_error)?;
@@ -154,6 +162,100 @@ pub fn builtin_names() -> impl Iterator<Item = &'static str> {
 /// there (but not `$`), so a shell script passes through with its backslashes doubled.
 fn groovy_single_quoted(text: &str) -> String {
     text.replace('\\', "\\\\").replace("'''", "\\'\\'\\'")
+}
+
+/// A Groovy single-quoted string literal, quotes included: `'` and `\\` escaped, control
+/// characters as `\\uXXXX`, so the value is one string whatever it holds (Groovy does not
+/// interpolate `$` in single-quoted strings).
+fn groovy_literal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('\'');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\'' => out.push_str("\\'"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() || c == '\u{2028}' || c == '\u{2029}' => {
+                out.push_str(&format!("\\u{:04x}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// Text for a `#` or `//` comment: every control character (a newline would end the
+/// comment) becomes a space.
+fn comment_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{85}') {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// A YAML scalar for a string value: plain when it is made only of characters that cannot
+/// start or end a YAML construct and reads back as the same string (not a number, boolean,
+/// null or date), otherwise JSON-encoded, which YAML reads as a double-quoted flow scalar
+/// (every control character, quote and backslash escaped; a newline cannot start a key).
+fn yaml_scalar(text: &str) -> String {
+    if is_plain_safe(text) {
+        return text.to_owned();
+    }
+    // serde_json escapes C0 controls, `"` and `\\`; YAML also refuses DEL and C1 controls
+    // unescaped, and a YAML 1.1 reader takes U+2028/U+2029 for line breaks.
+    let json = serde_json::Value::String(text.to_owned()).to_string();
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') {
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn is_plain_safe(text: &str) -> bool {
+    static RESOLVES: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    // What a YAML 1.1 or 1.2 reader may resolve to something other than a string.
+    let resolves = RESOLVES.get_or_init(|| {
+        regex::Regex::new(
+            r"(?x)^(
+                [-+]?([0-9][0-9_]*)?\.?[0-9_]*([eE][-+]?[0-9]+)?
+              | 0[xXoObB][0-9a-fA-F_]+
+              | [-+]?\.(inf|Inf|INF|nan|NaN|NAN)
+              | y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE
+              | on|On|ON|off|Off|OFF|null|Null|NULL
+              | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}.*
+            )$",
+        )
+        .expect("valid regex")
+    });
+    let mut chars = text.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphanumeric() || c == '_' || c == '/' || c == '.')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '/' | '.' | '-'))
+        && !resolves.is_match(text)
+}
+
+/// [`yaml_scalar`] for a GitHub Actions workflow: GitHub evaluates `${{ … }}` in every
+/// value, quoted or not, so an opening `${{` is written as the expression `${{ '${{' }}`,
+/// which evaluates to the literal text.
+fn github_scalar(text: &str) -> String {
+    yaml_scalar(&text.replace("${{", "${{ '${{' }}"))
+}
+
+/// [`yaml_scalar`] for a GitLab CI variable value: GitLab expands `$NAME` in variable
+/// values, `$$` is a literal `$` (https://gitlab.com/gitlab-org/gitlab/-/issues/17069).
+fn gitlab_scalar(text: &str) -> String {
+    yaml_scalar(&text.replace('$', "$$"))
 }
 
 fn syntax() -> Result<SyntaxConfig, Error> {
@@ -232,6 +334,23 @@ mod tests {
         assert_eq!(out, "a: ${{ github.sha }} 1\nb: ${HOME}\n");
         let err = t.render("t.j2", &serde_json::json!({})).unwrap_err();
         assert!(err.to_string().contains("t.j2"), "{err}");
+    }
+
+    #[test]
+    fn scalar_filters_quote_what_could_change_structure() {
+        assert_eq!(yaml_scalar("services/api"), "services/api");
+        assert_eq!(yaml_scalar("a/**"), r#""a/**""#);
+        assert_eq!(yaml_scalar("a\nb: c"), r#""a\nb: c""#);
+        assert_eq!(yaml_scalar("1.10"), r#""1.10""#);
+        assert_eq!(yaml_scalar("on"), r#""on""#);
+        assert_eq!(yaml_scalar(""), r#""""#);
+        assert_eq!(
+            yaml_scalar("123456789012.dkr.ecr.eu-west-1.amazonaws.com"),
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(github_scalar("${{ x }}"), r#""${{ '${{' }} x }}""#);
+        assert_eq!(gitlab_scalar("a$B"), r#""a$$B""#);
+        assert_eq!(groovy_literal("a'b\\c\nd"), r"'a\'b\\c\nd'");
     }
 
     #[test]

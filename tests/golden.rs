@@ -1,5 +1,5 @@
 //! Golden trees: the embedded example and every valid fixture platform compile to exactly
-//! their committed `golden/` (the same diff code as `infrac plan`; stale, missing and extra
+//! their committed output tree (`golden/`, or the `out` of their `infrac.toml`; the same diff code as `infrac plan`; stale, missing and extra
 //! files all fail). `UPDATE_GOLDEN=1 cargo test --test golden` rewrites them.
 
 use infrac::output::layout::Layout;
@@ -7,6 +7,17 @@ use infrac::output::plan::{PlanFilter, plan, render_text::render_text};
 use infrac::output::write::write_tree;
 use infrac::output::{FileSet, Target};
 use std::path::{Path, PathBuf};
+
+/// The platform's layout: `out` and the `[output]` moves of its `infrac.toml`.
+fn layout(root: &Path) -> Layout {
+    let project = infrac::pipeline::run_frontend(root).project;
+    let moves = project
+        .output
+        .iter()
+        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
+        .collect();
+    Layout::new(&project.out, moves).expect("valid layout")
+}
 
 fn compile(root: &Path) -> FileSet {
     let frontend = infrac::pipeline::run_frontend(root);
@@ -40,7 +51,7 @@ fn golden_trees_are_fresh() {
     let mut stale = Vec::new();
     for root in platforms() {
         let files = compile(&root);
-        let layout = Layout::default();
+        let layout = layout(&root);
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
             write_tree(&root, &layout, &files).expect("golden tree written");
         }

@@ -304,6 +304,9 @@ macro_rules! cases {
 
 cases! {
     alias_bomb,
+    build_context_command_substitution,
+    build_context_github_expression,
+    build_dockerfile_parent_dir,
     canary_for_rolling_service,
     canary_steps_not_ending_at_100,
     canary_steps_not_increasing,
@@ -324,6 +327,8 @@ cases! {
     environment_file_txt,
     environment_file_yml,
     environments_is_a_file,
+    gitops_branch_newline,
+    gitops_repository_quote,
     huge_registry,
     image_in_overlay,
     infra_field_wrong_type,
@@ -356,6 +361,7 @@ cases! {
     null_removes_required_field,
     overlay_disables_and_tags_canary,
     preview_for_canary_service,
+    prometheus_url_command_substitution,
     promotion_cycle,
     registry_is_a_directory,
     registry_is_a_list,

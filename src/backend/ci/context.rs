@@ -7,31 +7,55 @@
 
 use serde::Serialize;
 
-/// Where generated and input files live, relative to the platform repository root. These
-/// are `infrac.toml` defaults; a workflow needs them only where it must name a location.
+/// Where generated and input files live, relative to the platform repository root, as
+/// `infrac.toml` says (its defaults: `golden`, `versions.yaml`, …). A workflow needs them
+/// where it must name a location (path triggers, Terraform roots, `versions.yaml` edits).
 #[derive(Debug, Clone, Serialize)]
 pub struct PathsCtx {
-    /// The generated tree (`golden`).
+    /// The generated tree (`out`, `golden` by default).
     pub out: String,
-    /// `versions.yaml`.
+    /// `versions` (`versions.yaml`).
     pub versions: String,
-    /// Terraform roots, one directory per environment below it.
+    /// `registry` (`registry.yaml`).
+    pub registry: String,
+    /// `environments` (`environments`).
+    pub environments: String,
+    /// Terraform roots, one directory per environment below it (`<out>/terraform/environments`).
     pub terraform_environments: String,
-    /// Where GitHub runs workflows from: local reusable workflows are referenced there.
+    /// Where GitHub runs workflows from: local reusable workflows are referenced there
+    /// (`[output] github`, else `.github/workflows`, the only place GitHub reads them).
     pub github_workflows: String,
-    /// Where the Azure Pipelines files are committed (for `extends: template:`).
+    /// Where the Azure Pipelines files are committed (`[output] azure-pipelines`, else
+    /// `<out>/ci/azure-pipelines`).
     pub azure_pipelines: String,
+}
+
+impl PathsCtx {
+    /// The paths of `project`.
+    pub fn new(project: &crate::project::Project) -> Self {
+        let out = project.out.trim_end_matches('/').to_owned();
+        let moved = |key: &str| {
+            project
+                .output
+                .get(key)
+                .map(|p| p.trim_end_matches('/').to_owned())
+        };
+        Self {
+            terraform_environments: format!("{out}/terraform/environments"),
+            github_workflows: moved("github").unwrap_or_else(|| ".github/workflows".into()),
+            azure_pipelines: moved("azure-pipelines")
+                .unwrap_or_else(|| format!("{out}/ci/azure-pipelines")),
+            versions: project.versions.clone(),
+            registry: project.registry.clone(),
+            environments: project.environments.clone(),
+            out,
+        }
+    }
 }
 
 impl Default for PathsCtx {
     fn default() -> Self {
-        Self {
-            out: "golden".into(),
-            versions: "versions.yaml".into(),
-            terraform_environments: "golden/terraform/environments".into(),
-            github_workflows: ".github/workflows".into(),
-            azure_pipelines: "ci/azure-pipelines".into(),
-        }
+        Self::new(&crate::project::Project::default())
     }
 }
 
@@ -44,7 +68,8 @@ pub struct PlatformCtx {
     /// How CI logs in to the registry, derived from its host.
     pub registry_login: RegistryLoginCtx,
     pub gitops: GitOpsCtx,
-    /// The branch that builds publish from and Terraform applies on.
+    /// The branch that builds publish from and Terraform applies on (infrac's own constant,
+    /// `main`: not a user value).
     pub default_branch: String,
     /// The infrac release CI installs (`cargo install --locked infrac --version …`).
     pub infrac_version: String,
@@ -202,6 +227,9 @@ pub struct PromoteCtx {
     pub targets: Vec<EnvironmentCtx>,
     /// Every registry service name, sorted.
     pub services: Vec<String>,
+    /// `<service> <image>` per line, sorted by service: the `SERVICE_IMAGES` variable the
+    /// promotion script looks the image up in.
+    pub service_images: String,
     pub scripts: ScriptsCtx,
 }
 

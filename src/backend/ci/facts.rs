@@ -7,17 +7,23 @@ use crate::model::{
     Approval, CloudProvider, Environment, Language, Model, Service, Strategy, TagPolicy,
 };
 
-/// Builds the platform facts.
-pub fn platform_ctx(model: &Model) -> PlatformCtx {
+/// Builds the platform facts; `paths` are the project's (`infrac.toml`).
+pub fn platform_ctx(model: &Model, paths: &PathsCtx) -> PlatformCtx {
     let gitops = &model.platform.gitops;
-    let repository = gitops.repository.trim_end_matches(".git").to_owned();
+    // `host/path` or a full `https://host/path` URL (the schema allows both).
+    let repository = gitops.repository.trim_end_matches(".git");
+    let repository = repository
+        .strip_prefix("https://")
+        .or_else(|| repository.strip_prefix("http://"))
+        .unwrap_or(repository)
+        .to_owned();
     let (host, slug) = repository
         .split_once('/')
         .unwrap_or(("github.com", repository.as_str()));
     let first = model
         .environments
         .first()
-        .map(environment_ctx)
+        .map(|e| environment_ctx(e, paths))
         .unwrap_or_else(placeholder_environment);
     PlatformCtx {
         name: model.platform.name.clone(),
@@ -34,8 +40,8 @@ pub fn platform_ctx(model: &Model) -> PlatformCtx {
         default_branch: "main".into(),
         infrac_version: env!("CARGO_PKG_VERSION").into(),
         first_environment: first,
-        paths: PathsCtx::default(),
-        versions_file: PathsCtx::default().versions,
+        paths: paths.clone(),
+        versions_file: paths.versions.clone(),
     }
 }
 
@@ -74,7 +80,7 @@ fn registry_login(registry: &str) -> RegistryLoginCtx {
 }
 
 /// One environment as pipelines see it.
-pub fn environment_ctx(env: &Environment) -> EnvironmentCtx {
+pub fn environment_ctx(env: &Environment, paths: &PathsCtx) -> EnvironmentCtx {
     let promotion = env.promotion.as_ref();
     EnvironmentCtx {
         name: env.name.clone(),
@@ -95,11 +101,7 @@ pub fn environment_ctx(env: &Environment) -> EnvironmentCtx {
             TagPolicy::Semver => "semver",
         }
         .into(),
-        terraform_dir: format!(
-            "{}/{}",
-            PathsCtx::default().terraform_environments,
-            env.name
-        ),
+        terraform_dir: format!("{}/{}", paths.terraform_environments, env.name),
         prometheus_url: env.monitoring.prometheus_url.clone(),
     }
 }

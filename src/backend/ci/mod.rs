@@ -29,7 +29,7 @@ pub fn emit(model: &Model, ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Erro
     if systems.is_empty() {
         return Ok(Vec::new());
     }
-    let shared = Shared::new(model, templates)?;
+    let shared = Shared::new(model, templates, &PathsCtx::new(ctx.project))?;
     let mut files = Vec::new();
     for system in systems {
         files.extend(match system {
@@ -55,8 +55,8 @@ pub struct Shared {
 }
 
 impl Shared {
-    fn new(model: &Model, templates: &Templates) -> Result<Self, Error> {
-        let platform = platform_ctx(model);
+    fn new(model: &Model, templates: &Templates, paths: &PathsCtx) -> Result<Self, Error> {
+        let platform = platform_ctx(model, paths);
         let services: Vec<ServiceCtx> = model
             .registry_services
             .values()
@@ -81,7 +81,7 @@ impl Shared {
             if services.is_empty() {
                 continue;
             }
-            let environment = environment_ctx(env);
+            let environment = environment_ctx(env, paths);
             let ctx = CanaryScriptCtx {
                 environment: environment.clone(),
                 services: services.clone(),
@@ -100,7 +100,11 @@ impl Shared {
             });
         }
         Ok(Self {
-            environments: model.environments.iter().map(environment_ctx).collect(),
+            environments: model
+                .environments
+                .iter()
+                .map(|e| environment_ctx(e, paths))
+                .collect(),
             platform,
             services,
             scripts,
@@ -119,6 +123,12 @@ impl Shared {
                 .cloned()
                 .collect(),
             services: self.services.iter().map(|s| s.name.clone()).collect(),
+            service_images: self
+                .services
+                .iter()
+                .map(|s| format!("{} {}", s.name, s.image))
+                .collect::<Vec<_>>()
+                .join("\n"),
             scripts: self.scripts.clone(),
         }
     }

@@ -137,7 +137,9 @@ fn github_build_calls_the_reusable_workflow() {
     let reusable = get(&files, "ci/github/reusable-build.yml");
     assert!(reusable.contains("TAG_POLICY: branch-sha-timestamp"));
     assert!(reusable.contains("severity: HIGH,CRITICAL"));
-    assert!(reusable.contains("az acr login --name shopacr"));
+    assert!(reusable.contains(
+        "env:\n          ACR_NAME: shopacr\n        run: az acr login --name \"$ACR_NAME\""
+    ));
     assert!(reusable.contains("infrac set-image \"$SERVICE\" \"$TAG\" --env dev"));
     assert!(!reusable.contains("latest"));
 }
@@ -315,7 +317,9 @@ fn example_platform_pipelines() {
     }
     assert!(!files.iter().any(|f| f.path.starts_with("ci/gitlab/")));
     let reusable = get(&files, "ci/github/reusable-build.yml");
-    assert!(reusable.contains("az acr login --name paymentsacr"));
+    assert!(reusable.contains(
+        "env:\n          ACR_NAME: paymentsacr\n        run: az acr login --name \"$ACR_NAME\""
+    ));
     assert!(reusable.contains("--env dev"));
     let promote = get(&files, "ci/github/promote.yml");
     assert!(promote.contains("promote-prod:") && promote.contains("FROM_ENV: staging"));
@@ -333,11 +337,350 @@ fn fixture_registries_log_in_per_cloud() {
         crate::pipeline::load_model(&root.join(name)).unwrap_or_else(|_| panic!("{name}"))
     };
     let aws = emit(&load("aws-shop"), &t).unwrap();
-    assert!(get(&aws, "ci/gitlab/.gitlab-ci.yml").contains("aws ecr get-login-password"));
+    let gitlab = get(&aws, "ci/gitlab/.gitlab-ci.yml");
+    assert!(gitlab.contains(
+        "aws ecr get-login-password --region \"$ECR_REGION\" | docker login \"$REGISTRY_HOST\" -u AWS"
+    ));
+    assert!(gitlab.contains("  ECR_REGION: eu-west-1\n"), "{gitlab}");
     let gcp = emit(&load("gcp-analytics"), &t).unwrap();
     let jenkins = gcp
         .iter()
         .find(|f| f.path.starts_with("ci/jenkins/Jenkinsfile.build-"));
     let jenkins = &jenkins.expect("a Jenkins build").contents;
-    assert!(jenkins.contains("docker login europe-west1-docker.pkg.dev -u oauth2accesstoken"));
+    assert!(jenkins.contains("docker login \"$REGISTRY_HOST\" -u oauth2accesstoken"));
+    assert!(jenkins.contains("REGISTRY_HOST = 'europe-west1-docker.pkg.dev'"));
+}
+
+/// `out` and `versions` of `infrac.toml` reach every pipeline: the custom-paths fixture
+/// (`out = "generated"`, `versions = "deploy/versions.yaml"`) names its own paths in every
+/// CI system's files and never the defaults.
+#[test]
+fn pipelines_use_the_project_paths() {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/custom-paths");
+    let frontend = crate::pipeline::run_frontend(&root);
+    let model = frontend.model.as_ref().expect("custom-paths validates");
+    assert_eq!(
+        (
+            frontend.project.out.as_str(),
+            frontend.project.versions.as_str()
+        ),
+        ("generated", "deploy/versions.yaml")
+    );
+    let t = Templates::builtin().unwrap();
+    let files = super::emit(model, &crate::backend::EmitCtx::new(&frontend.project, &t)).unwrap();
+    for f in &files {
+        assert!(!f.contents.contains("golden/"), "{} names golden/", f.path);
+        let bare = f
+            .contents
+            .match_indices("versions.yaml")
+            .filter(|(i, _)| !f.contents[..*i].ends_with("deploy/"))
+            .count();
+        assert_eq!(bare, 0, "{} names a bare versions.yaml", f.path);
+    }
+    for terraform in [
+        "ci/github/terraform.yml",
+        "ci/gitlab/.gitlab-ci.yml",
+        "ci/azure-pipelines/terraform.yml",
+        "ci/jenkins/Jenkinsfile.terraform",
+    ] {
+        assert!(
+            get(&files, terraform).contains("generated/terraform/environments/prod"),
+            "{terraform}"
+        );
+    }
+    assert!(
+        get(&files, "ci/github/terraform.yml").contains("- \"generated/terraform/modules/**\"")
+    );
+    for promote in [
+        "ci/github/promote.yml",
+        "ci/gitlab/.gitlab-ci.yml",
+        "ci/azure-pipelines/promote.yml",
+        "ci/jenkins/Jenkinsfile.promote",
+    ] {
+        let text = get(&files, promote);
+        assert!(
+            text.contains("VERSIONS_FILE: deploy/versions.yaml")
+                || text.contains("VERSIONS_FILE = 'deploy/versions.yaml'"),
+            "{promote}"
+        );
+    }
+}
+
+/// Hostile text in every free-text value that reaches a pipeline: newline, quotes, command
+/// substitution, backticks, a GitHub expression, YAML indicators, a backslash, unicode and
+/// a line separator. No `/`, so host and path splitting stay as in the benign model.
+const HOSTILE: &str = "\n  evil:\n    run: id\n'\"$(id)`id`${{ github.event.issue.title }} # : * & ! | > % @ ü \u{2028}\\ ''' \"\"\" ${x} -- end";
+
+/// The test model with [`HOSTILE`] in every free-text value that reaches a pipeline (names
+/// of services and environments, namespaces and enums are identifiers the schema limits to
+/// DNS labels or fixed words), and a project whose paths hold it too.
+fn hostile() -> (Model, crate::project::Project) {
+    let h = HOSTILE;
+    let mut model = model();
+    model.platform.image_registry = format!("shop{h}acr.azurecr.io");
+    model.platform.gitops.repository = format!("git{h}hub.com/shop/gitops{h}");
+    model.platform.gitops.branch = format!("main{h}");
+    let services = model.registry_services.values_mut().chain(
+        model
+            .environments
+            .iter_mut()
+            .flat_map(|e| e.services.values_mut()),
+    );
+    for s in services {
+        s.image = format!("{}{h}", s.image);
+        s.build.context = format!("{}{h}", s.build.context);
+        s.build.dockerfile = Some(format!("docker{h}/Dockerfile"));
+    }
+    for env in &mut model.environments {
+        env.cloud.region = format!("{}{h}", env.cloud.region);
+        env.monitoring.prometheus_url = format!("http://prometheus{h}:9090");
+    }
+    let project = crate::project::Project {
+        out: format!("out{h}"),
+        versions: format!("versions{h}.yaml"),
+        registry: format!("registry{h}.yaml"),
+        ..Default::default()
+    };
+    (model, project)
+}
+
+/// A YAML document's structure: mapping keys and sequence lengths kept, every scalar
+/// replaced by its type.
+fn shape(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(m) => Value::Object(m.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(shape).collect()),
+        Value::String(_) => Value::from("string"),
+        Value::Number(_) => Value::from("number"),
+        Value::Bool(_) => Value::from("bool"),
+        Value::Null => Value::Null,
+    }
+}
+
+/// The shell scripts in a parsed pipeline: every string under a key that CI systems run
+/// (`run`, `script`, `before_script`, `after_script`, `bash`, `inlineScript`).
+fn yaml_scripts(value: &serde_json::Value, under_script: bool, out: &mut Vec<String>) {
+    use serde_json::Value;
+    match value {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let script = matches!(
+                    k.as_str(),
+                    "run" | "script" | "before_script" | "after_script" | "bash" | "inlineScript"
+                );
+                yaml_scripts(v, script, out);
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|v| yaml_scripts(v, under_script, out)),
+        Value::String(s) if under_script => out.push(s.clone()),
+        _ => {}
+    }
+}
+
+/// A Groovy token: code outside literals, or a string literal / comment (text decoded).
+#[derive(Debug, Clone, PartialEq)]
+enum Groovy {
+    Code(String),
+    Str { kind: &'static str, text: String },
+    Comment,
+}
+
+/// Splits Groovy source into code, string literals (`'…'`, `'''…'''`, `"…"`, `"""…"""`,
+/// backslash escapes decoded) and comments. Panics on an unterminated literal.
+fn groovy_tokens(src: &str) -> Vec<Groovy> {
+    let chars: Vec<char> = src.chars().collect();
+    let mut out = Vec::new();
+    let mut code = String::new();
+    let mut i = 0;
+    let at = |i: usize, s: &str| {
+        s.chars()
+            .enumerate()
+            .all(|(k, c)| chars.get(i + k) == Some(&c))
+    };
+    while i < chars.len() {
+        if at(i, "//") {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            out.push(Groovy::Code(std::mem::take(&mut code)));
+            out.push(Groovy::Comment);
+            continue;
+        }
+        let quote = ["'''", "\"\"\"", "'", "\""].into_iter().find(|q| at(i, q));
+        let Some(quote) = quote else {
+            code.push(chars[i]);
+            i += 1;
+            continue;
+        };
+        out.push(Groovy::Code(std::mem::take(&mut code)));
+        i += quote.len();
+        let mut text = String::new();
+        loop {
+            assert!(i < chars.len(), "unterminated Groovy string {quote}{text}");
+            if chars[i] == '\\' {
+                let c = chars[i + 1];
+                text.push(match c {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'u' => {
+                        let hex: String = chars[i + 2..i + 6].iter().collect();
+                        i += 4;
+                        char::from_u32(u32::from_str_radix(&hex, 16).unwrap()).unwrap()
+                    }
+                    other => other,
+                });
+                i += 2;
+                continue;
+            }
+            if at(i, quote) {
+                i += quote.len();
+                break;
+            }
+            assert!(
+                quote.len() == 3 || chars[i] != '\n',
+                "newline in a one-line Groovy string {quote}{text}"
+            );
+            text.push(chars[i]);
+            i += 1;
+        }
+        out.push(Groovy::Str { kind: quote, text });
+    }
+    out.push(Groovy::Code(code));
+    out.retain(|t| t != &Groovy::Code(String::new()));
+    out
+}
+
+/// Groovy structure: code and literal kinds, literal text dropped.
+fn groovy_shape(tokens: &[Groovy]) -> Vec<Groovy> {
+    tokens
+        .iter()
+        .map(|t| match t {
+            Groovy::Str { kind, .. } => Groovy::Str {
+                kind,
+                text: String::new(),
+            },
+            other => other.clone(),
+        })
+        .collect()
+}
+
+/// `bash -n` and, where installed (always under `CI`), `shellcheck -S error` on `script`.
+fn check_shell(script: &str, what: &str) {
+    use std::io::Write;
+    let run = |program: &str, args: &[&str]| -> Option<std::process::Output> {
+        let mut child = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .ok()?;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(script.as_bytes())
+            .unwrap();
+        Some(child.wait_with_output().unwrap())
+    };
+    let bash = run("bash", &["-n"]).expect("bash is installed");
+    assert!(
+        bash.status.success(),
+        "bash -n fails on {what}:\n{}\n{script}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    match run("shellcheck", &["-s", "bash", "-S", "error", "-"]) {
+        Some(sc) => assert!(
+            sc.status.success(),
+            "shellcheck fails on {what}:\n{}\n{script}",
+            String::from_utf8_lossy(&sc.stdout)
+        ),
+        None => assert!(
+            std::env::var_os("CI").is_none(),
+            "shellcheck is missing and CI is set: install it (apt-get install -y shellcheck)"
+        ),
+    }
+}
+
+/// No value can change the structure of a generated pipeline: every file rendered from
+/// the hostile model parses (YAML with serde-saphyr, Groovy literals with a tokenizer) to
+/// the same structure as the benign render, every script in it is byte-identical to the
+/// benign one (values reach scripts only through CI variables), and every script passes
+/// `bash -n` and shellcheck.
+#[test]
+fn hostile_values_do_not_change_any_pipeline_structure() {
+    let t = Templates::builtin().unwrap();
+    let benign_project = crate::project::Project::default();
+    let benign = super::emit(&model(), &crate::backend::EmitCtx::new(&benign_project, &t))
+        .expect("benign model emits");
+    let (model, project) = hostile();
+    let hostile = super::emit(&model, &crate::backend::EmitCtx::new(&project, &t))
+        .expect("hostile model emits");
+    assert_eq!(
+        benign.iter().map(|f| &f.path).collect::<Vec<_>>(),
+        hostile.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+    let mut scripts = std::collections::BTreeSet::new();
+    let mut checked = 0;
+    for (b, h) in benign.iter().zip(&hostile) {
+        let path = &b.path;
+        if path.ends_with(".yml") {
+            let parse = |text: &str| -> serde_json::Value {
+                serde_saphyr::from_str(text)
+                    .unwrap_or_else(|e| panic!("{path} does not parse: {e}\n{text}"))
+            };
+            let (bv, hv) = (parse(&b.contents), parse(&h.contents));
+            assert_eq!(shape(&bv), shape(&hv), "{path}: structure changed");
+            let (mut bs, mut hs) = (Vec::new(), Vec::new());
+            yaml_scripts(&bv, false, &mut bs);
+            yaml_scripts(&hv, false, &mut hs);
+            assert!(
+                !bs.is_empty() || path.contains("build-"),
+                "{path}: no scripts found"
+            );
+            assert_eq!(bs, hs, "{path}: a value reached a script");
+            scripts.extend(bs.into_iter().map(|s| (path.clone(), s)));
+        } else {
+            assert!(path.contains("Jenkinsfile"), "{path}");
+            let (bt, ht) = (groovy_tokens(&b.contents), groovy_tokens(&h.contents));
+            assert_eq!(
+                groovy_shape(&bt),
+                groovy_shape(&ht),
+                "{path}: Groovy structure changed"
+            );
+            // The `sh` scripts (triple-quoted literals) carry no value at all.
+            let sh = |tokens: &[Groovy]| -> Vec<String> {
+                tokens
+                    .iter()
+                    .filter_map(|t| match t {
+                        Groovy::Str { kind: "'''", text } => Some(text.clone()),
+                        _ => None,
+                    })
+                    .collect()
+            };
+            assert_eq!(sh(&bt), sh(&ht), "{path}: a value reached a script");
+            assert!(
+                !ht.iter().any(|t| matches!(t, Groovy::Str { kind: "\"" | "\"\"\"", text } if text.contains("$(id)"))),
+                "{path}: a value in an interpolated Groovy string"
+            );
+            scripts.extend(sh(&bt).into_iter().map(|s| (path.clone(), s)));
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} files checked");
+    // Hostile text did reach the files (through the safe channels), or the test proves nothing.
+    for needle in ["$(id)", "github.event.issue.title"] {
+        assert!(
+            hostile.iter().any(|f| f.contents.contains(needle)),
+            "{needle} never rendered"
+        );
+    }
+    for (path, script) in &scripts {
+        check_shell(script, path);
+    }
 }
