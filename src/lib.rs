@@ -30,6 +30,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod printer;
 pub mod project;
 pub mod reference;
 pub mod teardown;

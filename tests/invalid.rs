@@ -460,7 +460,8 @@ fn github_annotations_when_running_in_github_actions() {
         .output()
         .unwrap();
     assert_refused("unknown-dependency", &prepared.root, &output);
-    let stdout = String::from_utf8(output.stdout).unwrap();
+    // Annotations go to stderr: stdout carries only results (`--format json`, markdown).
+    let stdout = String::from_utf8(output.stderr).unwrap();
     let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
     let e = &prepared.spec.expect[0];
     let wanted = format!(
