@@ -3,11 +3,11 @@
 //! Values that name a domain thing (a target, a cloud, a schema) are the domain enums
 //! themselves, which derive `clap::ValueEnum`: one spelling, no copies to keep in step.
 
-use clap::{Parser, Subcommand, ValueEnum};
 use crate::graph::GraphFormat;
 use crate::model::{CiSystem, CloudProvider};
 use crate::output::Target;
 use crate::validate::schema::SchemaKind;
+use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]

@@ -43,7 +43,9 @@ pub(super) fn load_templates(
         Ok(meta) if meta.is_dir() => None,
         Ok(_) => Some((
             Code::NotAFile,
-            format!("`templates = \"{dir}\"` names a file; it must be a directory of template overrides"),
+            format!(
+                "`templates = \"{dir}\"` names a file; it must be a directory of template overrides"
+            ),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some((
             Code::MissingFile,

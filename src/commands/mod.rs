@@ -137,9 +137,7 @@ fn explain_code(printer: &Printer, name: &str) -> Result<u8, Error> {
             let hint = crate::diagnostic::did_you_mean(&wanted, names)
                 .map(|s| format!(" (did you mean `{s}`?)"))
                 .unwrap_or_default();
-            printer.error(&format!(
-                "`{name}` is not an infrac diagnostic code{hint}"
-            ));
+            printer.error(&format!("`{name}` is not an infrac diagnostic code{hint}"));
             Ok(1)
         }
     }

@@ -38,7 +38,8 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
 /// kept), and the span `start..start + len` moved to the same characters in it.
 fn escape_source(text: &str, start: usize, len: usize) -> (String, usize, usize) {
     let bytes = text.as_bytes();
-    let hostile = |i: usize, c: char| is_hostile(c) && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'));
+    let hostile =
+        |i: usize, c: char| is_hostile(c) && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'));
     if !text.char_indices().any(|(i, c)| hostile(i, c)) {
         return (text.to_owned(), start, len);
     }
