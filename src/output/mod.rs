@@ -15,8 +15,8 @@ use std::collections::BTreeMap;
 
 /// The back ends infrac compiles to; `--target` takes these names. `kubernetes`: Kustomize
 /// bases and overlays, Istio and Argo resources; `terraform`: Terraform roots and modules;
-/// `ci`: CI pipeline files for every system in `platform.ci`. (Plain comments on the
-/// variants, not doc comments: clap would show those as `--help` text.)
+/// `ci`: CI pipeline files for every system in `platform.ci`. (Described here rather than on
+/// the variants: clap would show variant doc comments in `--help`.)
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
 )]
