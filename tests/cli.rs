@@ -293,7 +293,9 @@ fn snapshot(name: &str, input: &str, stderr: &str) {
 /// diagnostic (never exit 3, the tool's own failure), and `golden/` is left alone.
 #[test]
 fn mistakes_in_the_project_and_its_templates_are_diagnostics() {
-    let cases: &[(&str, &str, &[(&str, &str)])] = &[
+    /// Snapshot name, infrac.toml, other files (path, text).
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
         ("cli-templates-missing", "templates = \"overrides\"\n", &[]),
         (
             "cli-templates-is-a-file",

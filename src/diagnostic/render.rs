@@ -253,6 +253,19 @@ mod tests {
     use crate::load::yaml::Pos;
 
     #[test]
+    fn control_characters_are_shown_and_spans_follow_them() {
+        assert_eq!(escape_controls("a\u{1b}[31mb\tc\n"), "a\\u{1b}[31mb\tc\n");
+        assert_eq!(escape_controls("\r\u{9b}\u{7f}"), "\\u{d}\\u{9b}\\u{7f}");
+        assert!(matches!(escape_controls("plain"), Cow::Borrowed(_)));
+        // `x: \e[1m` → the span of `b` moves by the 5 extra bytes of `\u{1b}`.
+        let (text, start, len) = escape_source("a\u{1b}b\r\nc", 2, 1);
+        assert_eq!(text, "a\\u{1b}b\r\nc");
+        assert_eq!(&text[start..start + len], "b");
+        let (text, start, len) = escape_source("\u{1b}", 0, 1);
+        assert_eq!(&text[start..start + len], "\\u{1b}");
+    }
+
+    #[test]
     fn a_diagnostic_far_right_on_a_long_line_renders_without_a_snippet() {
         let mut sources = Sources::default();
         let source = format!("k: {} {{a: \n", "x".repeat(70_000));
