@@ -60,11 +60,6 @@ impl Printer {
         }
     }
 
-    /// How front-end diagnostics are shown.
-    pub fn diagnostics_format(&self) -> DiagFormat {
-        self.diagnostics
-    }
-
     /// Whether results on stdout may use colour (a terminal, no `NO_COLOR`).
     pub fn colour_stdout(&self) -> bool {
         self.colour_stdout
@@ -121,15 +116,6 @@ impl Printer {
             self.err(&render::github(diags, sources));
         }
         Ok(())
-    }
-
-    /// Diagnostics as text on stderr whatever the run's format (a command's own report),
-    /// and in GitHub Actions also as annotations.
-    pub fn diagnostics_text(&self, diags: &Diagnostics, sources: &Sources) {
-        self.err(&render::text(diags, sources, self.colour_stderr));
-        if self.github {
-            self.err(&render::github(diags, sources));
-        }
     }
 
     /// One GitHub Actions annotation on stderr (nothing outside GitHub Actions).
