@@ -6,6 +6,8 @@
 //! "is it well under 150 ms", not a 2% regression detector, and the loop builds in seconds.
 //! It writes its platforms under a temp dir and never touches the repo.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 #[path = "support/synth.rs"]
 mod synth;
 

@@ -2,6 +2,8 @@
 //! the "compile in memory" figure of the benchmarks, timed per process with hyperfine
 //! (`scripts/bench.sh`). `cargo run --release --example compile -- DIR`.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -1,6 +1,8 @@
 //! Times each stage of the front end on a platform repo (release build for real figures):
 //! `cargo run --release --example frontend_phases -- DIR`.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

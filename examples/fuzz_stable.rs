@@ -16,6 +16,8 @@
 //! Every input that is UTF-8 is also parsed by the YAML fast path and the reference path
 //! (`fuzz/support/yaml_diff.rs`); a difference is a crash like any other.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 #[path = "../fuzz/support/harness.rs"]
 mod harness;
 #[path = "../benches/support/synth.rs"]

@@ -2,6 +2,8 @@
 //! `cargo run --release --example phases -- DIR [RUNS]`. Prints the median wall time and the
 //! median CPU time (all threads) of each stage over RUNS runs (default 1).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 use infrac::output::Target;
 
 #[global_allocator]

@@ -8,6 +8,8 @@
 //! Deterministic for a given `--services` and `--seed`. It refuses to write into a
 //! directory that already holds a registry.yaml unless `--force` is given; it never deletes.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 #[path = "../benches/support/synth.rs"]
 mod synth;
 

@@ -4,6 +4,8 @@
 //!
 //! `cargo run --release --example write_floor -- SRC_TREE DEST_DIR`
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

@@ -3,6 +3,8 @@
 //! serde-saphyr; prints the median of each and checks the texts are identical.
 //! `cargo run --release --example yaml_emit -- /tmp/s1000/golden [ITERS]`.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
+
 use infrac::output::yaml::{emit_block_yaml, serde_saphyr_yaml};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,12 @@
 //! The command line: clap derive types only. `main.rs` runs them.
+//!
+//! Values that name a domain thing (a target, a cloud, a schema) are the domain enums
+//! themselves, which derive `clap::ValueEnum`: one spelling, no copies to keep in step.
 
+use crate::graph::GraphFormat;
+use crate::model::{CiSystem, CloudProvider};
+use crate::output::Target;
+use crate::validate::schema::SchemaKind;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
@@ -24,55 +31,10 @@ pub enum DiagFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CloudArg {
-    Aws,
-    Azure,
-    Gcp,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum CiArg {
-    Github,
-    Gitlab,
-    AzurePipelines,
-    Jenkins,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
     Text,
     Markdown,
     Json,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum TargetArg {
-    Kubernetes,
-    Terraform,
-    Ci,
-}
-
-impl TargetArg {
-    pub fn target(self) -> crate::output::Target {
-        match self {
-            TargetArg::Kubernetes => crate::output::Target::Kubernetes,
-            TargetArg::Terraform => crate::output::Target::Terraform,
-            TargetArg::Ci => crate::output::Target::Ci,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum GraphFormatArg {
-    Dot,
-    Mermaid,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SchemaName {
-    Registry,
-    Environment,
-    Versions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -105,7 +67,7 @@ pub enum Command {
         envs: Vec<String>,
         /// Only this target (repeatable).
         #[arg(long = "target", value_enum)]
-        targets: Vec<TargetArg>,
+        targets: Vec<Target>,
     },
     /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
     Check {
@@ -156,19 +118,19 @@ pub enum Command {
         /// One environment (disabled services left out); the whole registry when left out.
         #[arg(long)]
         env: Option<String>,
-        #[arg(long, value_enum, default_value_t = GraphFormatArg::Mermaid)]
-        format: GraphFormatArg,
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
     },
     /// Scaffold a small working platform repo (never overwrites a file).
     Init {
         /// Where to create it.
         #[arg(default_value = ".")]
         dir: std::path::PathBuf,
-        #[arg(long, value_enum, default_value_t = CloudArg::Azure)]
-        cloud: CloudArg,
+        #[arg(long, value_enum, default_value_t = CloudProvider::Azure)]
+        cloud: CloudProvider,
         /// The CI system; the cloud's usual one when left out.
         #[arg(long, value_enum)]
-        ci: Option<CiArg>,
+        ci: Option<CiSystem>,
     },
     /// Print shell completions.
     Completions {
@@ -184,7 +146,7 @@ pub enum Command {
     },
     /// Print a JSON Schema of an input file (draft 2020-12).
     Schema {
-        #[arg(value_enum, default_value_t = SchemaName::Registry)]
-        which: SchemaName,
+        #[arg(value_enum, default_value_t = SchemaKind::Registry)]
+        which: SchemaKind,
     },
 }

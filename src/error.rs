@@ -12,8 +12,16 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A template that does not compile or render. `message` starts with the line when
+    /// known; `line` and `range` (bytes in the template's source) locate it for a diagnostic
+    /// when the template is the user's override.
     #[error("template {name}: {message}")]
-    Template { name: String, message: String },
+    Template {
+        name: String,
+        message: String,
+        line: Option<usize>,
+        range: Option<std::ops::Range<usize>>,
+    },
     #[error("{0}")]
     Internal(String),
 }

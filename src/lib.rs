@@ -14,7 +14,8 @@
 //!    golden tree for `plan` and `check`.
 //!
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
-//! [`teardown`] lets the binary leave its large trees to the process exit.
+//! [`printer`] owns stdout and stderr (nothing else prints); [`teardown`] lets the binary
+//! leave its large trees to the process exit.
 
 pub mod backend;
 pub mod cli;
@@ -30,6 +31,7 @@ pub mod merge;
 pub mod model;
 pub mod output;
 pub mod pipeline;
+pub mod printer;
 pub mod project;
 pub mod reference;
 pub mod teardown;

@@ -2,8 +2,11 @@
 //! exit code (0 ok, 1 invalid input or stale, 2 plan has changes, 3 internal failure,
 //! 64 usage).
 
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 use clap::Parser;
 use infrac::cli::Cli;
+use infrac::printer::Printer;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -18,15 +21,22 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 64 } else { 0 };
-            let _ = e.print();
+            // `--help` and `--version` go to stdout: a failed write there is exit 3 too.
+            if let Err(err) = e.print()
+                && !e.use_stderr()
+            {
+                eprintln!("infrac: internal error: cannot write stdout: {err}");
+                return ExitCode::from(3);
+            }
             return ExitCode::from(code);
         }
     };
+    let printer = Printer::for_command(&cli.command);
     infrac::teardown::exit_after_run();
-    match infrac::commands::run(&cli) {
+    match infrac::commands::run(&cli, &printer) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("infrac: internal error: {e}");
+            printer.internal_error(&e);
             ExitCode::from(3)
         }
     }

@@ -84,7 +84,7 @@ pub fn parse_project(text: &str) -> Result<Project, ProjectError> {
             });
         }
     }
-    for key in project.output.keys() {
+    for (key, value) in &project.output {
         if !OUTPUT_KEYS.contains(&key.as_str()) {
             return Err(ProjectError {
                 message: format!(
@@ -94,8 +94,35 @@ pub fn parse_project(text: &str) -> Result<Project, ProjectError> {
                 span: text.find(&format!("{key} ")).map(|i| i..i + key.len()),
             });
         }
+        let only_cur_dir = std::path::Path::new(value)
+            .components()
+            .all(|c| c == std::path::Component::CurDir);
+        if !inside_root(value) || only_cur_dir {
+            return Err(ProjectError {
+                message: format!(
+                    "`[output] {key} = \"{value}\"` must be a relative path inside the project root (no `..`, not absolute, not the root itself)"
+                ),
+                span: value_span(text, &["output", key]),
+            });
+        }
     }
     Ok(project)
+}
+
+/// The byte span of the value at `path` (`["templates"]`, `["output", "github"]`) in
+/// `infrac.toml` text, to point a diagnostic at it.
+pub fn value_span(text: &str, path: &[&str]) -> Option<std::ops::Range<usize>> {
+    let root = toml::de::DeTable::parse(text).ok()?;
+    let (last, parents) = path.split_last()?;
+    let mut table = root.get_ref();
+    for step in parents {
+        let (_, value) = table.iter().find(|(k, _)| k.get_ref() == step)?;
+        table = value.get_ref().as_table()?;
+    }
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == last)
+        .map(|(_, v)| v.span())
 }
 
 /// A relative path that stays inside the root.
@@ -140,5 +167,13 @@ mod tests {
         assert_eq!(p.targets, vec![Target::Kubernetes]);
         assert!(parse_project("outt = \"x\"").is_err());
         assert!(parse_project("[output]\ncircle = \"x\"").is_err());
+        let text = "[output]\ngithub = \"../x\"\n";
+        let err = parse_project(text).unwrap_err();
+        assert_eq!(&text[err.span.unwrap()], "\"../x\"");
+        assert!(parse_project("[output]\ngithub = \".\"").is_err());
+        assert_eq!(
+            value_span("out = \"g\"\ntemplates = \"tpl\"\n", &["templates"]),
+            Some(22..27)
+        );
     }
 }

@@ -291,7 +291,12 @@ fn template_error(error: minijinja::Error) -> Error {
         Some(line) => format!("line {line}: {kind}: {detail}"),
         None => format!("{kind}: {detail}"),
     };
-    Error::Template { name, message }
+    Error::Template {
+        name,
+        message,
+        line: located.line(),
+        range: located.range(),
+    }
 }
 
 #[cfg(test)]

@@ -167,3 +167,309 @@ fn init_scaffolds_a_valid_repo_and_never_overwrites() {
         );
     }
 }
+
+/// A copy of the example platform (inputs and `golden/`) in a temporary directory.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for name in ["registry.yaml", "versions.yaml", "environments", "golden"] {
+        copy_tree(&from.join(name), &dir.path().join(name));
+    }
+    dir
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy_tree(&entry.path(), &to.join(entry.file_name()));
+        }
+    } else {
+        std::fs::copy(from, to).unwrap();
+    }
+}
+
+/// Runs the binary on `root` with extra environment variables; stdout as bytes.
+fn infrac_at(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .envs(envs.iter().copied())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The example with a versions.yaml tag for a service disabled in prod: one warning
+/// (`infrac::disabled-tag`), no error.
+fn example_with_a_warning() -> tempfile::TempDir {
+    let dir = example_copy();
+    let path = dir.path().join("versions.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let last = "    reporting-service: v0.8.2\n";
+    let at = text.rfind(last).expect("prod's last entry") + last.len();
+    let text = format!(
+        "{}    legacy-report-service: v0.1.0\n{}",
+        &text[..at],
+        &text[at..]
+    );
+    std::fs::write(&path, text).unwrap();
+    dir
+}
+
+const WARNING_ANNOTATION: &str = "::warning file=versions.yaml,line=65,col=5,title=infrac%3A%3Adisabled-tag::`legacy-report-service` is disabled in `prod`; its tag is ignored (help: remove the entry, or enable the service there)\n";
+
+/// In GitHub Actions, `plan --format markdown > plan.md` is the PR comment and the JSON of
+/// `check` / `validate` is parsed: annotations go to stderr, stdout stays the result alone.
+#[test]
+fn annotations_never_reach_stdout_in_github_actions() {
+    let dir = example_with_a_warning();
+    let root = dir.path();
+    let gha = [("GITHUB_ACTIONS", "true")];
+
+    let (code, plain, _) = infrac_at(root, &["plan", "--format", "markdown"], &[]);
+    assert_eq!(code, 0);
+    let (code, out, err) = infrac_at(root, &["plan", "--format", "markdown"], &gha);
+    assert_eq!(code, 0, "{err}");
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        "## infrac plan\n\nNo changes. The generated files are up to date.\n"
+    );
+    assert_eq!(
+        out.as_bytes(),
+        plain,
+        "the same markdown as outside GitHub Actions"
+    );
+    assert!(err.ends_with(WARNING_ANNOTATION), "{err}");
+
+    let (code, out, err) = infrac_at(root, &["validate", "--format", "json"], &gha);
+    assert_eq!(code, 0, "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("stdout is JSON alone");
+    assert_eq!(json["diagnostics"][0]["code"], "infrac::disabled-tag");
+    assert_eq!(err, WARNING_ANNOTATION);
+
+    // A stale tree: check's own `::error` annotations go to stderr too.
+    let stale = root.join("golden/kubernetes/payment-service/base/kustomization.yaml");
+    let text = std::fs::read_to_string(&stale).unwrap();
+    std::fs::write(&stale, format!("{text}# edited by hand\n")).unwrap();
+    let (code, out, err) = infrac_at(root, &["check", "--format", "json"], &gha);
+    assert_eq!(code, 1, "{err}");
+    let json: serde_json::Value = serde_json::from_slice(&out).expect("stdout is JSON alone");
+    assert_eq!(json["hasChanges"], true);
+    let annotations: Vec<&str> = err.lines().filter(|l| l.starts_with("::")).collect();
+    assert_eq!(
+        annotations,
+        [
+            WARNING_ANNOTATION.trim_end(),
+            "::error file=golden/kubernetes/payment-service/base/kustomization.yaml,title=infrac%3A%3Astale::generated file is stale: run `infrac build` and commit the result",
+        ],
+        "{err}"
+    );
+}
+
+/// The stderr of a refused run, checked against `tests/snapshots/<name>.snap` (input shown
+/// as the snapshot's description); `INSTA_UPDATE=always` rewrites it.
+fn snapshot(name: &str, input: &str, stderr: &str) {
+    insta::with_settings!({
+        snapshot_path => "snapshots",
+        prepend_module_to_snapshot => false,
+        description => input,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, stderr);
+    });
+}
+
+/// A user's mistake in infrac.toml or in a template override is exit 1 with a located
+/// diagnostic (never exit 3, the tool's own failure), and `golden/` is left alone.
+#[test]
+fn mistakes_in_the_project_and_its_templates_are_diagnostics() {
+    /// Snapshot name, infrac.toml, other files (path, text).
+    type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+    let cases: &[Case] = &[
+        ("cli-templates-missing", "templates = \"overrides\"\n", &[]),
+        (
+            "cli-templates-is-a-file",
+            "templates = \"overrides\"\n",
+            &[("overrides", "not a directory\n")],
+        ),
+        (
+            "cli-template-override-syntax",
+            "templates = \"overrides\"\n",
+            &[(
+                "overrides/ci/github/infrac-check.yml.j2",
+                "name: infrac check\non: [pull_request]\njobs: [[ platform.name | ]]\n",
+            )],
+        ),
+        (
+            "cli-template-override-undefined",
+            "templates = \"overrides\"\n",
+            &[(
+                "overrides/ci/github/infrac-check.yml.j2",
+                "name: infrac check\non: [pull_request]\njobs: [[ no_such_value.name ]]\n",
+            )],
+        ),
+        ("cli-toml-unknown-key", "outt = \"generated\"\n", &[]),
+        ("cli-toml-wrong-type", "out = 3\n", &[]),
+        ("cli-toml-path-escapes", "out = \"../elsewhere\"\n", &[]),
+        (
+            "cli-toml-unknown-output-key",
+            "[output]\ncircleci = \".circleci\"\n",
+            &[],
+        ),
+        (
+            "cli-toml-output-escapes",
+            "[output]\ngithub = \"../.github/workflows\"\n",
+            &[],
+        ),
+    ];
+    for (name, toml, files) in cases {
+        let dir = example_copy();
+        let root = dir.path();
+        std::fs::write(root.join("infrac.toml"), toml).unwrap();
+        let mut input = format!("# infrac.toml\n{toml}");
+        for (path, text) in *files {
+            let path = root.join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            input.push_str(&format!(
+                "# {}\n{text}",
+                path.strip_prefix(root).unwrap().display()
+            ));
+        }
+        let manifest = std::fs::read(root.join("golden/.infrac-manifest")).unwrap();
+        let (code, out, err) = infrac_at(root, &["build"], &[]);
+        assert_eq!(code, 1, "{name}: {err}");
+        assert!(out.is_empty(), "{name}: {}", String::from_utf8_lossy(&out));
+        assert_eq!(
+            std::fs::read(root.join("golden/.infrac-manifest")).unwrap(),
+            manifest,
+            "{name}: golden/ untouched"
+        );
+        snapshot(name, &input, &err);
+    }
+}
+
+/// A failed write to stdout is exit 3 with a message, never a panic (exit 101).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_stdout_is_exit_3_with_a_message() {
+    let commands: &[&[&str]] = &[
+        &["plan"],
+        &["plan", "--format", "json"],
+        &["check", "--format", "json"],
+        &["validate"],
+        &["validate", "--format", "json"],
+        &["schema", "registry"],
+        &["graph"],
+        &["explain", "payment-service"],
+        &["explain-code", "config"],
+        &["completions", "bash"],
+        &["man"],
+        &["--help"],
+    ];
+    for args in commands {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+            .args(*args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("NO_COLOR", "1")
+            .env_remove("GITHUB_ACTIONS")
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {err}");
+        assert_eq!(
+            err,
+            "infrac: internal error: cannot write stdout: No space left on device (os error 28)\n",
+            "{args:?}"
+        );
+    }
+}
+
+/// `infrac plan | head`: a reader that goes away ends infrac quietly (SIGPIPE), no message.
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(["completions", "zsh"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success() || out.status.signal() == Some(libc_sigpipe()),
+        "{:?}",
+        out.status
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[cfg(unix)]
+fn libc_sigpipe() -> i32 {
+    13
+}
+
+/// Terminal escapes in input (here an overlay key holding `ESC[31m`, as a YAML escape and
+/// as a raw byte) are shown visibly, never echoed raw: text, JSON and annotations.
+#[test]
+fn diagnostics_escape_control_characters() {
+    for (name, line) in [
+        ("cli-escape-in-key", "\"\\e[31mred\\e[0m\": 1\n"),
+        ("cli-raw-escape-byte", "\u{1b}[31mred\u{1b}[0m: 1\n"),
+    ] {
+        let dir = example_copy();
+        let root = dir.path();
+        let overlay = root.join("environments/dev.yaml");
+        let mut text = std::fs::read_to_string(&overlay).unwrap();
+        text.push_str(line);
+        std::fs::write(&overlay, text).unwrap();
+        let gha = [("GITHUB_ACTIONS", "true")];
+        let (code, out, err) = infrac_at(root, &["validate"], &gha);
+        assert_eq!(code, 1, "{err}");
+        assert!(out.is_empty());
+        assert!(
+            !err.contains('\u{1b}'),
+            "{name}: a raw ESC on stderr:\n{err}"
+        );
+        let (code, out, err) = infrac_at(root, &["validate", "--format", "json"], &gha);
+        assert_eq!(code, 1, "{err}");
+        assert!(!out.contains(&0x1b), "{name}: a raw ESC in the JSON");
+        assert!(
+            !err.contains('\u{1b}'),
+            "{name}: a raw ESC in an annotation"
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let message = json["diagnostics"][0]["message"].as_str().unwrap();
+        if name == "cli-escape-in-key" {
+            // JSON keeps the key as it is, escaped (`\u001b`) by JSON itself.
+            assert_eq!(
+                message,
+                "unknown field `\u{1b}[31mred\u{1b}[0m` at the top level"
+            );
+        }
+        let (_, _, text) = infrac_at(root, &["validate"], &[]);
+        snapshot(
+            name,
+            &format!("# environments/dev.yaml, last line\n{line:?}"),
+            &text,
+        );
+    }
+}

@@ -376,6 +376,8 @@ cases! {
     tag_policy_canary_tag,
     tag_policy_semver,
     tag_policy_staging_version,
+    template_override_syntax,
+    templates_dir_missing,
     two_documents,
     unclosed_flow_sequence,
     unknown_dependency,
@@ -466,8 +468,9 @@ fn github_annotations_when_running_in_github_actions() {
         .output()
         .unwrap();
     assert_refused("unknown-dependency", &prepared.root, &output);
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    let annotations: Vec<&str> = stdout.lines().filter(|l| l.starts_with("::")).collect();
+    // Annotations go to stderr: stdout carries only results (`--format json`, markdown).
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    let annotations: Vec<&str> = stderr.lines().filter(|l| l.starts_with("::")).collect();
     let e = &prepared.spec.expect[0];
     let wanted = format!(
         "::error file={},line={},col={},title=infrac%3A%3Aunknown-dependency::",
@@ -475,11 +478,11 @@ fn github_annotations_when_running_in_github_actions() {
     );
     assert!(
         annotations.iter().any(|a| a.starts_with(&wanted)),
-        "no annotation starting with {wanted:?} in:\n{stdout}"
+        "no annotation starting with {wanted:?} in:\n{stderr}"
     );
     assert_eq!(
         annotations.len(),
         prepared.spec.expect.len(),
-        "one annotation per diagnostic:\n{stdout}"
+        "one annotation per diagnostic:\n{stderr}"
     );
 }

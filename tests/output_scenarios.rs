@@ -101,7 +101,8 @@ fn platform() -> FileSet {
             "ci/github/build-payment-service.yml",
             WORKFLOW,
         ),
-    ]);
+    ])
+    .unwrap();
     set
 }
 
@@ -118,7 +119,7 @@ fn with(path: &str, f: impl Fn(&str) -> String) -> FileSet {
                 f(&out.contents),
             );
         }
-        set.insert(out);
+        set.insert(out).unwrap();
     }
     set
 }
@@ -444,7 +445,8 @@ fn big_change(root: &Path) -> Plan {
             .map(|l| format!("line{l}: value-{i}-{l}\n"))
             .collect();
         let path = format!("kubernetes/svc-{i:03}/base/config.yaml");
-        set.insert(file(Target::Kubernetes, None, &path, &body));
+        set.insert(file(Target::Kubernetes, None, &path, &body))
+            .unwrap();
     }
     plan(root, &Layout::default(), &set, &PlanFilter::default()).unwrap()
 }
@@ -531,7 +533,8 @@ fn no_change_plan_of_ten_thousand_files_is_fast() {
             i / 3,
             i % 3
         );
-        set.insert(file(Target::Kubernetes, None, &path, &DEPLOYMENT.repeat(8)));
+        set.insert(file(Target::Kubernetes, None, &path, &DEPLOYMENT.repeat(8)))
+            .unwrap();
     }
     write_tree(dir.path(), &Layout::default(), &set).unwrap();
     let start = std::time::Instant::now();

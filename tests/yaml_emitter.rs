@@ -9,6 +9,8 @@
 //! every committed Kubernetes golden file, parsed and re-emitted. Set
 //! `INFRAC_YAML_GOLDEN_DIRS=/tmp/s1000/golden:...` to add more golden trees.
 
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a test: it reports what it measured
+
 use infrac::output::yaml::{emit_block_yaml, serde_saphyr_yaml, to_yaml, to_yaml_documents};
 use serde::Serialize;
 use serde_json::{Map, Value, json};

@@ -56,7 +56,7 @@ pub fn emit(
         .collect::<Result<Vec<_>, _>>()?;
     let mut files = FileSet::new();
     for target_files in per_target {
-        files.extend(target_files);
+        files.extend(target_files)?;
     }
     Ok(files)
 }

@@ -6,8 +6,10 @@ use crate::error::Error;
 use crate::load::yaml::{Node, Pos, Value};
 use crate::merge::merge_platform;
 use crate::pipeline::Frontend;
+use crate::printer::Printer;
 
 pub fn run(
+    printer: &Printer,
     frontend: &Frontend,
     service: &str,
     path: Option<&str>,
@@ -22,13 +24,15 @@ pub fn run(
         let hint = crate::diagnostic::did_you_mean(service, names)
             .map(|s| format!(" (did you mean `{s}`?)"))
             .unwrap_or_default();
-        eprintln!("error: `{service}` is not a service of the registry{hint}");
+        printer.error(&format!(
+            "`{service}` is not a service of the registry{hint}"
+        ));
         return Ok(1);
     }
     if let Some(e) = env
         && !merged.environments.iter().any(|m| m.name == e)
     {
-        eprintln!("error: `{e}` is not an environment");
+        printer.error(&format!("`{e}` is not an environment"));
         return Ok(1);
     }
     let mut out = String::new();
@@ -63,7 +67,10 @@ pub fn run(
             Some(p) => match p.split('.').try_fold(&svc.node, |n, step| n.get(step)) {
                 Some(n) => n,
                 None => {
-                    eprintln!("error: `{p}` is not set for `{service}` in `{}`", menv.name);
+                    printer.error(&format!(
+                        "`{p}` is not set for `{service}` in `{}`",
+                        menv.name
+                    ));
                     return Ok(1);
                 }
             },
@@ -72,7 +79,7 @@ pub fn run(
         write_node(&frontend.sources, node, path.unwrap_or(""), &mut out);
         out.push('\n');
     }
-    print!("{out}");
+    printer.out(&out)?;
     Ok(0)
 }
 

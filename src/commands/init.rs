@@ -1,24 +1,18 @@
 //! `infrac init [DIR] [--cloud C] [--ci S]`: writes the scaffold, refusing to overwrite.
 
-use crate::cli::{CiArg, CloudArg};
 use crate::error::Error;
 use crate::init::{InitChoice, default_ci, scaffold};
 use crate::model::{CiSystem, CloudProvider};
+use crate::printer::Printer;
 use std::path::Path;
 
-pub fn run(dir: &Path, cloud: CloudArg, ci: Option<CiArg>) -> Result<u8, Error> {
-    let cloud = match cloud {
-        CloudArg::Aws => CloudProvider::Aws,
-        CloudArg::Azure => CloudProvider::Azure,
-        CloudArg::Gcp => CloudProvider::Gcp,
-    };
-    let ci = match ci {
-        Some(CiArg::Github) => CiSystem::Github,
-        Some(CiArg::Gitlab) => CiSystem::Gitlab,
-        Some(CiArg::AzurePipelines) => CiSystem::AzurePipelines,
-        Some(CiArg::Jenkins) => CiSystem::Jenkins,
-        None => default_ci(cloud),
-    };
+pub fn run(
+    printer: &Printer,
+    dir: &Path,
+    cloud: CloudProvider,
+    ci: Option<CiSystem>,
+) -> Result<u8, Error> {
+    let ci = ci.unwrap_or_else(|| default_ci(cloud));
     let files = scaffold(&InitChoice {
         name: platform_name(dir),
         cloud,
@@ -30,11 +24,11 @@ pub fn run(dir: &Path, cloud: CloudArg, ci: Option<CiArg>) -> Result<u8, Error> 
         .filter(|p| dir.join(p).exists())
         .collect();
     if !existing.is_empty() {
-        eprintln!(
-            "error: refusing to overwrite existing files in {}: {}",
+        printer.error(&format!(
+            "refusing to overwrite existing files in {}: {}",
             dir.display(),
             existing.join(", ")
-        );
+        ));
         return Ok(1);
     }
     for (path, contents) in &files {
@@ -43,12 +37,12 @@ pub fn run(dir: &Path, cloud: CloudArg, ci: Option<CiArg>) -> Result<u8, Error> 
             std::fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
         }
         crate::output::atomic::write_atomic(&full, contents.as_bytes())?;
-        println!("created {path}");
+        printer.line(&format!("created {path}"))?;
     }
-    println!(
+    printer.line(&format!(
         "\nnext: cd {} && infrac validate && infrac build && infrac plan",
         dir.display()
-    );
+    ))?;
     Ok(0)
 }
 

@@ -3,13 +3,13 @@
 //! text, and writes only when the edit introduces no error.
 
 use crate::cli::CanaryAction;
-use crate::diagnostic::render;
 use crate::edit::{read_entry, write_entry};
 use crate::error::Error;
 use crate::load::yaml::Node;
 use crate::merge::merge_platform;
 use crate::model::{CanaryVersion, ImageVersion};
 use crate::pipeline::{Frontend, run_frontend, run_frontend_with};
+use crate::printer::Printer;
 use crate::validate::rules::tag_matches;
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -97,8 +97,14 @@ fn check_tag(tag: &str, policy: &str, env: &str) -> Result<(), String> {
 }
 
 /// `infrac set-image SERVICE TAG --env E`.
-pub fn set_image(root: &Path, service: &str, tag: &str, env: &str) -> Result<u8, Error> {
-    edit(root, env, service, |f| {
+pub fn set_image(
+    printer: &Printer,
+    root: &Path,
+    service: &str,
+    tag: &str,
+    env: &str,
+) -> Result<u8, Error> {
+    edit(printer, root, env, service, |f| {
         check_tag(tag, &f.policy, env)?;
         let mut next = f.current.clone().unwrap_or(ImageVersion {
             stable: String::new(),
@@ -112,6 +118,7 @@ pub fn set_image(root: &Path, service: &str, tag: &str, env: &str) -> Result<u8,
 
 /// `infrac promote SERVICE --from A --to B [--tag T]`.
 pub fn promote(
+    printer: &Printer,
     root: &Path,
     service: &str,
     from: &str,
@@ -121,9 +128,9 @@ pub fn promote(
     let frontend = run_frontend(root);
     let source = match facts(&frontend, service, from) {
         Ok(f) => f.current.map(|c| c.stable),
-        Err(e) => return fail(&e),
+        Err(e) => return fail(printer, &e),
     };
-    edit(root, to, service, |f| {
+    edit(printer, root, to, service, |f| {
         let tag = match tag {
             Some(t) => t.to_owned(),
             None => {
@@ -164,13 +171,14 @@ pub fn translate(source: &str, policy: &str) -> Option<String> {
 
 /// `infrac canary start|advance|abort|promote SERVICE --env E [--tag T]`.
 pub fn canary(
+    printer: &Printer,
     root: &Path,
     action: CanaryAction,
     service: &str,
     env: &str,
     tag: Option<&str>,
 ) -> Result<u8, Error> {
-    edit(root, env, service, |f| {
+    edit(printer, root, env, service, |f| {
         let current = f.current.clone().ok_or_else(|| {
             format!("`{service}` has no stable tag in `{env}` yet: run `infrac set-image` first")
         })?;
@@ -262,13 +270,14 @@ fn preview_step(
     }
 }
 
-fn fail(message: &str) -> Result<u8, Error> {
-    eprintln!("error: {message}; versions.yaml is unchanged");
+fn fail(printer: &Printer, message: &str) -> Result<u8, Error> {
+    printer.error(&format!("{message}; versions.yaml is unchanged"));
     Ok(1)
 }
 
 /// Computes the new entry with `change`, edits the text, re-validates, writes.
 fn edit(
+    printer: &Printer,
     root: &Path,
     env: &str,
     service: &str,
@@ -277,23 +286,20 @@ fn edit(
     let before = run_frontend(root);
     let facts = match facts(&before, service, env) {
         Ok(f) => f,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(printer, &e),
     };
     let Some(versions) = before.inputs.versions.as_ref() else {
-        eprint!(
-            "{}",
-            render::text(&before.diagnostics, &before.sources, false)
-        );
-        return fail("versions.yaml could not be read");
+        printer.diagnostics(&before.diagnostics, &before.sources)?;
+        return fail(printer, "versions.yaml could not be read");
     };
     let next = match change(&facts) {
         Ok(n) => n,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(printer, &e),
     };
     let text = before.sources.text(versions.file).to_owned();
     let new_text = match write_entry(&text, &versions.node, env, service, &next) {
         Ok(t) => t,
-        Err(e) => return fail(&e),
+        Err(e) => return fail(printer, &e),
     };
     let after = run_frontend_with(root, Some(&new_text));
     let known: BTreeSet<(&str, &str)> = before
@@ -308,11 +314,8 @@ fn edit(
         .items
         .retain(|d| d.is_error() && !known.contains(&(d.code.as_str(), d.message.as_str())));
     if !introduced.items.is_empty() {
-        eprint!(
-            "{}",
-            render::text(&introduced, &after.sources, super::colour_stderr())
-        );
-        return fail("the edit would make the platform invalid");
+        printer.diagnostics(&introduced, &after.sources)?;
+        return fail(printer, "the edit would make the platform invalid");
     }
     let path = root.join(&before.project.versions);
     crate::output::atomic::write_atomic(&path, new_text.as_bytes())?;
@@ -321,7 +324,7 @@ fn edit(
         (None, Some(p)) => format!("stable {}, preview {p}", next.stable),
         _ => format!("stable {}", next.stable),
     };
-    println!("{service} in {env}: {shown}");
+    printer.line(&format!("{service} in {env}: {shown}"))?;
     Ok(0)
 }
 

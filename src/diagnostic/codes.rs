@@ -51,6 +51,11 @@ codes! {
         wrong: "registry.yaml/   # a directory\n",
         right: "registry.yaml    # a YAML file\n"
     }
+    Template = "template" {
+        "A template override (a file under the `templates` directory of infrac.toml) does not compile or render: a syntax error, an unknown filter, a variable the built-in does not provide.",
+        wrong: "# templates/ci/github/infrac-check.yml.j2\nname: check\n[% if %]\n",
+        right: "# templates/ci/github/infrac-check.yml.j2\nname: check\n[% if true %]\non: pull_request\n[% endif %]\n"
+    }
     FileTooLarge = "file-too-large" {
         "An input file is larger than infrac reads (16 MiB); no real registry comes near it.",
         wrong: "registry.yaml   # 50 MB\n",

@@ -77,6 +77,14 @@ impl Sources {
         (self.files.len() - 1) as FileId
     }
 
+    /// The id of the file read at `path`, when one was.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.files
+            .iter()
+            .position(|(p, _)| p == path)
+            .map(|i| i as FileId)
+    }
+
     pub fn path(&self, id: FileId) -> &str {
         &self.files[id as usize].0
     }

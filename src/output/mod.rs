@@ -13,15 +13,17 @@ pub mod yaml;
 
 use std::collections::BTreeMap;
 
-/// The back ends infrac compiles to. `--target` takes these names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+/// The back ends infrac compiles to; `--target` takes these names. `kubernetes`: Kustomize
+/// bases and overlays, Istio and Argo resources; `terraform`: Terraform roots and modules;
+/// `ci`: CI pipeline files for every system in `platform.ci`. (Described here rather than on
+/// the variants: clap would show variant doc comments in `--help`.)
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Target {
-    /// Kustomize bases and overlays, Istio and Argo resources.
     Kubernetes,
-    /// Terraform roots and modules.
     Terraform,
-    /// CI pipeline files for every system in `platform.ci`.
     Ci,
 }
 
@@ -88,16 +90,31 @@ impl FileSet {
         Self::default()
     }
 
-    /// Adds a file; a second file at the same path is a bug in a target.
-    pub fn insert(&mut self, file: OutputFile) {
-        let previous = self.files.insert(file.path.clone(), file);
-        debug_assert!(previous.is_none(), "two generated files share a path");
+    /// Adds a file. A second file at the same path is a bug in a back end, refused in every
+    /// build (never one silently dropped): the error names the path and both targets, and
+    /// the set keeps the first file.
+    pub fn insert(&mut self, file: OutputFile) -> Result<(), crate::error::Error> {
+        use std::collections::btree_map::Entry;
+        match self.files.entry(file.path.clone()) {
+            Entry::Vacant(slot) => {
+                slot.insert(file);
+                Ok(())
+            }
+            Entry::Occupied(first) => Err(crate::error::Error::Internal(format!(
+                "two generated files share the path `{}`: one from the {} target, one from the {} target",
+                file.path,
+                first.get().target.as_str(),
+                file.target.as_str()
+            ))),
+        }
     }
 
-    pub fn extend(&mut self, files: impl IntoIterator<Item = OutputFile>) {
-        for file in files {
-            self.insert(file);
-        }
+    /// [`FileSet::insert`] for each file, stopping at the first clash.
+    pub fn extend(
+        &mut self,
+        files: impl IntoIterator<Item = OutputFile>,
+    ) -> Result<(), crate::error::Error> {
+        files.into_iter().try_for_each(|file| self.insert(file))
     }
 
     pub fn get(&self, path: &str) -> Option<&OutputFile> {
@@ -119,5 +136,33 @@ impl FileSet {
     /// Keeps only the files `keep` accepts.
     pub fn retain(&mut self, mut keep: impl FnMut(&OutputFile) -> bool) {
         self.files.retain(|_, f| keep(f));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_file_at_the_same_path_is_refused() {
+        let mut set = FileSet::new();
+        set.insert(OutputFile::new(Target::Kubernetes, None, "a/x.yaml", "one"))
+            .unwrap();
+        let err = set
+            .insert(OutputFile::new(Target::Ci, None, "a/x.yaml", "two"))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two generated files share the path `a/x.yaml`: one from the kubernetes target, one from the ci target"
+        );
+        assert_eq!(set.len(), 1);
+        assert_eq!(set.get("a/x.yaml").unwrap().contents, "one\n");
+        let err = set
+            .extend([
+                OutputFile::new(Target::Terraform, None, "b.tf", "b"),
+                OutputFile::new(Target::Terraform, None, "b.tf", "c"),
+            ])
+            .unwrap_err();
+        assert!(err.to_string().contains("`b.tf`"), "{err}");
     }
 }

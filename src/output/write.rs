@@ -253,7 +253,8 @@ mod tests {
     fn set(files: &[(&str, &str)]) -> FileSet {
         let mut set = FileSet::new();
         for (path, text) in files {
-            set.insert(OutputFile::new(Target::Kubernetes, None, *path, *text));
+            set.insert(OutputFile::new(Target::Kubernetes, None, *path, *text))
+                .unwrap();
         }
         set
     }

@@ -9,7 +9,7 @@ use jsonschema::error::ValidationErrorKind;
 use std::sync::OnceLock;
 
 /// The three input file kinds, each with its schema.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SchemaKind {
     Registry,
     Environment,
