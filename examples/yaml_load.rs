@@ -3,6 +3,7 @@
 //! path (`load::yaml::parse`, which falls back when unsure) and by the serde-saphyr reference
 //! path alone; prints the median of each and checks the trees are identical.
 //! `cargo run --release --example yaml_load -- /tmp/synth-1000 [ITERS]`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
 
 use infrac::load::yaml::{parse, parse_reference};
 use std::path::PathBuf;
