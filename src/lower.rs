@@ -220,7 +220,7 @@ fn lower_environment(
         },
         cluster: Cluster {
             name: string(&cluster.name, "name")?,
-            version: string(&cluster.version, "version")?,
+            version: opt_string(&cluster.version, "version")?,
             node_pools,
         },
         terraform: TerraformSettings {
@@ -648,6 +648,94 @@ mod tests {
             dropped.is_empty(),
             "fields lost on the way to the model:\n{}",
             dropped.join("\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod cluster_version {
+    use crate::diagnostic::{Code, Severity};
+    use std::path::Path;
+
+    /// The example platform with `cluster.version` removed from dev and prod.
+    fn unpinned_example() -> tempfile::TempDir {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["registry.yaml", "versions.yaml"] {
+            std::fs::copy(root.join(file), dir.path().join(file)).unwrap();
+        }
+        std::fs::create_dir(dir.path().join("environments")).unwrap();
+        for env in ["dev", "staging", "prod"] {
+            let rel = format!("environments/{env}.yaml");
+            let text = std::fs::read_to_string(root.join(&rel)).unwrap();
+            let text = match env {
+                "staging" => text,
+                _ => {
+                    assert!(text.contains("\n  version: \"1.31\"\n"), "{rel}");
+                    text.replace("\n  version: \"1.31\"\n", "\n")
+                }
+            };
+            std::fs::write(dir.path().join(rel), text).unwrap();
+        }
+        dir
+    }
+
+    /// Bug: a platform written to the SPEC without `cluster.version` was refused. Now it
+    /// builds, the cluster module gets no version (the cloud's default applies), and only
+    /// prod (approval required) is warned about.
+    #[test]
+    fn a_cluster_without_version_is_left_to_the_cloud() {
+        let dir = unpinned_example();
+        let frontend = crate::pipeline::run_frontend(dir.path());
+        let found: Vec<(Code, Severity, String)> = frontend
+            .diagnostics
+            .items
+            .iter()
+            .map(|d| {
+                (
+                    d.code,
+                    d.severity,
+                    frontend.sources.path(d.pos.file).to_owned(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [(
+                Code::UnpinnedClusterVersion,
+                Severity::Warning,
+                "environments/prod.yaml".to_owned()
+            )]
+        );
+        let model = frontend.model.expect("the platform builds");
+        let versions: Vec<(&str, Option<&str>)> = model
+            .environments
+            .iter()
+            .map(|e| (e.name.as_str(), e.cluster.version.as_deref()))
+            .collect();
+        assert_eq!(
+            versions,
+            [("dev", None), ("staging", Some("1.31")), ("prod", None)]
+        );
+        let templates = crate::templates::Templates::builtin().unwrap();
+        let project = crate::project::Project::default();
+        let ctx = crate::backend::EmitCtx::new(&project, &templates);
+        let files = crate::backend::terraform::emit(&model, &ctx).unwrap();
+        let cluster_version = |env: &str| {
+            let main = files
+                .iter()
+                .find(|f| f.path == format!("terraform/environments/{env}/main.tf"))
+                .unwrap_or_else(|| panic!("no main.tf for {env}"));
+            main.contents
+                .lines()
+                .find(|l| l.trim_start().starts_with("kubernetes_version"))
+                .map(|l| l.trim().to_owned())
+        };
+        assert_eq!(cluster_version("dev"), None);
+        assert_eq!(cluster_version("prod"), None);
+        assert_eq!(
+            cluster_version("staging").as_deref(),
+            Some("kubernetes_version = \"1.31\"")
         );
     }
 }

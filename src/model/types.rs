@@ -89,7 +89,8 @@ pub enum CloudProvider {
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
     pub name: String,
-    pub version: String,
+    /// The Kubernetes version; `None` leaves it to the cloud's default.
+    pub version: Option<String>,
     #[cfg_attr(test, serde(default))]
     pub node_pools: BTreeMap<String, NodePool>,
 }

@@ -4,6 +4,7 @@
 //! findings. Every rule returns its diagnostics; none stops at the first problem.
 
 mod dependencies;
+mod environments;
 mod names;
 mod overlays;
 mod ports;
@@ -65,10 +66,11 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 9] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 10] = [
         names::check,
         required::check,
         dependencies::check,
+        environments::check,
         overlays::check,
         ports::check,
         resources::check,
