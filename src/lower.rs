@@ -636,10 +636,8 @@ mod tests {
                 None => resolved.pointer(pointer),
             };
             // Quantities and config values reach the model as text.
-            let same = got == Some(value)
-                || got
-                    .and_then(Value::as_str)
-                    .is_some_and(|s| s == value.to_string());
+            let text = value.to_string();
+            let same = got == Some(value) || got.and_then(Value::as_str) == Some(text.as_str());
             if !same {
                 dropped.push(format!("{pointer}: wrote {value}, resolved {got:?}"));
             }

@@ -10,6 +10,9 @@ use crate::model::{InfraType, IntOrPercent, Language, Protocol, SecretStoreKind,
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+/// A service as the registry writes it: the same fields as any layer.
+pub type ServiceSpec = ServiceLayer;
+
 /// A service's fields in one layer, or merged.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]

@@ -9,16 +9,18 @@ use serde::de::{self, Visitor};
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct VersionsSpec {
-    pub environments:
-        Field<IndexMap<Spanned<String>, Field<IndexMap<Spanned<String>, Field<VersionEntry>>>>>,
+    pub environments: Field<IndexMap<Spanned<String>, Field<TagsByService>>>,
 }
+
+/// One environment's entry: each service's tags, by service name as written.
+pub type TagsByService = IndexMap<Spanned<String>, Field<VersionEntry>>;
 
 /// One service's tags in one environment.
 #[derive(Debug, Clone)]
 pub enum VersionEntry {
     /// A plain string: the stable tag.
     Tag(String),
-    Split(SplitSpec),
+    Split(Box<SplitSpec>),
 }
 
 /// `{stable, canary: {tag, weight}, preview}`.
@@ -70,7 +72,7 @@ impl<'de> Deserialize<'de> for VersionEntry {
             }
             fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<VersionEntry, A::Error> {
                 SplitSpec::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(VersionEntry::Split)
+                    .map(|split| VersionEntry::Split(Box::new(split)))
             }
         }
         d.deserialize_any(V)
