@@ -58,9 +58,11 @@ fn main() {
     println!("merge        {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
     let versions = inputs.versions.as_ref().map(|v| &v.node);
     let t = Instant::now();
+    let spec = infrac::spec::read(&merged, versions);
+    println!("spec         {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());
+    let t = Instant::now();
     let ctx = RuleCtx {
-        merged: &merged,
-        versions,
+        spec: &spec,
         broken_environments: &inputs.broken_environments,
         environments_readable: true,
     };
@@ -72,7 +74,7 @@ fn main() {
         d.len()
     );
     let t = Instant::now();
-    let model = infrac::lower::lower_model(&merged, versions);
+    let model = infrac::lower::lower_model(&spec, "golden");
     println!(
         "lower        {:>8.1} ms  rss {:>6.1} MB  ok={}",
         ms(t),
@@ -81,6 +83,7 @@ fn main() {
     );
     let t = Instant::now();
     drop(model);
+    drop(spec);
     drop(merged);
     drop(inputs);
     println!("drop         {:>8.1} ms  rss {:>6.1} MB", ms(t), rss());

@@ -5,12 +5,16 @@
 //! 1. [`project`] reads `infrac.toml` (paths, targets, output moves).
 //! 2. [`load`] reads the registry, the environment overlays and `versions.yaml` into spanned
 //!    YAML trees; the only code that reads input files.
-//! 3. [`validate`] checks each tree against its JSON Schema and the semantic rules.
+//! 3. [`validate`] checks each tree against its JSON Schema (and, after the merge, runs the
+//!    semantic rules on the typed spec).
 //! 4. [`merge`] layers registry defaults → service → environment defaults → environment
 //!    service on the spanned trees, keeping every leaf's provenance.
-//! 5. [`lower`] turns the merged trees into the typed, resolved [`model::Model`].
-//! 6. [`backend`] compiles the model into an in-memory [`output::FileSet`] per back end.
-//! 7. [`output`] writes the file set atomically with its manifest, or diffs it against the
+//! 5. [`spec`] reads the merged trees once into typed, spanned layers (what the user wrote,
+//!    every field optional and positioned); the semantic rules of [`validate`] read them.
+//! 6. [`lower`] turns the typed layers into the resolved [`model::Model`], every default
+//!    taken from [`spec::defaults`].
+//! 7. [`backend`] compiles the model into an in-memory [`output::FileSet`] per back end.
+//! 8. [`output`] writes the file set atomically with its manifest, or diffs it against the
 //!    golden tree for `plan` and `check`.
 //!
 //! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
@@ -34,6 +38,7 @@ pub mod pipeline;
 pub mod printer;
 pub mod project;
 pub mod reference;
+pub mod spec;
 pub mod teardown;
 pub mod templates;
 pub mod validate;

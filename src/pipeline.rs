@@ -1,5 +1,5 @@
-//! The front end in one call: load → validate → merge → lower. Every command that needs
-//! the model starts here; nothing here writes.
+//! The front end in one call: load → validate → merge → spec → lower. Every command that
+//! needs the model starts here; nothing here writes.
 
 use crate::diagnostic::{Diagnostics, Sources};
 use crate::load::yaml::Node;
@@ -61,17 +61,20 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             .map(|v| &v.node)
             .filter(|v| v.as_map().is_some());
         let environments_readable = root.join(&inputs.project.environments).is_dir();
+        // One typed read of every merged tree (services in parallel) feeds both the rules
+        // and lowering.
+        let spec = crate::spec::read(&merged, versions);
         let ctx = RuleCtx {
-            merged: &merged,
-            versions,
+            spec: &spec,
             broken_environments: &inputs.broken_environments,
             environments_readable,
         };
-        // Lowering reads only the merged trees and reports its own gaps as diagnostics, so
-        // it runs beside the rules; its result counts only when nothing else failed.
+        // Lowering reads only the typed spec and reports its own gaps as diagnostics, so it
+        // runs beside the rules; its result counts only when nothing else failed.
+        let out = inputs.project.out.as_str();
         let (rule_diags, lowered) = rayon::join(
             || check_rules(&ctx),
-            || crate::lower::lower_model(&merged, versions),
+            || crate::lower::lower_model(&spec, out),
         );
         diags.extend(rule_diags);
         if inputs.environments.is_empty() && !diags.has_errors() {
@@ -96,7 +99,9 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
                 Err(errors) => diags.extend(errors),
             }
         }
-        // Every environment's merged services: left to the process exit in the binary.
+        // Every environment's merged and typed services: left to the process exit in the
+        // binary.
+        crate::teardown::release(spec);
         crate::teardown::release(merged);
     }
     crate::validate::prefer_specific(&mut diags.items);

@@ -216,6 +216,16 @@ codes! {
         wrong: "config: {DB_PASSWORD: hunter2}\n",
         right: "secrets:\n  DB_PASSWORD: {store: azure-key-vault, path: payments-db, key: password}\n"
     }
+    SecretStoreAddress = "secret-store-address" {
+        "`secretStore.address` is the server URL of a self-run store: required for `vault` and `infisical`, refused for the cloud stores (they are reached through the cloud's own endpoint).",
+        wrong: "secretStore: {type: vault, name: shop-vault}\n",
+        right: "secretStore: {type: vault, name: shop-vault, address: \"https://vault.example.com:8200\"}\n"
+    }
+    UnpinnedClusterVersion = "unpinned-cluster-version" {
+        "A warning: an environment that needs approval (or is called `prod`) has no `cluster.version`, so the cloud's default applies (the AKS or EKS default version, GKE's `REGULAR` channel) and can change under it.",
+        wrong: "# environments/prod.yaml\ncluster: {name: shop-prod, nodePools: {default: {vmSize: Standard_D8s_v5, min: 3, max: 9}}}\n",
+        right: "# environments/prod.yaml\ncluster: {name: shop-prod, version: \"1.31\", nodePools: {default: {vmSize: Standard_D8s_v5, min: 3, max: 9}}}\n"
+    }
     SecretStoreMismatch = "secret-store-mismatch" {
         "A secret reference names a store other than its environment's `secretStore.type`.",
         wrong: "# the environment uses secretStore: {type: azure-key-vault}\nsecrets: {API_KEY: {store: vault, path: fx, key: api-key}}\n",

@@ -6,19 +6,25 @@
 //! as its text, written the way JSON writes it (`1.5`, `true`, `3`), as for `config` values
 //! and resource quantities. The schema has already refused such values everywhere else.
 
-use crate::load::yaml::{Entry, Node, Value};
+use crate::load::yaml::{Entry, Node, Pos, Value};
+use crate::spec::spanned;
 use serde::de::value::{Error, StrDeserializer};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde::forward_to_deserialize_any;
 
 /// Deserializes `T` from `node`.
 pub fn from_node<T: de::DeserializeOwned>(node: &Node) -> Result<T, Error> {
-    T::deserialize(NodeDeserializer(node))
+    T::deserialize(NodeDeserializer(node, node.pos))
 }
 
-/// The node as a `Deserializer`.
+/// The node as a `Deserializer`, with the position of the key it is the value of (the
+/// node's own position for a list item or a document).
+///
+/// It knows one private struct name, [`spanned::MAGIC`]: a [`Spanned`](crate::spec::Spanned)
+/// or [`Field`](crate::spec::Field) asks for it and is handed the node's position, its key's
+/// position and then the value (the trick `toml`'s and `serde_spanned`'s `Spanned` use).
 #[derive(Clone, Copy)]
-pub struct NodeDeserializer<'a>(pub &'a Node);
+pub struct NodeDeserializer<'a>(pub &'a Node, pub Pos);
 
 /// The text of a scalar, as JSON writes it; `None` for null and collections.
 fn scalar_text(value: &Value) -> Option<String> {
@@ -48,6 +54,24 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
                 value: None,
             }),
         }
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        if name == spanned::MAGIC {
+            visitor.visit_seq(spanned::SpanAccess::new(self.0.pos, self.1, self))
+        } else {
+            self.deserialize_any(visitor)
+        }
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        // Nothing of an ignored subtree is read.
+        visitor.visit_unit()
     }
 
     fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
@@ -101,7 +125,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'_> {
 
     forward_to_deserialize_any! {
         bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char bytes byte_buf unit
-        unit_struct seq tuple tuple_struct map struct identifier ignored_any
+        unit_struct seq tuple tuple_struct map identifier
     }
 }
 
@@ -130,7 +154,7 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_> {
     ) -> Result<Option<T::Value>, Error> {
         self.items
             .next()
-            .map(|item| seed.deserialize(NodeDeserializer(item)))
+            .map(|item| seed.deserialize(NodeDeserializer(item, item.pos)))
             .transpose()
     }
 
@@ -141,7 +165,7 @@ impl<'de> de::SeqAccess<'de> for SeqAccess<'_> {
 
 struct MapAccess<'a> {
     entries: indexmap::map::Iter<'a, String, Entry>,
-    value: Option<&'a Node>,
+    value: Option<(&'a Node, Pos)>,
 }
 
 impl<'de> de::MapAccess<'de> for MapAccess<'_> {
@@ -154,20 +178,61 @@ impl<'de> de::MapAccess<'de> for MapAccess<'_> {
         let Some((key, entry)) = self.entries.next() else {
             return Ok(None);
         };
-        self.value = Some(&entry.value);
-        let key: StrDeserializer<Error> = key.as_str().into_deserializer();
-        seed.deserialize(key).map(Some)
+        self.value = Some((&entry.value, entry.key_pos));
+        seed.deserialize(KeyDeserializer(key, entry.key_pos))
+            .map(Some)
     }
 
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
         match self.value.take() {
-            Some(node) => seed.deserialize(NodeDeserializer(node)),
+            Some((node, key_pos)) => seed.deserialize(NodeDeserializer(node, key_pos)),
             None => Err(de::Error::custom("a mapping value was read before its key")),
         }
     }
 
     fn size_hint(&self) -> Option<usize> {
         Some(self.entries.len())
+    }
+}
+
+/// A mapping key as a `Deserializer`: its text, and its position for a `Spanned` key.
+#[derive(Clone, Copy)]
+struct KeyDeserializer<'a>(&'a str, Pos);
+
+impl<'de> de::Deserializer<'de> for KeyDeserializer<'_> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let key: StrDeserializer<Error> = self.0.into_deserializer();
+        key.deserialize_any(visitor)
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let key: StrDeserializer<Error> = self.0.into_deserializer();
+        key.deserialize_enum(name, variants, visitor)
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        name: &'static str,
+        _fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        if name == spanned::MAGIC {
+            visitor.visit_seq(spanned::SpanAccess::new(self.1, self.1, self))
+        } else {
+            self.deserialize_any(visitor)
+        }
+    }
+
+    forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map identifier ignored_any
     }
 }
 

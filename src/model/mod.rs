@@ -12,7 +12,8 @@ pub use types::*;
 use std::collections::BTreeMap;
 
 /// The whole platform, resolved: what every target compiles from.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(test, derive(serde::Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Model {
     pub platform: Platform,

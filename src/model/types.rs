@@ -1,39 +1,36 @@
 //! The typed records of the resolved model. Field names follow the input files (camelCase on
-//! the wire) so that lowering is a plain deserialisation of the merged tree and template
-//! contexts can serialise them back unchanged.
+//! the wire, as the schemas spell them) so that template contexts serialise them back
+//! unchanged. Lowering (`crate::lower`) builds them from the typed spec with every default
+//! applied from `crate::spec::defaults`; the model itself has no defaults and is not
+//! read from input (its records derive `Deserialize` only for the back ends' unit-test
+//! fixtures, see `fixture` below; the enums are read by the spec too).
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `platform:` in the registry.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Platform {
     /// DNS-1123 label; prefixes cloud resource names and tags everything.
     pub name: String,
     pub image_registry: String,
     pub gitops: GitOps,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub ci: Vec<CiSystem>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct GitOps {
     pub repository: String,
-    #[serde(default = "default_branch")]
+    #[cfg_attr(test, serde(default = "fixture::branch"))]
     pub branch: String,
     /// Path in the GitOps repository that holds the generated Kubernetes tree.
-    #[serde(default = "default_gitops_path")]
+    #[cfg_attr(test, serde(default = "fixture::gitops_path"))]
     pub path: String,
-}
-
-fn default_branch() -> String {
-    "main".to_owned()
-}
-
-fn default_gitops_path() -> String {
-    "golden/kubernetes".to_owned()
 }
 
 #[derive(
@@ -58,7 +55,8 @@ pub enum CiSystem {
 }
 
 /// One environment file, resolved, with its enabled services.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Environment {
     /// The file stem of `environments/<name>.yaml`.
@@ -83,7 +81,8 @@ pub struct Environment {
     pub(crate) dependents: std::sync::OnceLock<BTreeMap<String, Vec<String>>>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Cloud {
     pub provider: CloudProvider,
     pub region: String,
@@ -109,59 +108,66 @@ pub enum CloudProvider {
     Gcp,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Cluster {
     pub name: String,
-    pub version: String,
-    #[serde(default)]
+    /// The Kubernetes version; `None` leaves it to the cloud's default.
+    pub version: Option<String>,
+    #[cfg_attr(test, serde(default))]
     pub node_pools: BTreeMap<String, NodePool>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct NodePool {
     /// The cloud's own instance / VM / machine type name.
     pub vm_size: String,
     pub min: u32,
     pub max: u32,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub labels: BTreeMap<String, String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub taints: Vec<Taint>,
 }
 
 /// A node pool taint (`key=value:effect`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Taint {
     pub key: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub value: Option<String>,
     /// `NoSchedule`, `PreferNoSchedule` or `NoExecute`.
     pub effect: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct TerraformSettings {
     pub backend: Backend,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Backend {
     #[serde(rename = "type")]
     pub kind: String,
     /// Backend arguments, sorted by name (so the written order does not change output).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub config: BTreeMap<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct SecretStore {
     #[serde(rename = "type")]
     pub kind: SecretStoreKind,
     /// The ClusterSecretStore that ExternalSecrets reference.
     pub name: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub address: Option<String>,
 }
 
@@ -188,37 +194,38 @@ impl SecretStoreKind {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Network {
     /// IPv4 CIDR of the environment's network (a default per environment when not written).
     pub cidr: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Monitoring {
     pub prometheus_url: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Promotion {
     pub from: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default = "fixture::approval"))]
     pub approval: Approval,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Approval {
     Required,
-    #[default]
     None,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum TagPolicy {
-    #[default]
     Any,
     BranchShaTimestamp,
     StagingVersion,
@@ -227,11 +234,12 @@ pub enum TagPolicy {
 
 /// A service as deployed in one environment (or, in `Model::registry_services`, as the
 /// registry declares it with the registry defaults applied).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
     /// The service's key in the registry (set by lowering, never written in the entry).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub name: String,
     pub team: String,
     /// The namespace as written, without the environment's `namespaceSuffix`.
@@ -239,30 +247,30 @@ pub struct Service {
     /// Image repository, without registry host or tag.
     pub image: String,
     pub build: Build,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub ports: Vec<Port>,
     pub replicas: Replicas,
     pub resources: Resources,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default = "fixture::health_check"))]
     pub health_check: HealthCheck,
     /// Non-secret environment variables, rendered as strings.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub config: BTreeMap<String, String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub secrets: BTreeMap<String, SecretRef>,
     /// Sorted service names.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub dependencies: Vec<String>,
     /// Backing resources by entry name, sizing resolved against `infraDefaults`.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub infra: BTreeMap<String, Infra>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub expose: Option<Expose>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default = "fixture::rollout"))]
     pub rollout: Rollout,
     /// The image tags for this environment (`versions.yaml`); absent in
     /// `Model::registry_services`.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub version: Option<ImageVersion>,
 }
 
@@ -273,11 +281,12 @@ impl Service {
     }
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Build {
     pub language: Language,
     pub context: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub dockerfile: Option<String>,
 }
 
@@ -293,75 +302,83 @@ pub enum Language {
     Docker,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Port {
     pub name: String,
     pub port: u16,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default = "fixture::protocol"))]
     pub protocol: Protocol,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
-    #[default]
     Http,
     Grpc,
     Tcp,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Replicas {
     pub min: u32,
     pub max: u32,
-    #[serde(default)]
-    pub target_cpu: Option<u32>,
+    /// Average CPU utilisation, in percent of the request, the autoscaler aims for.
+    #[serde(rename = "targetCPU")]
+    #[cfg_attr(test, serde(default = "fixture::target_cpu"))]
+    pub target_cpu: u32,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Resources {
     pub requests: Quantities,
     pub limits: Quantities,
 }
 
 /// Kubernetes quantities, as strings (`250m`, `"1"`, `512Mi`).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Quantities {
     pub cpu: String,
     pub memory: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct HealthCheck {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub readiness: Option<Probe>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub liveness: Option<Probe>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub startup: Option<Probe>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Probe {
     /// HTTP GET path; without it the port's protocol decides (gRPC or TCP).
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub path: Option<String>,
     /// Name of one of the service's ports.
     pub port: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub initial_delay_seconds: Option<u32>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub period_seconds: Option<u32>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub timeout_seconds: Option<u32>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub failure_threshold: Option<u32>,
 }
 
 /// A reference to a secret in the environment's secret store; never a value.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct SecretRef {
     pub store: SecretStoreKind,
     pub path: String,
@@ -414,74 +431,96 @@ impl InfraType {
 
 /// A backing resource a service owns, with its sizing resolved (the entry's own sizing
 /// fields over the environment's `infraDefaults` for its type).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Infra {
     #[serde(rename = "type")]
     pub kind: InfraType,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub version: Option<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub topics: Vec<String>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub exchanges: Vec<String>,
     #[serde(flatten)]
     pub sizing: Sizing,
 }
 
 /// Sizing of a backing resource; every field optional, each target picks its own defaults.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Sizing {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sku: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub storage_gb: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub backup_retention_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub high_availability: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub brokers: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub nodes: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Expose {
     pub host: String,
-    #[serde(default = "default_expose_path")]
+    #[cfg_attr(test, serde(default = "fixture::expose_path"))]
     pub path: String,
     /// `namespace/name` of the Istio Gateway.
     pub gateway: String,
     /// Name of the TLS secret at the gateway, when the gateway needs one per host.
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub tls: Option<String>,
 }
 
-fn default_expose_path() -> String {
-    "/".to_owned()
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Rollout {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default = "fixture::strategy"))]
     pub strategy: Strategy,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub max_surge: Option<IntOrPercent>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub max_unavailable: Option<IntOrPercent>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub canary: Option<Canary>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Strategy {
-    #[default]
     Rolling,
     Canary,
     BlueGreen,
+}
+
+impl Strategy {
+    /// The spelling used in the input files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rolling => "rolling",
+            Self::Canary => "canary",
+            Self::BlueGreen => "blue-green",
+        }
+    }
+}
+
+impl TagPolicy {
+    /// The spelling used in the input files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Any => "any",
+            Self::BranchShaTimestamp => "branch-sha-timestamp",
+            Self::StagingVersion => "staging-version",
+            Self::Semver => "semver",
+        }
+    }
 }
 
 /// A count or a percentage string (`25%`), as Kubernetes takes for surge and unavailability.
@@ -492,57 +531,105 @@ pub enum IntOrPercent {
     Percent(String),
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Canary {
     /// Traffic weights in percent, strictly increasing, ending at 100.
     pub steps: Vec<u32>,
     /// Time between steps, as written (`30m`).
-    #[serde(default = "default_interval")]
+    #[cfg_attr(test, serde(default = "fixture::interval"))]
     pub interval: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub header: Option<Header>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub analysis: Option<Analysis>,
 }
 
-fn default_interval() -> String {
-    "10m".to_owned()
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct Header {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Analysis {
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub max_error_rate: Option<f64>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub max_latency_p95_ms: Option<u32>,
-    #[serde(default = "default_failure_limit")]
+    #[cfg_attr(test, serde(default = "fixture::failure_limit"))]
     pub failure_limit: u32,
 }
 
-fn default_failure_limit() -> u32 {
-    1
-}
-
 /// The image tags of a service in one environment (`versions.yaml`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct ImageVersion {
     pub stable: String,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub canary: Option<CanaryVersion>,
-    #[serde(default)]
+    #[cfg_attr(test, serde(default))]
     pub preview: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
 pub struct CanaryVersion {
     pub tag: String,
     /// Percent of traffic to the canary, strictly between 0 and 100.
     pub weight: u32,
+}
+
+/// What the back ends' test fixtures leave out, filled as lowering would: from the SPEC's
+/// defaults (the model itself is read from YAML only by those fixtures).
+#[cfg(test)]
+mod fixture {
+    use super::*;
+    use crate::spec::defaults;
+
+    pub fn branch() -> String {
+        defaults::GITOPS_BRANCH.to_owned()
+    }
+    pub fn gitops_path() -> String {
+        defaults::gitops_path("golden")
+    }
+    pub fn expose_path() -> String {
+        defaults::EXPOSE_PATH.to_owned()
+    }
+    pub fn interval() -> String {
+        defaults::CANARY_INTERVAL.to_owned()
+    }
+    pub fn failure_limit() -> u32 {
+        defaults::FAILURE_LIMIT
+    }
+    pub fn approval() -> Approval {
+        defaults::APPROVAL
+    }
+    pub fn protocol() -> Protocol {
+        defaults::PROTOCOL
+    }
+    pub fn strategy() -> Strategy {
+        defaults::STRATEGY
+    }
+    pub fn target_cpu() -> u32 {
+        defaults::TARGET_CPU
+    }
+    pub fn health_check() -> HealthCheck {
+        HealthCheck {
+            readiness: None,
+            liveness: None,
+            startup: None,
+        }
+    }
+    pub fn rollout() -> Rollout {
+        Rollout {
+            strategy: defaults::STRATEGY,
+            max_surge: None,
+            max_unavailable: None,
+            canary: None,
+        }
+    }
 }

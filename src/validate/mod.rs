@@ -1,6 +1,6 @@
 //! Validation: each file against its own JSON Schema as written ([`schema`]), then the
-//! semantic rules over the parsed and merged trees ([`rules`]). Every problem is reported;
-//! nothing here stops at the first.
+//! semantic rules over the typed, spanned spec of the merged trees ([`rules`]). Every
+//! problem is reported; nothing here stops at the first.
 
 pub mod rules;
 pub mod schema;

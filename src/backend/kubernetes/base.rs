@@ -122,7 +122,7 @@ fn hpa(platform: &str, service: &Service, ns: Option<&str>) -> Value {
         ns,
         &labels,
     );
-    let cpu = service.replicas.target_cpu.unwrap_or(80);
+    let cpu = service.replicas.target_cpu;
     obj.insert(
         "spec".into(),
         json!({

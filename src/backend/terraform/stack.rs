@@ -169,8 +169,11 @@ pub fn cluster(env: &Environment) -> Block {
         .add_label("cluster")
         .add_attribute(("source", source(cloud, ModuleKind::Cluster)))
         .add_attribute(("name", env.cluster.name.as_str()))
-        .add_attribute(("tags", r("local.tags")))
-        .add_attribute(("kubernetes_version", env.cluster.version.as_str()));
+        .add_attribute(("tags", r("local.tags")));
+    // Without `cluster.version` the module's `null` default leaves it to the cloud.
+    if let Some(version) = &env.cluster.version {
+        block = block.add_attribute(("kubernetes_version", version.as_str()));
+    }
     if cloud == CloudProvider::Azure && !pools.is_empty() {
         // AKS needs one pool inline as the system pool: `system`, else `default`, else the
         // first by name.

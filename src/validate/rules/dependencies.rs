@@ -1,30 +1,35 @@
 //! The dependency graph: every dependency names a registry service, enabled wherever the
 //! dependent is, and the graph has no cycle.
 
-use super::{RuleCtx, string_items};
+use super::{RuleCtx, items};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::merge::MergedService;
+use crate::load::yaml::Pos;
+use crate::spec::SpecService;
 use std::collections::BTreeMap;
+
+/// The readable dependency names of a service, with their positions.
+fn deps(service: &SpecService) -> Vec<(&str, Pos)> {
+    items(&service.layer.dependencies)
+        .map(|(name, pos)| (name.as_str(), pos))
+        .collect()
+}
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let names = ctx.service_names();
     let known: std::collections::BTreeSet<&str> = names.iter().copied().collect();
     let mut out = Vec::new();
-    let mut scopes: Vec<(Option<&str>, &BTreeMap<String, MergedService>)> =
-        vec![(None, &ctx.merged.registry_services)];
-    scopes.extend(
-        ctx.merged
-            .environments
-            .iter()
-            .map(|e| (Some(e.name.as_str()), &e.services)),
-    );
+    let mut scopes: Vec<(
+        Option<&crate::spec::SpecEnv>,
+        &BTreeMap<String, SpecService>,
+    )> = vec![(None, &ctx.spec.registry_services)];
+    scopes.extend(ctx.spec.environments.iter().map(|e| (Some(e), &e.services)));
     for (env, services) in scopes {
         for service in services.values() {
-            for (dep, node) in string_items(service.node.get("dependencies")) {
+            for (dep, pos) in deps(service) {
                 if !known.contains(dep) {
                     let mut d = Diagnostic::error(
                         Code::UnknownDependency,
-                        node.pos,
+                        pos,
                         format!(
                             "`{}` depends on `{dep}`, which the registry does not declare",
                             service.name
@@ -38,26 +43,20 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
                 } else if dep == service.name {
                     out.push(Diagnostic::error(
                         Code::DependencyCycle,
-                        node.pos,
+                        pos,
                         format!("`{dep}` depends on itself"),
                     ));
                 }
             }
         }
         out.extend(cycles(services));
-        if let Some(env_name) = env {
-            let env = ctx
-                .merged
-                .environments
-                .iter()
-                .find(|e| e.name == env_name)
-                .expect("scope env exists");
+        if let Some(env) = env {
+            let env_name = &env.name;
             for service in services.values() {
-                for (dep, node) in string_items(service.node.get("dependencies")) {
-                    if let Some(disabled_at) = env.disabled.get(dep) {
-                        let _ = disabled_at;
+                for (dep, pos) in deps(service) {
+                    if env.disabled.contains_key(dep) {
                         out.push(
-                            Diagnostic::error(Code::DisabledDependency, node.pos, format!("`{}` depends on `{dep}`, which is disabled in environment `{env_name}`", service.name))
+                            Diagnostic::error(Code::DisabledDependency, pos, format!("`{}` depends on `{dep}`, which is disabled in environment `{env_name}`", service.name))
                                 .with_help(format!("enable `{dep}` in environments/{env_name}.yaml, disable `{}` there too, or drop the dependency there", service.name)),
                         );
                     }
@@ -69,7 +68,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
 }
 
 /// One diagnostic per cycle, at the dependency entry that closes it.
-fn cycles(services: &BTreeMap<String, MergedService>) -> Vec<Diagnostic> {
+fn cycles(services: &BTreeMap<String, SpecService>) -> Vec<Diagnostic> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
@@ -87,13 +86,13 @@ fn cycles(services: &BTreeMap<String, MergedService>) -> Vec<Diagnostic> {
         let mut stack: Vec<(&str, usize)> = vec![(start.as_str(), 0)];
         marks.insert(start, Mark::Active);
         while let Some((name, i)) = stack.pop() {
-            let deps = string_items(services[name].node.get("dependencies"));
+            let deps = deps(&services[name]);
             if i >= deps.len() {
                 marks.insert(name, Mark::Done);
                 continue;
             }
             stack.push((name, i + 1));
-            let (dep, node) = deps[i];
+            let (dep, pos) = deps[i];
             match marks.get(dep) {
                 Some(Mark::New) => {
                     marks.insert(dep, Mark::Active);
@@ -104,7 +103,7 @@ fn cycles(services: &BTreeMap<String, MergedService>) -> Vec<Diagnostic> {
                     let mut chain: Vec<&str> = stack[from..].iter().map(|(n, _)| *n).collect();
                     chain.push(dep);
                     out.push(
-                        Diagnostic::error(Code::DependencyCycle, node.pos, format!("dependency cycle: {}", chain.join(" → ")))
+                        Diagnostic::error(Code::DependencyCycle, pos, format!("dependency cycle: {}", chain.join(" → ")))
                             .with_label("closes the cycle")
                             .with_help("dependencies must form a directed acyclic graph: remove one edge of the cycle"),
                     );

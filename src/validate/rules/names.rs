@@ -3,7 +3,7 @@
 
 use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load::yaml::Node;
+use crate::spec::ServiceLayer;
 
 /// A DNS-1123 label: lowercase alphanumerics and `-`, alphanumeric at both ends, ≤ 63.
 pub fn is_dns_label(s: &str) -> bool {
@@ -43,30 +43,28 @@ fn bad_name(what: &str, name: &str, pos: crate::load::yaml::Pos) -> Diagnostic {
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let registry = ctx.merged.registry;
-    if let Some(services) = registry.get("services").and_then(Node::as_map) {
-        for (name, entry) in services {
-            if !is_dns_label(name) {
-                out.push(bad_name("service name", name, entry.key_pos));
-            }
-            check_inner_names(&entry.value, &mut out);
+    let spec = ctx.spec;
+    for key in spec.registry.services.get().map_or(&[][..], |k| &k.0) {
+        if !is_dns_label(key.as_str()) {
+            out.push(bad_name("service name", key.as_str(), key.pos));
         }
     }
-    for env in &ctx.merged.environments {
+    // Backing resource and port names, on each service with the registry defaults (a name
+    // a default writes is reported once, at the default: the same place deduplicates).
+    for service in spec.registry_services.values() {
+        check_inner_names(&service.layer, &mut out);
+    }
+    for env in &spec.environments {
         if !is_dns_label(&env.name) {
-            let pos = crate::diagnostic::Sources::file_pos(env.node.pos.file);
+            let pos = crate::diagnostic::Sources::file_pos(env.file);
             out.push(bad_name("environment name (the file stem)", &env.name, pos));
         }
-        let suffix = env
-            .node
-            .get("namespaceSuffix")
-            .and_then(Node::as_str)
-            .unwrap_or("");
+        let suffix = env.spec.namespace_suffix.get().map_or("", String::as_str);
         for service in env.services.values() {
-            let Some(ns) = service.node.get("namespace") else {
+            let Some(ns) = service.layer.namespace.spanned() else {
                 continue;
             };
-            let Some(ns_name) = ns.as_str() else { continue };
+            let ns_name = ns.as_str();
             let full = format!("{ns_name}{suffix}");
             if full.len() > 63 && is_dns_label(ns_name) {
                 out.push(
@@ -86,22 +84,22 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-/// Backing resource names and port names inside one service (as written).
-fn check_inner_names(service: &Node, out: &mut Vec<Diagnostic>) {
-    if let Some(infra) = service.get("infra").and_then(Node::as_map) {
-        for (name, entry) in infra {
-            if !is_dns_label(name) {
-                out.push(bad_name("backing resource name", name, entry.key_pos));
-            }
+/// Backing resource names and port names inside one service.
+fn check_inner_names(service: &ServiceLayer, out: &mut Vec<Diagnostic>) {
+    for name in service.infra.get().into_iter().flat_map(|m| m.keys()) {
+        if !is_dns_label(name.as_str()) {
+            out.push(bad_name(
+                "backing resource name",
+                name.as_str(),
+                name.key_pos,
+            ));
         }
     }
-    for port in service.get("ports").and_then(Node::as_seq).unwrap_or(&[]) {
-        let Some(name_node) = port.get("name") else {
+    for (port, _) in super::items(&service.ports) {
+        let Some(name_node) = port.name.spanned() else {
             continue;
         };
-        let Some(name) = name_node.as_str() else {
-            continue;
-        };
+        let name = name_node.as_str();
         if !is_dns_label(name) || name.len() > 15 || !name.bytes().any(|b| b.is_ascii_lowercase()) {
             out.push(
                 Diagnostic::error(Code::InvalidName, name_node.pos, format!("port name `{name}` is not a valid Kubernetes port name"))

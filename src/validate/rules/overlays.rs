@@ -3,7 +3,6 @@
 
 use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::load::yaml::Node;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let services = ctx.service_names();
@@ -11,44 +10,42 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let envs = ctx.environment_names();
     let (check_services, check_envs) = (ctx.services_readable(), ctx.environments_readable);
     let mut out = Vec::new();
-    for env in &ctx.merged.environments {
-        if let Some(overrides) = env.node.get("services").and_then(Node::as_map) {
-            for (name, entry) in overrides {
-                if check_services && !known.contains(name.as_str()) {
-                    out.push(unknown_service(
-                        name,
-                        entry.key_pos,
-                        &services,
-                        &format!("environments/{}.yaml", env.name),
-                    ));
-                }
+    for env in &ctx.spec.environments {
+        for name in env.spec.services.get().map_or(&[][..], |k| &k.0) {
+            if check_services && !known.contains(name.as_str()) {
+                out.push(unknown_service(
+                    name.as_str(),
+                    name.pos,
+                    &services,
+                    &format!("environments/{}.yaml", env.name),
+                ));
             }
         }
-        if let Some(from) = env.node.get("promotion").and_then(|p| p.get("from"))
-            && let Some(name) = from.as_str()
+        if let Some(from) = promotion_from(env)
             && check_envs
-            && !envs.contains(&name)
+            && !envs.contains(&from.as_str())
         {
-            out.push(unknown_env(name, from.pos, &envs));
+            out.push(unknown_env(from.as_str(), from.pos, &envs));
         }
     }
     out.extend(promotion_cycles(ctx));
     let Some(by_env) = ctx
+        .spec
         .versions
-        .and_then(|v| v.get("environments"))
-        .and_then(Node::as_map)
+        .as_ref()
+        .and_then(|v| v.spec.environments.get())
     else {
         return out;
     };
     for (env, entry) in by_env {
         if check_envs && !envs.contains(&env.as_str()) {
-            out.push(unknown_env(env, entry.key_pos, &envs));
+            out.push(unknown_env(env.as_str(), env.pos, &envs));
         }
-        for (name, svc) in entry.value.as_map().into_iter().flatten() {
+        for name in entry.get().into_iter().flat_map(|m| m.keys()) {
             if check_services && !known.contains(name.as_str()) {
                 out.push(unknown_service(
-                    name,
-                    svc.key_pos,
+                    name.as_str(),
+                    name.pos,
                     &services,
                     "the registry",
                 ));
@@ -56,6 +53,11 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// `promotion.from` of an environment, when readable.
+fn promotion_from(env: &crate::spec::SpecEnv) -> Option<&crate::spec::Spanned<String>> {
+    env.spec.promotion.get()?.from.spanned()
 }
 
 fn unknown_service(
@@ -92,12 +94,12 @@ fn unknown_env(name: &str, pos: crate::load::yaml::Pos, envs: &[&str]) -> Diagno
 
 fn promotion_cycles(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let from_of = |name: &str| -> Option<(&str, crate::load::yaml::Pos)> {
-        let env = ctx.merged.environments.iter().find(|e| e.name == name)?;
-        let from = env.node.get("promotion")?.get("from")?;
-        Some((from.as_str()?, from.pos))
+        let env = ctx.spec.environments.iter().find(|e| e.name == name)?;
+        let from = promotion_from(env)?;
+        Some((from.as_str(), from.pos))
     };
     let mut out = Vec::new();
-    for env in &ctx.merged.environments {
+    for env in &ctx.spec.environments {
         let mut seen = vec![env.name.as_str()];
         let mut current = env.name.as_str();
         while let Some((from, pos)) = from_of(current) {

@@ -1,9 +1,8 @@
 //! Ports: unique names and numbers per service; health checks name a declared port.
 
-use super::{RuleCtx, int};
+use super::{RuleCtx, items};
 use crate::diagnostic::{Code, Diagnostic, did_you_mean};
-use crate::load::yaml::Node;
-use crate::merge::MergedService;
+use crate::spec::SpecService;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -13,19 +12,13 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-fn check_service(service: &MergedService) -> Vec<Diagnostic> {
+fn check_service(service: &SpecService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let ports = service
-        .node
-        .get("ports")
-        .and_then(Node::as_seq)
-        .unwrap_or(&[]);
     let mut names: Vec<&str> = Vec::new();
-    let mut numbers: Vec<i64> = Vec::new();
-    for port in ports {
-        if let Some(name_node) = port.get("name")
-            && let Some(name) = name_node.as_str()
-        {
+    let mut numbers: Vec<u16> = Vec::new();
+    for (port, _) in items(&service.layer.ports) {
+        if let Some(name_node) = port.name.spanned() {
+            let name = name_node.as_str();
             if names.contains(&name) {
                 out.push(Diagnostic::error(
                     Code::DuplicatePort,
@@ -35,9 +28,9 @@ fn check_service(service: &MergedService) -> Vec<Diagnostic> {
             }
             names.push(name);
         }
-        if let Some(number) = int(port.get("port")) {
+        if let Some(number) = port.port.spanned() {
+            let (number, pos) = (number.value, number.pos);
             if numbers.contains(&number) {
-                let pos = port.get("port").map_or(port.pos, |n| n.pos);
                 out.push(
                     Diagnostic::error(
                         Code::DuplicatePort,
@@ -50,16 +43,14 @@ fn check_service(service: &MergedService) -> Vec<Diagnostic> {
             numbers.push(number);
         }
     }
-    for probe in ["readiness", "liveness", "startup"] {
-        let Some(port) = service
-            .node
-            .get("healthCheck")
-            .and_then(|h| h.get(probe))
-            .and_then(|p| p.get("port"))
-        else {
+    let Some(health) = service.layer.health_check.get() else {
+        return out;
+    };
+    for (probe, field) in health.probes() {
+        let Some(port) = field.get().and_then(|p| p.port.spanned()) else {
             continue;
         };
-        let Some(name) = port.as_str() else { continue };
+        let name = port.as_str();
         if !names.contains(&name) {
             let mut d = Diagnostic::error(
                 Code::UnknownPort,

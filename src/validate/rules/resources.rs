@@ -1,31 +1,30 @@
 //! Sizes that cannot work: requests above limits, unparseable quantities, a minimum above
 //! its maximum (replicas, node pools).
 
-use super::{RuleCtx, int};
+use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load::yaml::{Node, Value};
-use crate::merge::MergedService;
+use crate::spec::{Field, QuantitiesLayer, Quantity, Spanned, SpecService};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for service in ctx.every_service() {
         out.extend(check_service(service));
     }
-    for env in &ctx.merged.environments {
-        let pools = env
-            .node
-            .get("cluster")
-            .and_then(|c| c.get("nodePools"))
-            .and_then(Node::as_map);
+    for env in &ctx.spec.environments {
+        let pools = env.spec.cluster.get().and_then(|c| c.node_pools.get());
         for (name, pool) in pools.into_iter().flatten() {
-            if let (Some(min), Some(max)) = (int(pool.value.get("min")), int(pool.value.get("max")))
-                && min > max
+            let Some(pool) = pool.get() else { continue };
+            if let (Some(min), Some(max)) = (pool.min.spanned(), pool.max.get())
+                && min.value > *max
             {
-                let pos = pool.value.get("min").map_or(pool.key_pos, |n| n.pos);
                 out.push(Diagnostic::error(
                     Code::MinExceedsMax,
-                    pos,
-                    format!("node pool `{name}` has min {min} above max {max}"),
+                    min.pos,
+                    format!(
+                        "node pool `{}` has min {} above max {max}",
+                        name.as_str(),
+                        min.value
+                    ),
                 ));
             }
         }
@@ -33,44 +32,47 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-fn check_service(service: &MergedService) -> Vec<Diagnostic> {
+fn check_service(service: &SpecService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    if let Some(replicas) = service.node.get("replicas")
-        && let (Some(min), Some(max)) = (int(replicas.get("min")), int(replicas.get("max")))
-        && min > max
+    let layer = &service.layer;
+    if let Some(replicas) = layer.replicas.get()
+        && let (Some(min), Some(max)) = (replicas.min.spanned(), replicas.max.get())
+        && min.value > *max
     {
-        let pos = replicas.get("min").map_or(replicas.pos, |n| n.pos);
         out.push(
-                    Diagnostic::error(Code::MinExceedsMax, pos, format!("`{}` has replicas.min {min} above replicas.max {max}", service.name))
+                    Diagnostic::error(Code::MinExceedsMax, min.pos, format!("`{}` has replicas.min {} above replicas.max {max}", service.name, min.value))
                         .with_help("after merging, min must not exceed max: raise max in the same layer that raises min"),
                 );
     }
-    let resources = service.node.get("resources");
+    let resources = layer.resources.get();
+    let quantities = |pick: fn(&crate::spec::ResourcesLayer) -> &Field<QuantitiesLayer>| {
+        resources.and_then(|r| pick(r).get())
+    };
+    let (requests, limits) = (quantities(|r| &r.requests), quantities(|r| &r.limits));
     for (resource, parse) in [
         ("cpu", parse_cpu as fn(&str) -> Option<f64>),
         ("memory", parse_memory),
     ] {
-        let request = resources
-            .and_then(|r| r.get("requests"))
-            .and_then(|r| r.get(resource));
-        let limit = resources
-            .and_then(|r| r.get("limits"))
-            .and_then(|r| r.get(resource));
+        fn pick<'q>(q: &'q QuantitiesLayer, resource: &str) -> Option<&'q Spanned<Quantity>> {
+            if resource == "cpu" {
+                q.cpu.spanned()
+            } else {
+                q.memory.spanned()
+            }
+        }
+        let pick = |q| pick(q, resource);
+        let request = requests.and_then(pick);
+        let limit = limits.and_then(pick);
         let mut values = [None, None];
-        for (i, node) in [request, limit].into_iter().enumerate() {
-            let Some(node) = node else { continue };
-            let text = match &node.value {
-                Value::Str(s) => s.clone(),
-                Value::Int(i) => i.to_string(),
-                Value::Float(f) => f.to_string(),
-                _ => continue,
-            };
-            match parse(&text) {
+        for (i, quantity) in [request, limit].into_iter().enumerate() {
+            let Some(quantity) = quantity else { continue };
+            let text = &quantity.value.0;
+            match parse(text) {
                 Some(v) => values[i] = Some(v),
                 None => out.push(
                     Diagnostic::error(
                         Code::InvalidQuantity,
-                        node.pos,
+                        quantity.pos,
                         format!("`{text}` is not a Kubernetes {resource} quantity"),
                     )
                     .with_help(if resource == "cpu" {

@@ -1,10 +1,10 @@
 //! Rollout settings: canary steps strictly increasing and ending at 100; a canary strategy
 //! has its canary block; backing resources carry only the fields of their type.
 
-use super::{RuleCtx, int};
+use super::{RuleCtx, items};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load::yaml::Node;
-use crate::merge::MergedService;
+use crate::model::Strategy;
+use crate::spec::SpecService;
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -15,35 +15,32 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-fn check_canary(service: &MergedService) -> Vec<Diagnostic> {
-    let Some(rollout) = service.node.get("rollout") else {
+fn check_canary(service: &SpecService) -> Vec<Diagnostic> {
+    let Some(rollout) = service.layer.rollout.get() else {
         return Vec::new();
     };
     let mut out = Vec::new();
-    if let Some(steps) = rollout
-        .get("canary")
-        .and_then(|c| c.get("steps"))
-        .and_then(Node::as_seq)
+    let canary = rollout.canary.get();
+    if let Some(steps) = canary.map(|c| &c.steps)
+        && steps.get().is_some()
     {
-        let values: Vec<(i64, &Node)> = steps
-            .iter()
-            .filter_map(|s| Some((int(Some(s))?, s)))
-            .collect();
+        let values: Vec<(u32, crate::load::yaml::Pos)> =
+            items(steps).map(|(v, pos)| (*v, pos)).collect();
         for pair in values.windows(2) {
             if pair[1].0 <= pair[0].0 {
                 out.push(
-                    Diagnostic::error(Code::CanarySteps, pair[1].1.pos, format!("canary step {} of `{}` does not increase on {}", pair[1].0, service.name, pair[0].0))
+                    Diagnostic::error(Code::CanarySteps, pair[1].1, format!("canary step {} of `{}` does not increase on {}", pair[1].0, service.name, pair[0].0))
                         .with_help("steps are traffic percentages in strictly increasing order, e.g. [10, 25, 50, 100]"),
                 );
             }
         }
-        if let Some((last, node)) = values.last()
+        if let Some((last, pos)) = values.last()
             && *last != 100
         {
             out.push(
                 Diagnostic::error(
                     Code::CanarySteps,
-                    node.pos,
+                    *pos,
                     format!(
                         "the canary steps of `{}` end at {last}, not 100",
                         service.name
@@ -53,9 +50,9 @@ fn check_canary(service: &MergedService) -> Vec<Diagnostic> {
             );
         }
     }
-    if let Some(strategy) = rollout.get("strategy")
-        && strategy.as_str() == Some("canary")
-        && rollout.get("canary").and_then(|c| c.get("steps")).is_none()
+    if let Some(strategy) = rollout.strategy.spanned()
+        && strategy.value == Strategy::Canary
+        && !canary.is_some_and(|c| c.steps.is_present())
     {
         out.push(
             Diagnostic::error(
@@ -72,32 +69,31 @@ fn check_canary(service: &MergedService) -> Vec<Diagnostic> {
     out
 }
 
-fn check_infra_fields(service: &MergedService) -> Vec<Diagnostic> {
+fn check_infra_fields(service: &SpecService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (name, entry) in service
-        .node
-        .get("infra")
-        .and_then(Node::as_map)
-        .into_iter()
-        .flatten()
-    {
-        let Some(kind) = entry.value.get("type").and_then(Node::as_str) else {
+    for (name, entry) in service.layer.infra.get().into_iter().flatten() {
+        let Some(entry) = entry.get() else { continue };
+        let Some(kind) = entry.kind.get() else {
             continue;
         };
-        for (field, owner) in [
-            ("topics", "kafka"),
-            ("exchanges", "rabbitmq"),
-            ("brokers", "kafka"),
-            ("nodes", "elasticsearch"),
+        let kind = kind.as_str();
+        for (field, key_pos, owner) in [
+            ("topics", entry.topics.key_pos(), "kafka"),
+            ("exchanges", entry.exchanges.key_pos(), "rabbitmq"),
+            ("brokers", entry.brokers.key_pos(), "kafka"),
+            ("nodes", entry.nodes.key_pos(), "elasticsearch"),
         ] {
-            if let Some(e) = entry.value.entry(field)
+            if let Some(key_pos) = key_pos
                 && kind != owner
             {
                 out.push(
                     Diagnostic::error(
                         Code::InfraField,
-                        e.key_pos,
-                        format!("`{field}` does not apply to `{name}`, a {kind} resource"),
+                        key_pos,
+                        format!(
+                            "`{field}` does not apply to `{}`, a {kind} resource",
+                            name.as_str()
+                        ),
                     )
                     .with_help(format!(
                         "`{field}` is for {owner} resources; remove it here"

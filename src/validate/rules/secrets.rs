@@ -3,8 +3,7 @@
 
 use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::load::yaml::Node;
-use crate::merge::MergedService;
+use crate::spec::{Field, SpecService};
 
 /// Config keys that name a secret; their values belong in the secret store.
 const SECRET_WORDS: [&str; 8] = [
@@ -20,31 +19,21 @@ const SECRET_WORDS: [&str; 8] = [
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for service in ctx.merged.registry_services.values() {
+    for service in ctx.spec.registry_services.values() {
         out.extend(literal_config(service));
     }
-    for env in &ctx.merged.environments {
-        let store = env
-            .node
-            .get("secretStore")
-            .and_then(|s| s.get("type"))
-            .and_then(Node::as_str);
+    for env in &ctx.spec.environments {
+        let store = env.spec.secret_store.get().and_then(|s| s.kind.get());
         for service in env.services.values() {
             out.extend(literal_config(service));
             let Some(store) = store else { continue };
-            for (key, entry) in service
-                .node
-                .get("secrets")
-                .and_then(Node::as_map)
-                .into_iter()
-                .flatten()
-            {
-                let Some(used) = entry.value.get("store") else {
+            let store = store.as_str();
+            for (key, entry) in service.layer.secrets.get().into_iter().flatten() {
+                let Some(used) = entry.get().and_then(|e| e.store.spanned()) else {
                     continue;
                 };
-                if let Some(name) = used.as_str()
-                    && name != store
-                {
+                let name = used.value.as_str();
+                if name != store {
                     out.push(
                             Diagnostic::error(Code::SecretStoreMismatch, used.pos, format!("secret `{key}` of `{}` reads from `{name}`, but environment `{}` uses `{store}`", service.name, env.name))
                                 .with_help(format!("use `store: {store}` (override the secret in environments/{}.yaml if stores differ per environment)", env.name)),
@@ -56,20 +45,18 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-fn literal_config(service: &MergedService) -> Vec<Diagnostic> {
+fn literal_config(service: &SpecService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    for (key, entry) in service
-        .node
-        .get("config")
-        .and_then(Node::as_map)
-        .into_iter()
-        .flatten()
-    {
+    for (key, value) in service.layer.config.get().into_iter().flatten() {
         let upper = key.to_ascii_uppercase();
-        let empty = entry.value.as_str().is_some_and(str::is_empty) || entry.value.is_null();
+        let (empty, pos) = match value {
+            Field::Absent => continue,
+            Field::Set(s) => (s.value.is_empty(), s.pos),
+            Field::Invalid(s) => (false, s.pos),
+        };
         if !empty && SECRET_WORDS.iter().any(|w| upper.contains(w)) {
             out.push(
-                Diagnostic::error(Code::LiteralSecret, entry.value.pos, format!("`config.{key}` of `{}` looks like a secret written in the repository", service.name))
+                Diagnostic::error(Code::LiteralSecret, pos, format!("`config.{key}` of `{}` looks like a secret written in the repository", service.name))
                     .with_label("a literal value")
                     .with_help(format!("move it under `secrets:` as a reference: `{key}: {{store: <type>, path: <secret>, key: <property>}}`")),
             );

@@ -3,32 +3,33 @@
 //! strategy has them.
 
 use super::RuleCtx;
-use crate::diagnostic::{Code, Diagnostic, Sources};
-use crate::load::yaml::{Node, Pos, Value};
-use crate::merge::MergedEnv;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::load::yaml::Pos;
+use crate::spec::{Field, SpecEnv, VersionEntry, defaults};
 
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let Some(versions) = ctx.versions else {
+    let Some(versions) = &ctx.spec.versions else {
         return Vec::new();
     };
-    let Some(by_env) = versions.get("environments").and_then(Node::as_map) else {
+    let Some(by_env) = versions.spec.environments.spanned() else {
         return Vec::new(); // the schema reports a missing or malformed `environments:`
     };
-    let by_env = Some(by_env);
     let mut out = Vec::new();
-    for env in &ctx.merged.environments {
-        let entry = by_env.and_then(|m| m.get(&env.name));
-        let tags = entry.and_then(|e| e.value.as_map());
+    for env in &ctx.spec.environments {
+        let entry = by_env.value.get_key_value(env.name.as_str());
+        let tags = entry.and_then(|(_, e)| e.get());
         let policy = env
-            .node
-            .get("imageTags")
-            .and_then(Node::as_str)
-            .unwrap_or("any");
+            .spec
+            .image_tags
+            .get()
+            .copied()
+            .unwrap_or(defaults::IMAGE_TAGS)
+            .as_str();
         for name in env.services.keys() {
-            match tags.and_then(|t| t.get(name)) {
-                Some(tag) => out.extend(check_entry(env, name, &tag.value, policy)),
+            match tags.and_then(|t| t.get(name.as_str())) {
+                Some(tag) => out.extend(check_entry(env, name, tag, policy)),
                 None => {
-                    let pos = entry.map_or_else(|| by_env_pos(versions), |e| e.key_pos);
+                    let pos = entry.map_or(by_env.key_pos, |(key, _)| key.pos);
                     out.push(
                         Diagnostic::error(
                             Code::MissingTag,
@@ -46,13 +47,17 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
                 }
             }
         }
-        for (name, tag) in tags.into_iter().flatten() {
-            if env.disabled.contains_key(name) {
+        for name in tags.into_iter().flat_map(|t| t.keys()) {
+            if env.disabled.contains_key(name.as_str()) {
                 out.push(
                     Diagnostic::warning(
                         Code::DisabledTag,
-                        tag.key_pos,
-                        format!("`{name}` is disabled in `{}`; its tag is ignored", env.name),
+                        name.pos,
+                        format!(
+                            "`{}` is disabled in `{}`; its tag is ignored",
+                            name.as_str(),
+                            env.name
+                        ),
                     )
                     .with_help("remove the entry, or enable the service there"),
                 );
@@ -62,64 +67,61 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
-fn by_env_pos(versions: &Node) -> Pos {
-    versions
-        .entry("environments")
-        .map_or(Sources::file_pos(versions.pos.file), |e| e.key_pos)
-}
-
-fn check_entry(env: &MergedEnv, name: &str, entry: &Node, policy: &str) -> Vec<Diagnostic> {
+fn check_entry(
+    env: &SpecEnv,
+    name: &str,
+    entry: &Field<VersionEntry>,
+    policy: &str,
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let strategy = env.services[name]
-        .node
-        .get("rollout")
-        .and_then(|r| r.get("strategy"))
-        .and_then(Node::as_str)
-        .unwrap_or("rolling");
-    let mut tags: Vec<&Node> = Vec::new();
-    match &entry.value {
-        Value::Str(_) => tags.push(entry),
-        Value::Map(_) => {
-            tags.extend(entry.get("stable"));
-            if let Some(canary) = entry.entry("canary") {
-                tags.extend(canary.value.get("tag"));
-                if strategy != "canary" {
-                    out.push(wrong_strategy(
-                        env,
-                        name,
-                        canary.key_pos,
-                        "a canary",
-                        "canary",
-                        strategy,
-                    ));
+        .layer
+        .rollout
+        .get()
+        .and_then(|r| r.strategy.get())
+        .copied()
+        .unwrap_or(defaults::STRATEGY)
+        .as_str();
+    let mut tags: Vec<(&str, Pos)> = Vec::new();
+    match entry {
+        Field::Set(tag) => match &tag.value {
+            VersionEntry::Tag(text) => tags.push((text, tag.pos)),
+            VersionEntry::Split(split) => {
+                tags.extend(split.stable.spanned().map(|t| (t.value.0.as_str(), t.pos)));
+                if let Some(key_pos) = split.canary.key_pos() {
+                    let tag = split.canary.get().and_then(|c| c.tag.spanned());
+                    tags.extend(tag.map(|t| (t.value.0.as_str(), t.pos)));
+                    if strategy != "canary" {
+                        out.push(wrong_strategy(
+                            env, name, key_pos, "a canary", "canary", strategy,
+                        ));
+                    }
+                }
+                if let Some(key_pos) = split.preview.key_pos() {
+                    tags.extend(split.preview.spanned().map(|t| (t.value.0.as_str(), t.pos)));
+                    if strategy != "blue-green" {
+                        out.push(wrong_strategy(
+                            env,
+                            name,
+                            key_pos,
+                            "a preview",
+                            "blue-green",
+                            strategy,
+                        ));
+                    }
                 }
             }
-            if let Some(preview) = entry.entry("preview") {
-                tags.push(&preview.value);
-                if strategy != "blue-green" {
-                    out.push(wrong_strategy(
-                        env,
-                        name,
-                        preview.key_pos,
-                        "a preview",
-                        "blue-green",
-                        strategy,
-                    ));
-                }
-            }
-        }
-        _ => {}
+        },
+        Field::Absent | Field::Invalid(_) => {}
     }
-    for tag in tags {
-        if let Some(text) = tag.as_str() {
-            out.extend(check_tag(env, name, text, tag.pos, policy));
-        }
+    for (text, pos) in tags {
+        out.extend(check_tag(env, name, text, pos, policy));
     }
     out
 }
 
 fn wrong_strategy(
-    env: &MergedEnv,
+    env: &SpecEnv,
     name: &str,
     pos: Pos,
     what: &str,
@@ -130,7 +132,7 @@ fn wrong_strategy(
         .with_help(format!("set `rollout.strategy: {wanted}` for `{name}` in `{}`, or keep only the stable tag", env.name))
 }
 
-fn check_tag(env: &MergedEnv, name: &str, tag: &str, pos: Pos, policy: &str) -> Option<Diagnostic> {
+fn check_tag(env: &SpecEnv, name: &str, tag: &str, pos: Pos, policy: &str) -> Option<Diagnostic> {
     if tag.eq_ignore_ascii_case("latest") {
         return Some(
             Diagnostic::error(

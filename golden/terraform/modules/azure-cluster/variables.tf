@@ -9,8 +9,9 @@ variable "tags" {
 }
 
 variable "kubernetes_version" {
-  description = "Kubernetes minor version."
+  description = "Kubernetes minor version; null leaves it to the cloud's default."
   type        = string
+  default     = null
 }
 
 variable "node_pools" {

@@ -123,7 +123,20 @@ pub fn interface(cloud: CloudProvider, kind: ModuleKind) -> Vec<Var> {
             vars.push(Var::new("cidr", "string", "IPv4 CIDR of the environment's network."))
         }
         ModuleKind::Cluster => vars.extend([
-            Var::new("kubernetes_version", "string", "Kubernetes minor version."),
+            // `null` leaves the version to the cloud: the argument is optional on each
+            // cluster resource (AKS: "the latest recommended version will be used at
+            // provisioning time", https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/kubernetes_cluster#kubernetes_version;
+            // EKS: "the latest available version at resource creation is used",
+            // https://registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/eks_cluster#version;
+            // GKE: with `min_master_version` unset the cluster's release channel, `REGULAR`
+            // in the module, decides: "Google maintains both the master version and the
+            // node version", https://cloud.google.com/python/docs/reference/container/latest/google.cloud.container_v1.types.ReleaseChannel).
+            Var::new(
+                "kubernetes_version",
+                "string",
+                "Kubernetes minor version; null leaves it to the cloud's default.",
+            )
+            .or(Expression::Null),
             Var::new(
                 "node_pools",
                 "map(object({ vm_size = string, min = number, max = number, labels = map(string) }))",

@@ -1,0 +1,42 @@
+//! Every default of the SPEC, in one place: what a field means when no layer writes it.
+//! Lowering is the only reader; the model holds resolved values and has no defaults.
+
+use crate::model::{Approval, Protocol, Strategy, TagPolicy};
+
+/// `platform.gitops.branch`.
+pub const GITOPS_BRANCH: &str = "main";
+/// `platform.gitops.path`: where the Kubernetes tree sits in the repository, under the
+/// project's output directory (`out` of `infrac.toml`), so the Argo CD Applications point at
+/// the tree `build` writes.
+pub fn gitops_path(out: &str) -> String {
+    format!("{}/kubernetes", out.trim_end_matches('/'))
+}
+/// An environment's `namespaceSuffix`: the registry's namespaces unchanged.
+pub const NAMESPACE_SUFFIX: &str = "";
+/// An environment's `imageTags`.
+pub const IMAGE_TAGS: TagPolicy = TagPolicy::Any;
+/// An environment's `monitoring.prometheusUrl`.
+pub const PROMETHEUS_URL: &str = "http://prometheus.monitoring:9090";
+/// `promotion.approval`.
+pub const APPROVAL: Approval = Approval::None;
+/// A port's `protocol`.
+pub const PROTOCOL: Protocol = Protocol::Http;
+/// `replicas.targetCPU`: the CPU utilisation, in percent of the request, the HPA aims for.
+pub const TARGET_CPU: u32 = 80;
+/// `expose.path`.
+pub const EXPOSE_PATH: &str = "/";
+/// `rollout.strategy`.
+pub const STRATEGY: Strategy = Strategy::Rolling;
+/// `rollout.canary.interval`.
+pub const CANARY_INTERVAL: &str = "10m";
+/// `rollout.canary.analysis.failureLimit`.
+pub const FAILURE_LIMIT: u32 = 1;
+
+/// An environment's `network.cidr`: a stable /16 per environment name (so adding an
+/// environment moves no other).
+pub fn network_cidr(environment: &str) -> String {
+    let hash = environment.bytes().fold(2166136261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16777619)
+    });
+    format!("10.{}.0.0/16", 16 + hash % 224)
+}
