@@ -51,6 +51,11 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
 }
 
 fn write_error(e: WriteError) -> Result<u8, Error> {
+    if let Some((diags, sources)) = e.diagnostics() {
+        let colour = super::colour_stderr();
+        eprint!("{}", crate::diagnostic::render::text(&diags, &sources, colour));
+        return Ok(1);
+    }
     match e {
         WriteError::Io {
             action,
@@ -72,6 +77,11 @@ pub fn build(root: &Path) -> Result<u8, Error> {
     };
     match write_tree(root, &compiled.layout, &compiled.files) {
         Ok(r) => {
+            for key in &r.kept {
+                eprintln!(
+                    "warning: kept `{key}`: infrac no longer generates it, but it was changed since infrac wrote it, so it is yours now; delete it if you do not need it"
+                );
+            }
             println!(
                 "built {}: {} written, {} unchanged, {} deleted",
                 compiled.layout.out().display(),

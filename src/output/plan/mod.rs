@@ -28,7 +28,7 @@ pub use resources::{ResourceAction, ResourceChange};
 
 use super::layout::Layout;
 use super::manifest::{Manifest, hash_hex};
-use super::write::{WriteError, load_manifest, place, read_optional};
+use super::write::{WriteError, load_manifest, place, read_optional, stray_files};
 use super::{FileSet, OutputFile, Target};
 
 /// Which part of the plan to compute. Empty lists mean everything. Files that belong to no
@@ -72,6 +72,8 @@ pub enum Drift {
     Unowned,
     /// The file is right but the manifest does not record it (an interrupted build).
     Unrecorded,
+    /// A temp file or the build lock left by an interrupted (or running) build.
+    Interrupted,
 }
 
 impl Drift {
@@ -89,6 +91,9 @@ impl Drift {
             }
             Drift::Unrecorded => {
                 "not recorded in the manifest (an interrupted build?); the next build records it"
+            }
+            Drift::Interrupted => {
+                "left by an interrupted build (or one still running); the next build deletes it: do not commit it"
             }
         }
     }
@@ -183,6 +188,13 @@ pub fn plan(
         .map(|w| w.compare(root, &manifest))
         .collect::<Result<Vec<_>, WriteError>>()?;
     let mut changes: Vec<FileChange> = changes.drain(..).flatten().collect();
+    // Never read: a temp file's contents are not the user's business, and it may be a link.
+    for key in stray_files(root, layout)? {
+        let logical = layout.logical_path(&key).unwrap_or_else(|| key.clone());
+        let (target, environment) = attribute(&logical, None);
+        let work = Work::new(&key, &logical, target, environment, None);
+        changes.push(work.describe(FileAction::Remove, Some(Drift::Interrupted), None, None));
+    }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(counts::tally(changes))
 }
@@ -238,7 +250,7 @@ impl<'a> Work<'a> {
     }
 
     fn compare(self, root: &Path, manifest: &Manifest) -> Result<Option<FileChange>, WriteError> {
-        let disk = read_optional(&root.join(&self.key))?;
+        let disk = read_optional(root, &self.key)?;
         let recorded = manifest.get(&self.key);
         let Some((action, drift)) = classify(disk.as_deref(), recorded, self.new) else {
             return Ok(None);
