@@ -53,7 +53,10 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
 fn write_error(e: WriteError) -> Result<u8, Error> {
     if let Some((diags, sources)) = e.diagnostics() {
         let colour = super::colour_stderr();
-        eprint!("{}", crate::diagnostic::render::text(&diags, &sources, colour));
+        eprint!(
+            "{}",
+            crate::diagnostic::render::text(&diags, &sources, colour)
+        );
         return Ok(1);
     }
     match e {

@@ -50,7 +50,12 @@ pub struct Refusal {
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}: {}", self.code.as_str(), self.path, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.path)?;
+        if let Some((text, offset, _)) = &self.at {
+            let line = text.get(..*offset).unwrap_or("").matches('\n').count() + 1;
+            write!(f, ", line {line}")?;
+        }
+        write!(f, ": {}", self.message)
     }
 }
 
@@ -69,7 +74,9 @@ impl Refusal {
         Self {
             code: Code::NotAFile,
             path: path.to_owned(),
-            message: format!("`{path}` is {kind}, not a regular file; infrac reads and replaces regular files only"),
+            message: format!(
+                "`{path}` is {kind}, not a regular file; infrac reads and replaces regular files only"
+            ),
             help: "delete it and run `infrac build`".to_owned(),
             at: None,
         }
@@ -125,7 +132,12 @@ fn lstat(root: &Path, rel: &str) -> Result<Option<fs::Metadata>, WriteError> {
     let path = root.join(rel);
     match fs::symlink_metadata(&path) {
         Ok(m) => Ok(Some(m)),
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
             Ok(None)
         }
         Err(e) => Err(io("inspect", path, e)),
@@ -179,9 +191,7 @@ pub fn check_dir(root: &Path, key: &str) -> Result<bool, WriteError> {
     }
     match lstat(root, key)? {
         None => Ok(false),
-        Some(m) if m.file_type().is_symlink() => {
-            Err(refused(Refusal::symlink(key, "the output")))
-        }
+        Some(m) if m.file_type().is_symlink() => Err(refused(Refusal::symlink(key, "the output"))),
         Some(m) if !m.is_dir() => Err(refused(Refusal::not_regular(key, kind_of(&m)))),
         Some(_) => Ok(true),
     }
@@ -215,7 +225,9 @@ pub fn read_owned(root: &Path, key: &str) -> Result<Option<Vec<u8>>, WriteError>
             return Err(io("read", path, e));
         }
     };
-    let meta = file.metadata().map_err(|e| io("inspect", path.clone(), e))?;
+    let meta = file
+        .metadata()
+        .map_err(|e| io("inspect", path.clone(), e))?;
     if !meta.is_file() {
         return Err(refused(Refusal::not_regular(key, kind_of(&meta))));
     }
@@ -286,9 +298,10 @@ pub fn stage(
         .permissions(fs::Permissions::from_mode(0o644))
         .tempfile_in(dir)
         .map_err(|e| io("create a temp file in", dir.to_path_buf(), e))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.flush())
-        .and_then(|()| if sync { tmp.as_file().sync_all() } else { Ok(()) })
+    // The file itself, not the wrapper (whose errors name the temp path).
+    let file = tmp.as_file_mut();
+    file.write_all(bytes)
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
         .map_err(|e| io("write", path.clone(), e))?;
     Ok(tmp.into_temp_path())
 }
@@ -304,9 +317,7 @@ pub fn commit(root: &Path, key: &str, tmp: tempfile::TempPath) -> Result<(), Wri
 fn check_regular_or_absent(root: &Path, key: &str) -> Result<(), WriteError> {
     check_parents(root, key)?;
     match lstat(root, key)? {
-        Some(m) if m.file_type().is_symlink() => {
-            Err(refused(Refusal::symlink(key, "the output")))
-        }
+        Some(m) if m.file_type().is_symlink() => Err(refused(Refusal::symlink(key, "the output"))),
         Some(m) if !m.is_file() => Err(refused(Refusal::not_regular(key, kind_of(&m)))),
         _ => Ok(()),
     }

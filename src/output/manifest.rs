@@ -124,17 +124,24 @@ impl Manifest {
             if content.trim().is_empty() || content.starts_with('#') {
                 continue;
             }
-            let message = match parse_line(content, &refuse) {
+            // A bad path is underlined alone; a malformed line as a whole.
+            let path_at = content.find("  ").map_or(0, |i| i + 2);
+            let (message, at, len) = match parse_line(content, &refuse) {
                 Ok((hash, path)) => match entries.insert(path.to_owned(), hash) {
-                    Some(_) => format!("`{}` is listed twice", clip(path)),
+                    Some(_) => (
+                        format!("`{}` is listed twice", clip(path)),
+                        path_at,
+                        path.len(),
+                    ),
                     None => continue,
                 },
-                Err(message) => message,
+                Err((message, true)) => (message, path_at, content.len() - path_at),
+                Err((message, false)) => (message, 0, content.len()),
             };
             errors.push(ManifestError {
                 line: index + 1,
-                offset: start,
-                len: content.len(),
+                offset: start + at,
+                len,
                 message,
             });
         }
@@ -146,27 +153,30 @@ impl Manifest {
     }
 }
 
+/// One line's hash and path; an error says whether the path (`true`) or the line is wrong.
 fn parse_line<'a>(
     content: &'a str,
     refuse: &impl Fn(&str) -> Option<String>,
-) -> Result<(String, &'a str), String> {
+) -> Result<(String, &'a str), (String, bool)> {
     let Some((hash, path)) = content.split_once("  ") else {
-        return Err(format!(
-            "expected `<sha256>  <path>`, found `{}`",
-            clip(content)
-        ));
+        let message = format!("expected `<sha256>  <path>`, found `{}`", clip(content));
+        return Err((message, false));
     };
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(format!("`{}` is not a SHA-256 hex digest", clip(hash)));
-    }
-    if !is_safe_relative(path) {
-        return Err(format!(
-            "`{}` is not a normalised relative path (no `..`, `.`, empty or absolute segment, no backslash)",
-            clip(path)
+        return Err((
+            format!("`{}` is not a SHA-256 hex digest", clip(hash)),
+            false,
         ));
     }
+    if !is_safe_relative(path) {
+        let message = format!(
+            "`{}` is not a normalised relative path (no `..`, `.`, empty or absolute segment, no backslash)",
+            clip(path)
+        );
+        return Err((message, true));
+    }
     if let Some(reason) = refuse(path) {
-        return Err(format!("`{}` {reason}", clip(path)));
+        return Err((format!("`{}` {reason}", clip(path)), true));
     }
     Ok((hash.to_ascii_lowercase(), path))
 }
@@ -226,16 +236,17 @@ mod tests {
     #[test]
     fn every_refused_line_is_reported_with_its_range() {
         let good = hash_hex(b"x");
-        let text = format!("{HEADER}\n{good}  registry.yaml\n{good}  golden/a\n{good}  .git/config\n");
+        let text =
+            format!("{HEADER}\n{good}  registry.yaml\n{good}  golden/a\n{good}  .git/config\n");
         let errs = Manifest::parse_owned(&text, |p| {
             (!p.starts_with("golden/")).then(|| "is outside golden".to_owned())
         })
         .unwrap_err();
-        let lines: Vec<_> = errs.iter().map(|e| (e.line, &text[e.offset..e.offset + e.len])).collect();
-        assert_eq!(
-            lines,
-            [(2, format!("{good}  registry.yaml").as_str()), (4, format!("{good}  .git/config").as_str())]
-        );
+        let lines: Vec<_> = errs
+            .iter()
+            .map(|e| (e.line, &text[e.offset..e.offset + e.len]))
+            .collect();
+        assert_eq!(lines, [(2, "registry.yaml"), (4, ".git/config")]);
         assert_eq!(errs[0].message, "`registry.yaml` is outside golden");
     }
 

@@ -68,7 +68,9 @@ pub enum WriteError {
 
 impl WriteError {
     /// The located diagnostics of a [`WriteError::Refused`].
-    pub fn diagnostics(&self) -> Option<(crate::diagnostic::Diagnostics, crate::diagnostic::Sources)> {
+    pub fn diagnostics(
+        &self,
+    ) -> Option<(crate::diagnostic::Diagnostics, crate::diagnostic::Sources)> {
         match self {
             WriteError::Refused(refusals) => Some(safe::refusal_diagnostics(refusals)),
             _ => None,
@@ -262,7 +264,10 @@ pub fn write_tree(
     let mut staged = Vec::new();
     for (p, (action, _)) in placed.iter().zip(&actions) {
         if *action == Action::Write {
-            staged.push((p.key.as_str(), safe::stage(root, &p.key, p.contents, false)?));
+            staged.push((
+                p.key.as_str(),
+                safe::stage(root, &p.key, p.contents, false)?,
+            ));
         } else {
             report.unchanged.push(p.key.clone());
         }

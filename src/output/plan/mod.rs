@@ -74,6 +74,9 @@ pub enum Drift {
     Unrecorded,
     /// A temp file or the build lock left by an interrupted (or running) build.
     Interrupted,
+    /// No longer generated, but changed since infrac wrote it: the build keeps it (a user's
+    /// file is never deleted) and stops owning it.
+    Kept,
 }
 
 impl Drift {
@@ -91,6 +94,9 @@ impl Drift {
             }
             Drift::Unrecorded => {
                 "not recorded in the manifest (an interrupted build?); the next build records it"
+            }
+            Drift::Kept => {
+                "no longer generated, but changed since infrac wrote it; the next build keeps it and stops owning it: delete it if you do not need it"
             }
             Drift::Interrupted => {
                 "left by an interrupted build (or one still running); the next build deletes it: do not commit it"
@@ -255,6 +261,9 @@ impl<'a> Work<'a> {
         let Some((action, drift)) = classify(disk.as_deref(), recorded, self.new) else {
             return Ok(None);
         };
+        if drift == Some(Drift::Kept) {
+            return Ok(Some(self.describe(action, drift, None, None)));
+        }
         let old = disk.map(|b| String::from_utf8_lossy(&b).into_owned());
         let new = self.new.map(|b| String::from_utf8_lossy(b).into_owned());
         Ok(Some(self.describe(action, drift, old, new)))
@@ -313,10 +322,8 @@ fn classify(
             hand_edited(d).then_some(Drift::HandEdited),
         )),
         (None, Some(_)) => Some((FileAction::Add, recorded.map(|_| Drift::HandDeleted))),
-        (Some(d), None) => Some((
-            FileAction::Remove,
-            hand_edited(d).then_some(Drift::HandEdited),
-        )),
+        (Some(d), None) if hand_edited(d) => Some((FileAction::None, Some(Drift::Kept))),
+        (Some(_), None) => Some((FileAction::Remove, None)),
         (None, None) => Some((FileAction::Remove, Some(Drift::HandDeleted))),
     }
 }
