@@ -432,3 +432,20 @@ fn a_build_that_fails_while_staging_leaves_the_old_tree() {
         (0, "golden tree is fresh: 223 files\n")
     );
 }
+
+/// Every code about the output tree has a case here (the invalid-input corpus covers the rest).
+#[test]
+fn every_output_code_has_a_case() {
+    let this = include_str!("trust.rs");
+    let snapshots = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots");
+    for code in infrac::diagnostic::Code::OUTPUT {
+        let found = fs::read_dir(&snapshots).unwrap().any(|e| {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("trust__")
+                && fs::read_to_string(e.path()).unwrap().contains(code.as_str())
+                && this.contains(&name["trust__".len()..name.len() - ".snap".len()])
+        });
+        assert!(found, "{} has no snapshot in tests/trust.rs", code.as_str());
+    }
+}

@@ -258,3 +258,10 @@ mod tests {
         }
     }
 }
+
+impl Code {
+    /// Codes only `build`, `plan` and `check` raise, about the output tree rather than the
+    /// input files (`validate` never reads the output): covered by `tests/trust.rs` instead
+    /// of the invalid-input corpus.
+    pub const OUTPUT: &'static [Code] = &[Code::SymlinkInOutput, Code::Manifest];
+}
