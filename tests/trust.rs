@@ -443,7 +443,9 @@ fn every_output_code_has_a_case() {
             let e = e.unwrap();
             let name = e.file_name().to_string_lossy().into_owned();
             name.starts_with("trust__")
-                && fs::read_to_string(e.path()).unwrap().contains(code.as_str())
+                && fs::read_to_string(e.path())
+                    .unwrap()
+                    .contains(code.as_str())
                 && this.contains(&name["trust__".len()..name.len() - ".snap".len()])
         });
         assert!(found, "{} has no snapshot in tests/trust.rs", code.as_str());

@@ -238,6 +238,13 @@ codes! {
     }
 }
 
+impl Code {
+    /// Codes only `build`, `plan` and `check` raise, about the output tree rather than the
+    /// input files (`validate` never reads the output): covered by `tests/trust.rs` instead
+    /// of the invalid-input corpus.
+    pub const OUTPUT: &'static [Code] = &[Code::SymlinkInOutput, Code::Manifest];
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,11 +264,4 @@ mod tests {
             assert_ne!(code.wrong(), code.right());
         }
     }
-}
-
-impl Code {
-    /// Codes only `build`, `plan` and `check` raise, about the output tree rather than the
-    /// input files (`validate` never reads the output): covered by `tests/trust.rs` instead
-    /// of the invalid-input corpus.
-    pub const OUTPUT: &'static [Code] = &[Code::SymlinkInOutput, Code::Manifest];
 }
