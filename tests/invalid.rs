@@ -423,7 +423,8 @@ fn every_case_directory_is_listed() {
     }
 }
 
-/// Every diagnostic code can be triggered from input, so every code has a case.
+/// Every diagnostic code can be triggered from input, so every code has a case (the output
+/// tree's codes have theirs in tests/trust.rs, checked there).
 #[test]
 fn every_code_has_a_case() {
     let mut specs = String::new();
@@ -435,6 +436,7 @@ fn every_code_has_a_case() {
     }
     let uncovered: Vec<&str> = infrac::diagnostic::Code::ALL
         .iter()
+        .filter(|c| !infrac::diagnostic::Code::OUTPUT.contains(c))
         .map(|c| c.as_str())
         .filter(|code| !specs.contains(&format!("code = \"{code}\"")))
         .collect();

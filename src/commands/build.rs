@@ -178,6 +178,10 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
 }
 
 fn write_error(printer: &Printer, e: WriteError) -> Result<u8, Error> {
+    if let Some((diags, sources)) = e.diagnostics() {
+        printer.diagnostics(&diags, &sources)?;
+        return Ok(1);
+    }
     match e {
         WriteError::Io {
             action,
@@ -199,6 +203,11 @@ pub fn build(printer: &Printer, root: &Path) -> Result<u8, Error> {
     };
     match write_tree(root, &compiled.layout, &compiled.files) {
         Ok(r) => {
+            for key in &r.kept {
+                printer.note(&format!(
+                    "warning: kept `{key}`: infrac no longer generates it, but it was changed since infrac wrote it, so it is yours now; delete it if you do not need it"
+                ));
+            }
             printer.line(&format!(
                 "built {}: {} written, {} unchanged, {} deleted",
                 compiled.layout.out().display(),

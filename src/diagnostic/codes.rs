@@ -61,6 +61,16 @@ codes! {
         wrong: "registry.yaml   # 50 MB\n",
         right: "registry.yaml   # a few hundred KB, even for 1,000 services\n"
     }
+    SymlinkInOutput = "symlink-in-output" {
+        "A path infrac writes, reads or deletes in the output (the output directory, an [output] destination, a directory on the way to one) is a symbolic link. infrac never follows links there: a link could make a build write or delete files outside the repository, or make `plan` print a file from elsewhere as a diff.",
+        wrong: "golden/kubernetes -> /etc/kubernetes   # a link committed in place of the directory\n",
+        right: "golden/kubernetes/                      # a real directory (or none: `infrac build` creates it)\n"
+    }
+    Manifest = "manifest" {
+        "A line of the manifest (`golden/.infrac-manifest`) cannot be trusted: not `<sha256>  <path>`, a path that is not normalised (`..`, `.`, an empty or absolute segment, a backslash), listed twice, or outside the files infrac may own (the output directory and the [output] destinations). infrac deletes what the manifest owns, so it deletes nothing until the manifest is repaired.",
+        wrong: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  registry.yaml\n",
+        right: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08  golden/kubernetes/payment-service/base/deployment.yaml\n"
+    }
     Encoding = "encoding" {
         "An input file is not valid UTF-8.",
         wrong: "name: caf\\xe9   # Latin-1 byte\n",
@@ -241,6 +251,13 @@ codes! {
         wrong: "namespace: a-very-long-team-namespace-name-that-goes-on-and-on-and-on\n",
         right: "namespace: payments\n"
     }
+}
+
+impl Code {
+    /// Codes only `build`, `plan` and `check` raise, about the output tree rather than the
+    /// input files (`validate` never reads the output): covered by `tests/trust.rs` instead
+    /// of the invalid-input corpus.
+    pub const OUTPUT: &'static [Code] = &[Code::SymlinkInOutput, Code::Manifest];
 }
 
 #[cfg(test)]

@@ -103,6 +103,65 @@ fn load_project(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> 
     }
 }
 
+/// Why an input file was not read.
+enum Unread {
+    Missing,
+    Outside,
+    NotRegular,
+    TooLarge(u64),
+    Failed(std::io::Error),
+}
+
+/// Whether `path` (links resolved) lies inside the repository root. A link inside the root
+/// that points at another file inside it is followed (a shared overlay); one that leads out
+/// of the root is refused, so no file outside the repository is ever read or quoted.
+fn inside_root(root: &Path, path: &Path) -> Option<std::path::PathBuf> {
+    let root = std::fs::canonicalize(root).ok()?;
+    let real = std::fs::canonicalize(path).ok()?;
+    real.starts_with(&root).then_some(real)
+}
+
+/// An input file's bytes: only a regular file inside the root, at most [`MAX_FILE_BYTES`];
+/// opened without blocking, so a FIFO is refused rather than waited on.
+fn read_input(root: &Path, rel: &str) -> Result<Vec<u8>, Unread> {
+    use std::io::Read as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let path = root.join(rel);
+    if std::fs::symlink_metadata(&path).is_err() {
+        return Err(Unread::Missing);
+    }
+    let Some(real) = inside_root(root, &path) else {
+        return Err(match std::fs::metadata(&path) {
+            Err(_) if path.is_symlink() => Unread::Missing,
+            _ => Unread::Outside,
+        });
+    };
+    let file = std::fs::File::options()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_CLOEXEC)
+        .open(&real);
+    let file = match file {
+        Ok(f) => f,
+        Err(_) if !real.is_file() => return Err(Unread::NotRegular),
+        Err(e) => return Err(Unread::Failed(e)),
+    };
+    let meta = file.metadata().map_err(Unread::Failed)?;
+    if !meta.is_file() {
+        return Err(Unread::NotRegular);
+    }
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(Unread::TooLarge(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Unread::Failed)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(Unread::TooLarge(bytes.len() as u64));
+    }
+    Ok(bytes)
+}
+
 /// Reads a file as UTF-8 text, registering it in `sources` (also when it cannot be read,
 /// so the diagnostic can name it).
 fn read_text(
@@ -111,48 +170,36 @@ fn read_text(
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<(FileId, String)> {
-    let path = root.join(rel);
-    let meta = match std::fs::metadata(&path) {
-        Ok(m) => m,
-        Err(_) => {
-            let file = sources.add(rel, "");
-            diags.push(
-                Diagnostic::error(Code::MissingFile, Sources::file_pos(file), format!("`{rel}` does not exist"))
-                    .with_help("create it, or point infrac.toml at the right path (`infrac init` scaffolds a platform repo)"),
-            );
-            return None;
-        }
-    };
-    if !meta.is_file() {
-        let file = sources.add(rel, "");
-        diags.push(Diagnostic::error(
-            Code::NotAFile,
-            Sources::file_pos(file),
-            format!("`{rel}` is not a regular file"),
-        ));
-        return None;
-    }
-    if meta.len() > MAX_FILE_BYTES {
-        let file = sources.add(rel, "");
-        diags.push(Diagnostic::error(
-            Code::FileTooLarge,
-            Sources::file_pos(file),
-            format!(
-                "`{rel}` is {} bytes; infrac reads input files of at most {MAX_FILE_BYTES} bytes",
-                meta.len()
-            ),
-        ));
-        return None;
-    }
-    let bytes = match std::fs::read(&path) {
+    let bytes = match read_input(root, rel) {
         Ok(b) => b,
-        Err(e) => {
+        Err(why) => {
             let file = sources.add(rel, "");
-            diags.push(Diagnostic::error(
-                Code::MissingFile,
-                Sources::file_pos(file),
-                format!("cannot read `{rel}`: {e}"),
-            ));
+            let pos = Sources::file_pos(file);
+            diags.push(match why {
+                Unread::Missing => Diagnostic::error(Code::MissingFile, pos, format!("`{rel}` does not exist"))
+                    .with_help("create it, or point infrac.toml at the right path (`infrac init` scaffolds a platform repo)"),
+                Unread::Outside => Diagnostic::error(
+                    Code::NotAFile,
+                    pos,
+                    format!("`{rel}` is a symbolic link that leads outside the repository; infrac reads no file outside the repository root"),
+                )
+                .with_help("replace the link by the file itself (a link to another file inside the repository is fine)"),
+                Unread::NotRegular => Diagnostic::error(
+                    Code::NotAFile,
+                    pos,
+                    format!("`{rel}` is not a regular file"),
+                ),
+                Unread::TooLarge(len) => Diagnostic::error(
+                    Code::FileTooLarge,
+                    pos,
+                    format!("`{rel}` is {len} bytes; infrac reads input files of at most {MAX_FILE_BYTES} bytes"),
+                ),
+                Unread::Failed(e) => Diagnostic::error(
+                    Code::MissingFile,
+                    pos,
+                    format!("cannot read `{rel}`: {e}"),
+                ),
+            });
             return None;
         }
     };
@@ -267,6 +314,17 @@ fn load_environments(
 ) -> (Option<FileId>, Vec<(String, Loaded)>, Vec<String>) {
     let dir = root.join(rel);
     let dir_id = sources.add(rel, "");
+    if dir.exists() && inside_root(root, &dir).is_none() {
+        diags.push(
+            Diagnostic::error(
+                Code::NotAFile,
+                Sources::file_pos(dir_id),
+                format!("`{rel}` is a symbolic link that leads outside the repository; infrac reads no file outside the repository root"),
+            )
+            .with_help("keep the environment overlays in the repository"),
+        );
+        return (Some(dir_id), Vec::new(), Vec::new());
+    }
     if !dir.is_dir() {
         let (code, message) = if dir.exists() {
             (

@@ -1,6 +1,7 @@
 //! Writing one file so that no reader ever sees it half-written: a temp file in the same
-//! directory (mode 0644), then a rename over the target. The one implementation used by the
-//! golden-tree writer, the versions.yaml editors and `init`.
+//! directory (mode 0644), then a rename over the target (which replaces a link at the target
+//! rather than writing through it). Used by the versions.yaml editors and `init`; the
+//! golden-tree writer stages through [`super::fs`], which also refuses links on the way.
 
 use crate::error::Error;
 use std::io::Write;

@@ -137,6 +137,53 @@ impl Layout {
         disk.strip_prefix(&self.out).ok().map(path_key)
     }
 
+    /// The lock file's place, relative to the root.
+    pub fn lock_path(&self) -> PathBuf {
+        self.out.join(super::lock::LOCK_FILE)
+    }
+
+    /// Whether infrac may own the root-relative `key`: a safe path inside the output
+    /// directory or a directory destination, or exactly a single-file destination; never the
+    /// manifest, the lock or a temp file. The writer deletes only what this accepts.
+    pub fn owns(&self, key: &str) -> bool {
+        if !is_safe_relative(key) {
+            return false;
+        }
+        let name = key.rsplit('/').next().unwrap_or(key);
+        if name.starts_with(".infrac-") {
+            return false;
+        }
+        let path = Path::new(key);
+        let inside = |dir: &Path| path != dir && path.starts_with(dir);
+        inside(&self.out)
+            || self.moves.values().any(|dest| {
+                if is_file_dest(dest) {
+                    path == dest.as_path()
+                } else {
+                    inside(dest)
+                }
+            })
+    }
+
+    /// The directories infrac writes into, as `(root-relative key, recursive)`: the output
+    /// directory and the directory destinations (recursive), and the directory holding each
+    /// single-file destination (its own entries only; `""` is the root). Where temp files of
+    /// an interrupted build can be.
+    pub fn write_dirs(&self) -> Vec<(String, bool)> {
+        let mut dirs = vec![(path_key(&self.out), true)];
+        for dest in self.moves.values() {
+            if is_file_dest(dest) {
+                let parent = dest.parent().map(path_key).unwrap_or_default();
+                dirs.push((parent, false));
+            } else {
+                dirs.push((path_key(dest), true));
+            }
+        }
+        dirs.sort();
+        dirs.dedup();
+        dirs
+    }
+
     /// Whether a root-relative directory lies strictly inside the output directory (the only
     /// directories the writer may prune).
     pub fn is_inside_out(&self, dir: &Path) -> bool {
@@ -267,6 +314,45 @@ mod tests {
         );
         let bad: toml::Table = toml::from_str("github = 3").unwrap();
         assert!(Layout::from_toml("out", &bad).is_err());
+    }
+
+    #[test]
+    fn owns_only_paths_inside_owned_roots() {
+        let layout = moved();
+        for good in [
+            "golden/a.yaml",
+            "golden/kubernetes/x/base/d.yaml",
+            ".github/workflows/build.yml",
+            ".gitlab-ci.yml",
+        ] {
+            assert!(layout.owns(good), "{good}");
+        }
+        for bad in [
+            "registry.yaml",
+            ".git/config",
+            "golden",
+            "golden/../registry.yaml",
+            "golden/./a",
+            "golden//a",
+            "/etc/passwd",
+            "golden\\a",
+            "golden/.infrac-manifest",
+            "golden/.infrac-lock",
+            "golden/x/.infrac-tmp-abc",
+            ".github/workflows",
+            ".github/ci.yml",
+            ".gitlab-ci.yml/x",
+        ] {
+            assert!(!layout.owns(bad), "{bad}");
+        }
+        assert_eq!(
+            layout.write_dirs(),
+            [
+                (String::new(), false),
+                (".github/workflows".to_owned(), true),
+                ("golden".to_owned(), true)
+            ]
+        );
     }
 
     #[test]

@@ -20,12 +20,15 @@ use super::layout::is_safe_relative;
 
 const HEADER: &str = "# infrac manifest v1: files generated and owned by infrac; do not edit";
 
-/// A manifest line that cannot be read.
+/// A manifest line that cannot be read or trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct ManifestError {
     /// 1-based line number.
     pub line: usize,
+    /// Byte offset and length of the line in the manifest's text.
+    pub offset: usize,
+    pub len: usize,
     pub message: String,
 }
 
@@ -98,35 +101,84 @@ impl Manifest {
     }
 
     /// Reads a manifest back. Blank lines and `#` comments are skipped; any other line must be
-    /// `<64 hex>  <safe relative path>`, and no path may appear twice.
-    pub fn parse(text: &str) -> Result<Self, ManifestError> {
+    /// `<64 hex>  <safe relative path>`, and no path may appear twice. Every bad line is
+    /// reported.
+    pub fn parse(text: &str) -> Result<Self, Vec<ManifestError>> {
+        Self::parse_owned(text, |_| None)
+    }
+
+    /// [`Manifest::parse`], also refusing each path for which `refuse` gives a reason (a path
+    /// outside the roots infrac owns).
+    pub fn parse_owned(
+        text: &str,
+        refuse: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, Vec<ManifestError>> {
         let mut entries = BTreeMap::new();
-        for (index, raw) in text.lines().enumerate() {
-            let line = index + 1;
-            let err = |message: String| ManifestError { line, message };
-            let content = raw.strip_suffix('\r').unwrap_or(raw);
+        let mut errors = Vec::new();
+        let mut offset = 0;
+        for (index, raw) in text.split_inclusive('\n').enumerate() {
+            let start = offset;
+            offset += raw.len();
+            let content = raw.strip_suffix('\n').unwrap_or(raw);
+            let content = content.strip_suffix('\r').unwrap_or(content);
             if content.trim().is_empty() || content.starts_with('#') {
                 continue;
             }
-            let Some((hash, path)) = content.split_once("  ") else {
-                return Err(err(format!(
-                    "expected `<sha256>  <path>`, found `{}`",
-                    clip(content)
-                )));
+            // A bad path is underlined alone; a malformed line as a whole.
+            let path_at = content.find("  ").map_or(0, |i| i + 2);
+            let (message, at, len) = match parse_line(content, &refuse) {
+                Ok((hash, path)) => match entries.insert(path.to_owned(), hash) {
+                    Some(_) => (
+                        format!("`{}` is listed twice", clip(path)),
+                        path_at,
+                        path.len(),
+                    ),
+                    None => continue,
+                },
+                Err((message, true)) => (message, path_at, content.len() - path_at),
+                Err((message, false)) => (message, 0, content.len()),
             };
-            if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-                return Err(err(format!("`{}` is not a SHA-256 hex digest", clip(hash))));
-            }
-            if !is_safe_relative(path) {
-                return Err(err(format!("`{}` is not a safe relative path", clip(path))));
-            }
-            let hash = hash.to_ascii_lowercase();
-            if entries.insert(path.to_owned(), hash).is_some() {
-                return Err(err(format!("`{path}` is listed twice")));
-            }
+            errors.push(ManifestError {
+                line: index + 1,
+                offset: start + at,
+                len,
+                message,
+            });
         }
-        Ok(Self { entries })
+        if errors.is_empty() {
+            Ok(Self { entries })
+        } else {
+            Err(errors)
+        }
     }
+}
+
+/// One line's hash and path; an error says whether the path (`true`) or the line is wrong.
+fn parse_line<'a>(
+    content: &'a str,
+    refuse: &impl Fn(&str) -> Option<String>,
+) -> Result<(String, &'a str), (String, bool)> {
+    let Some((hash, path)) = content.split_once("  ") else {
+        let message = format!("expected `<sha256>  <path>`, found `{}`", clip(content));
+        return Err((message, false));
+    };
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err((
+            format!("`{}` is not a SHA-256 hex digest", clip(hash)),
+            false,
+        ));
+    }
+    if !is_safe_relative(path) {
+        let message = format!(
+            "`{}` is not a normalised relative path (no `..`, `.`, empty or absolute segment, no backslash)",
+            clip(path)
+        );
+        return Err((message, true));
+    }
+    if let Some(reason) = refuse(path) {
+        return Err((format!("`{}` {reason}", clip(path)), true));
+    }
+    Ok((hash.to_ascii_lowercase(), path))
 }
 
 fn clip(text: &str) -> String {
@@ -175,9 +227,27 @@ mod tests {
         ];
         let expected = [2, 3, 2, 2, 3, 2];
         for (text, line) in cases.iter().zip(expected) {
-            let err = Manifest::parse(text).unwrap_err();
-            assert_eq!(err.line, line, "{text:?}: {err}");
+            let errs = Manifest::parse(text).unwrap_err();
+            assert_eq!(errs.len(), 1, "{text:?}: {errs:?}");
+            assert_eq!(errs[0].line, line, "{text:?}: {}", errs[0]);
         }
+    }
+
+    #[test]
+    fn every_refused_line_is_reported_with_its_range() {
+        let good = hash_hex(b"x");
+        let text =
+            format!("{HEADER}\n{good}  registry.yaml\n{good}  golden/a\n{good}  .git/config\n");
+        let errs = Manifest::parse_owned(&text, |p| {
+            (!p.starts_with("golden/")).then(|| "is outside golden".to_owned())
+        })
+        .unwrap_err();
+        let lines: Vec<_> = errs
+            .iter()
+            .map(|e| (e.line, &text[e.offset..e.offset + e.len]))
+            .collect();
+        assert_eq!(lines, [(2, "registry.yaml"), (4, ".git/config")]);
+        assert_eq!(errs[0].message, "`registry.yaml` is outside golden");
     }
 
     #[test]

@@ -5,7 +5,9 @@
 //! the filesystem for output.
 
 pub mod atomic;
+pub mod fs;
 pub mod layout;
+pub mod lock;
 pub mod manifest;
 pub mod plan;
 pub mod write;

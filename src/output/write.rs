@@ -1,38 +1,46 @@
 //! `infrac build`'s writer: puts a [`FileSet`] on disk under a [`Layout`], atomically per file,
 //! and keeps the manifest of the files infrac owns.
 //!
-//! Order of work: resolve every path and read what is on disk (in memory, in parallel); refuse,
-//! writing nothing, when a file infrac does not own would be overwritten; write new and changed
-//! files (temp file + rename in the same directory; unchanged files are not touched); delete
-//! stale files the old manifest owns and prune directories they leave empty inside the output
-//! directory; write the manifest last (synced, temp + rename). A crash at any point leaves a
-//! tree that `plan`/`check` reports and the next write repairs: files written before the crash
-//! equal what would be written and are adopted; files deleted before the crash are still listed
-//! by the old manifest and simply dropped from it.
+//! Every disk access goes through [`super::fs`] (no link is followed, only regular files are
+//! read, with a size cap), and the manifest is untrusted input: a line whose path is not inside
+//! an owned root (the output directory, the `[output]` destinations) is a located diagnostic
+//! and nothing is written or deleted.
+//!
+//! Order of work: take the build lock (`<out>/.infrac-lock`) and delete the temp files of an
+//! interrupted build; read the manifest and what is on disk (in memory, in parallel); refuse,
+//! writing nothing, when a file infrac does not own would be overwritten or a path is a link
+//! or not a regular file; **stage** every new and changed file as a temp file beside its
+//! target and sync them all; only then rename them into place (unchanged files are not
+//! touched); delete stale files the old manifest owns whose contents still match their
+//! recorded hash (a file that no longer matches is a user's: it is kept, reported and no
+//! longer owned), pruning directories they leave empty inside the output directory; write
+//! the manifest last (synced, temp + rename). A failure while staging (a full disk) removes
+//! the temp files and leaves the old tree as it was. A crash leaves a tree that `plan`/`check`
+//! reports (stray temp files included) and the next write repairs.
 //!
 //! This module must not compile, render or diff anything; it only moves bytes.
 
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
 use super::FileSet;
+use super::fs::{self as safe, Refusal};
 use super::layout::{Layout, LayoutError};
-use super::manifest::{Manifest, ManifestError, hash_hex};
+use super::lock::BuildLock;
+use super::manifest::{Manifest, hash_hex};
+use crate::diagnostic::Code;
 
 /// Why a write did not happen (or stopped).
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error(transparent)]
     Layout(#[from] LayoutError),
-    #[error("{path}: corrupt manifest at {source}")]
-    Manifest {
-        path: String,
-        #[source]
-        source: ManifestError,
-    },
+    /// Paths infrac refuses to read, write or delete (links, non-regular files, bad manifest
+    /// lines); rendered as located diagnostics.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Refused(Vec<Refusal>),
     #[error(
         "refusing to overwrite {} file(s) infrac does not own (not in the manifest, contents differ): {}; move or delete them, then build again",
         paths.len(), paths.join(", ")
@@ -44,6 +52,11 @@ pub enum WriteError {
         first: String,
         second: String,
     },
+    #[error(
+        "another `infrac build`{} holds `{path}`; wait for it to finish, then build again",
+        if holder.is_empty() { String::new() } else { format!(" (pid {holder})") }
+    )]
+    Locked { path: String, holder: String },
     #[error("cannot {action} {path}: {source}")]
     Io {
         action: &'static str,
@@ -53,12 +66,15 @@ pub enum WriteError {
     },
 }
 
-fn io_err(action: &'static str, path: &Path) -> impl FnOnce(io::Error) -> WriteError + use<> {
-    let path = path.to_path_buf();
-    move |source| WriteError::Io {
-        action,
-        path,
-        source,
+impl WriteError {
+    /// The located diagnostics of a [`WriteError::Refused`].
+    pub fn diagnostics(
+        &self,
+    ) -> Option<(crate::diagnostic::Diagnostics, crate::diagnostic::Sources)> {
+        match self {
+            WriteError::Refused(refusals) => Some(safe::refusal_diagnostics(refusals)),
+            _ => None,
+        }
     }
 }
 
@@ -71,6 +87,10 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Stale files the old manifest owned, deleted.
     pub deleted: Vec<String>,
+    /// Stale files whose contents no longer match the manifest: kept on disk, no longer owned.
+    pub kept: Vec<String>,
+    /// Temp files of an interrupted build, deleted.
+    pub cleaned: Vec<String>,
 }
 
 /// One generated file placed on disk: root-relative key, and the file-set path it came from.
@@ -85,11 +105,10 @@ pub(crate) fn place<'a>(
     layout: &Layout,
     files: &'a FileSet,
 ) -> Result<Vec<Placed<'a>>, WriteError> {
-    let manifest_key = super::layout::path_key(&layout.manifest_path());
     let mut placed = Vec::with_capacity(files.len());
     for file in files.iter() {
         let key = layout.disk_key(&file.path)?;
-        if key == manifest_key {
+        if !layout.owns(&key) {
             return Err(LayoutError::UnsafeFilePath {
                 path: file.path.clone(),
             }
@@ -114,29 +133,54 @@ pub(crate) fn place<'a>(
     Ok(placed)
 }
 
-/// Reads the manifest under `root`; a missing manifest is an empty one.
+/// Reads the manifest under `root`; a missing manifest is an empty one. Every line naming a
+/// path infrac does not own is refused with its position.
 pub fn load_manifest(root: &Path, layout: &Layout) -> Result<Manifest, WriteError> {
-    let rel = layout.manifest_path();
-    let path = root.join(&rel);
-    match read_optional(&path)? {
-        None => Ok(Manifest::new()),
-        Some(bytes) => {
-            let text = String::from_utf8_lossy(&bytes);
-            Manifest::parse(&text).map_err(|source| WriteError::Manifest {
-                path: super::layout::path_key(&rel),
-                source,
+    let key = super::layout::path_key(&layout.manifest_path());
+    let Some(bytes) = safe::read_owned(root, &key)? else {
+        return Ok(Manifest::new());
+    };
+    let text = String::from_utf8_lossy(&bytes);
+    let out = layout.out().display().to_string();
+    Manifest::parse_owned(&text, |path| {
+        (!layout.owns(path)).then(|| {
+            format!("is outside the files infrac may own (`{out}/` and the [output] destinations)")
+        })
+    })
+    .map_err(|errors| {
+        let refusals = errors
+            .into_iter()
+            .map(|e| Refusal {
+                code: Code::Manifest,
+                path: key.clone(),
+                message: e.message,
+                help: "the manifest lists only files infrac generated; restore it with `git checkout` (or delete it and run `infrac build`)".to_owned(),
+                at: Some((text.clone().into_owned(), e.offset, e.len)),
             })
-        }
-    }
+            .collect();
+        WriteError::Refused(refusals)
+    })
 }
 
-/// A file's bytes, or `None` when it does not exist.
-pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, WriteError> {
-    match fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(io_err("read", path)(e)),
+/// A generated file's bytes, or `None` when it does not exist (see [`safe::read_owned`]).
+pub(crate) fn read_optional(root: &Path, key: &str) -> Result<Option<Vec<u8>>, WriteError> {
+    safe::read_owned(root, key)
+}
+
+/// The temp files (and a lock file) an interrupted build left in the directories infrac
+/// writes into, sorted.
+pub fn stray_files(root: &Path, layout: &Layout) -> Result<Vec<String>, WriteError> {
+    let mut found = Vec::new();
+    for (dir, recursive) in layout.write_dirs() {
+        found.extend(safe::temp_files(root, &dir, recursive)?);
     }
+    let lock = super::layout::path_key(&layout.lock_path());
+    if std::fs::symlink_metadata(root.join(&lock)).is_ok() {
+        found.push(lock);
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -155,6 +199,24 @@ fn decide(manifest: &Manifest, key: &str, on_disk: Option<&[u8]>, wanted: &[u8])
     }
 }
 
+/// Collects the results of one pass, gathering every refusal before failing.
+fn gather<T>(results: Vec<Result<T, WriteError>>) -> Result<Vec<T>, WriteError> {
+    let mut refusals = Vec::new();
+    let mut ok = Vec::with_capacity(results.len());
+    for r in results {
+        match r {
+            Ok(v) => ok.push(v),
+            Err(WriteError::Refused(rs)) => refusals.extend(rs),
+            Err(e) => return Err(e),
+        }
+    }
+    if refusals.is_empty() {
+        Ok(ok)
+    } else {
+        Err(WriteError::Refused(refusals))
+    }
+}
+
 /// Writes `files` under `root` as `layout` places them, keeping the manifest. See the module
 /// documentation for the order of work and the guarantees.
 pub fn write_tree(
@@ -163,15 +225,26 @@ pub fn write_tree(
     files: &FileSet,
 ) -> Result<WriteReport, WriteError> {
     let placed = place(layout, files)?;
+    let out_key = super::layout::path_key(layout.out());
+    let _lock = BuildLock::acquire(root, &out_key)?;
+    let mut report = WriteReport::default();
+    for (dir, recursive) in layout.write_dirs() {
+        for key in safe::temp_files(root, &dir, recursive)? {
+            safe::remove_owned(root, &key)?;
+            report.cleaned.push(key);
+        }
+    }
     let old = load_manifest(root, layout)?;
-    let actions = placed
-        .par_iter()
-        .map(|p| {
-            let on_disk = read_optional(&root.join(&p.key))?;
-            let action = decide(&old, &p.key, on_disk.as_deref(), p.contents);
-            Ok((action, hash_hex(p.contents)))
-        })
-        .collect::<Result<Vec<_>, WriteError>>()?;
+    let actions = gather(
+        placed
+            .par_iter()
+            .map(|p| {
+                let on_disk = safe::read_owned(root, &p.key)?;
+                let action = decide(&old, &p.key, on_disk.as_deref(), p.contents);
+                Ok((action, hash_hex(p.contents)))
+            })
+            .collect(),
+    )?;
     let refused: Vec<String> = placed
         .iter()
         .zip(&actions)
@@ -181,49 +254,77 @@ pub fn write_tree(
     if !refused.is_empty() {
         return Err(WriteError::Unowned { paths: refused });
     }
-
-    let mut report = WriteReport::default();
     let mut manifest = Manifest::new();
-    for (p, (action, hash)) in placed.iter().zip(actions) {
-        if action == Action::Write {
-            write_atomic(&root.join(&p.key), p.contents, false)?;
-            report.written.push(p.key.clone());
+    for (p, (_, hash)) in placed.iter().zip(&actions) {
+        manifest.insert_hash(p.key.clone(), hash.clone());
+    }
+    let (stale, kept) = sort_stale(root, &old, &manifest)?;
+
+    // Stage everything before renaming anything: a failure here drops (deletes) the temps.
+    let mut staged = Vec::new();
+    for (p, (action, _)) in placed.iter().zip(&actions) {
+        if *action == Action::Write {
+            staged.push((
+                p.key.as_str(),
+                safe::stage(root, &p.key, p.contents, false)?,
+            ));
         } else {
             report.unchanged.push(p.key.clone());
         }
-        manifest.insert_hash(p.key.clone(), hash);
     }
-    report.deleted = delete_stale(root, layout, &old, &manifest)?;
+    if !staged.is_empty() {
+        safe::sync_all(root)?;
+    }
+    for (key, tmp) in staged {
+        safe::commit(root, key, tmp)?;
+        report.written.push(key.to_owned());
+    }
+    for key in stale {
+        if safe::remove_owned(root, &key)? {
+            report.deleted.push(key.clone());
+        }
+        prune_empty_dirs(root, layout, Path::new(&key));
+    }
+    report.kept = kept;
     write_manifest(root, layout, &manifest)?;
     Ok(report)
 }
 
-/// Deletes the files `old` owns that `new` does not, pruning emptied directories inside the
-/// output directory. Deleted before the manifest is written, so a crash leaves them listed.
-fn delete_stale(
+/// The files `old` owns that `new` does not, split into those still holding what infrac
+/// wrote (to delete) and those changed since (kept: a user's file is never deleted).
+fn sort_stale(
     root: &Path,
-    layout: &Layout,
     old: &Manifest,
     new: &Manifest,
-) -> Result<Vec<String>, WriteError> {
-    let mut deleted = Vec::new();
-    for (key, _) in old.iter().filter(|(k, _)| !new.contains(k)) {
-        let path = root.join(key);
-        match fs::remove_file(&path) {
-            Ok(()) => deleted.push(key.to_owned()),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_err("delete", &path)(e)),
+) -> Result<(Vec<String>, Vec<String>), WriteError> {
+    let checked = gather(
+        old.iter()
+            .filter(|(k, _)| !new.contains(k))
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|(key, hash)| {
+                let disk = safe::read_owned(root, key)?;
+                Ok((key.to_owned(), disk.map(|d| hash_hex(&d) == hash)))
+            })
+            .collect(),
+    )?;
+    let mut delete = Vec::new();
+    let mut kept = Vec::new();
+    for (key, matches) in checked {
+        match matches {
+            Some(true) => delete.push(key),
+            Some(false) => kept.push(key),
+            None => {}
         }
-        prune_empty_dirs(root, layout, Path::new(key));
     }
-    Ok(deleted)
+    Ok((delete, kept))
 }
 
 fn prune_empty_dirs(root: &Path, layout: &Layout, key: &Path) {
     let mut dir = key.parent();
     while let Some(d) = dir.filter(|d| layout.is_inside_out(d)) {
-        // remove_dir fails on a non-empty directory: that is the stop condition.
-        if fs::remove_dir(root.join(d)).is_err() {
+        // remove_dir fails on a non-empty directory (and on a link): that is the stop condition.
+        if std::fs::remove_dir(root.join(d)).is_err() {
             break;
         }
         dir = d.parent();
@@ -231,18 +332,13 @@ fn prune_empty_dirs(root: &Path, layout: &Layout, key: &Path) {
 }
 
 fn write_manifest(root: &Path, layout: &Layout, manifest: &Manifest) -> Result<(), WriteError> {
-    let path = root.join(layout.manifest_path());
+    let key = super::layout::path_key(&layout.manifest_path());
     let text = manifest.render();
-    if read_optional(&path)?.as_deref() == Some(text.as_bytes()) {
+    if safe::read_owned(root, &key)?.as_deref() == Some(text.as_bytes()) {
         return Ok(());
     }
-    write_atomic(&path, text.as_bytes(), true)
-}
-
-/// Writes `bytes` to `path` through a temp file in the same directory and a rename, so no
-/// reader ever sees a half-written file. `sync` flushes it to disk before the rename.
-fn write_atomic(path: &Path, bytes: &[u8], sync: bool) -> Result<(), WriteError> {
-    super::atomic::replace_file(path, bytes, sync).map_err(io_err("write", path))
+    let tmp = safe::stage(root, &key, text.as_bytes(), true)?;
+    safe::commit(root, &key, tmp)
 }
 
 #[cfg(test)]

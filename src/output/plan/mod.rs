@@ -28,7 +28,7 @@ pub use resources::{ResourceAction, ResourceChange};
 
 use super::layout::Layout;
 use super::manifest::{Manifest, hash_hex};
-use super::write::{WriteError, load_manifest, place, read_optional};
+use super::write::{WriteError, load_manifest, place, read_optional, stray_files};
 use super::{FileSet, Target};
 use crate::backend::{self, Owner};
 
@@ -73,6 +73,11 @@ pub enum Drift {
     Unowned,
     /// The file is right but the manifest does not record it (an interrupted build).
     Unrecorded,
+    /// A temp file or the build lock left by an interrupted (or running) build.
+    Interrupted,
+    /// No longer generated, but changed since infrac wrote it: the build keeps it (a user's
+    /// file is never deleted) and stops owning it.
+    Kept,
 }
 
 impl Drift {
@@ -90,6 +95,12 @@ impl Drift {
             }
             Drift::Unrecorded => {
                 "not recorded in the manifest (an interrupted build?); the next build records it"
+            }
+            Drift::Kept => {
+                "no longer generated, but changed since infrac wrote it; the next build keeps it and stops owning it: delete it if you do not need it"
+            }
+            Drift::Interrupted => {
+                "left by an interrupted build (or one still running); the next build deletes it: do not commit it"
             }
         }
     }
@@ -190,6 +201,14 @@ pub fn plan(
         .map(|w| w.compare(root, &manifest))
         .collect::<Result<Vec<_>, WriteError>>()?;
     let mut changes: Vec<FileChange> = changes.drain(..).flatten().collect();
+    // Never read: a temp file's contents are not the user's business, and it may be a link.
+    for key in stray_files(root, layout)? {
+        let logical = layout.logical_path(&key);
+        let owner = stale_owner(logical.as_deref());
+        let logical = logical.unwrap_or_else(|| key.clone());
+        let work = Work::new(&key, &logical, owner, None);
+        changes.push(work.describe(FileAction::Remove, Some(Drift::Interrupted), None, None));
+    }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(counts::tally(changes))
 }
@@ -229,11 +248,14 @@ impl<'a> Work<'a> {
     }
 
     fn compare(self, root: &Path, manifest: &Manifest) -> Result<Option<FileChange>, WriteError> {
-        let disk = read_optional(&root.join(&self.key))?;
+        let disk = read_optional(root, &self.key)?;
         let recorded = manifest.get(&self.key);
         let Some((action, drift)) = classify(disk.as_deref(), recorded, self.new) else {
             return Ok(None);
         };
+        if drift == Some(Drift::Kept) {
+            return Ok(Some(self.describe(action, drift, None, None)));
+        }
         let old = disk.map(|b| String::from_utf8_lossy(&b).into_owned());
         let new = self.new.map(|b| String::from_utf8_lossy(b).into_owned());
         Ok(Some(self.describe(action, drift, old, new)))
@@ -293,10 +315,8 @@ fn classify(
             hand_edited(d).then_some(Drift::HandEdited),
         )),
         (None, Some(_)) => Some((FileAction::Add, recorded.map(|_| Drift::HandDeleted))),
-        (Some(d), None) => Some((
-            FileAction::Remove,
-            hand_edited(d).then_some(Drift::HandEdited),
-        )),
+        (Some(d), None) if hand_edited(d) => Some((FileAction::None, Some(Drift::Kept))),
+        (Some(_), None) => Some((FileAction::Remove, None)),
         (None, None) => Some((FileAction::Remove, Some(Drift::HandDeleted))),
     }
 }

@@ -34,7 +34,7 @@ fn classify_every_case() {
     );
     assert_eq!(
         classify(Some(b), Some(&h(a)), None),
-        Some((FileAction::Remove, Some(Drift::HandEdited)))
+        Some((FileAction::None, Some(Drift::Kept)))
     );
     assert_eq!(
         classify(None, Some(&h(a)), None),
