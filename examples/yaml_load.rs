@@ -32,7 +32,11 @@ fn main() {
     for (text, file) in texts.iter().zip(&files) {
         let fast = parse(text, 0).expect("parses");
         let reference = parse_reference(text, 0).expect("parses");
-        assert!(fast == reference, "{}: the two paths differ", file.display());
+        assert!(
+            fast == reference,
+            "{}: the two paths differ",
+            file.display()
+        );
     }
     let time = |f: &dyn Fn(&str) -> usize| {
         let mut runs: Vec<Duration> = (0..iters)
