@@ -273,7 +273,7 @@ fn no_rollout_in_progress(
 /// The commit in a `<branch>-<7 hex>-<14 digits>` tag.
 fn tag_commit(tag: &str) -> Option<String> {
     tag_matches("branch-sha-timestamp", tag)
-        .then(|| tag.rsplitn(3, '-').nth(1).unwrap_or_default().to_owned())
+        .then(|| tag.rsplit('-').nth(1).unwrap_or_default().to_owned())
 }
 
 /// The first of `names` that is set to a value `valid` accepts.

@@ -293,7 +293,7 @@ pub fn is_rfc3339(value: &str) -> bool {
     }
     match rest.as_bytes() {
         [b'Z'] => true,
-        [sign, h1, h2, b':', m1, m2] if matches!(sign, b'+' | b'-') => {
+        [b'+' | b'-', h1, h2, b':', m1, m2] => {
             [h1, h2, m1, m2].iter().all(|c| c.is_ascii_digit())
                 && rest[1..3].parse::<u32>().is_ok_and(|h| h < 24)
                 && rest[4..6].parse::<u32>().is_ok_and(|m| m < 60)
