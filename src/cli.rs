@@ -52,9 +52,10 @@ pub enum CanaryAction {
 /// Where an edit of versions.yaml came from, recorded beside the tag it writes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Provenance {
-    /// The commit the stable tag was built from (7 to 40 hex digits). Default for `set-image`:
-    /// GITHUB_SHA, CI_COMMIT_SHA, BUILD_SOURCEVERSION or GIT_COMMIT; for `promote`: the source
-    /// entry's commit; otherwise the commit in a `<branch>-<sha>-<time>` tag, or the one recorded.
+    /// The commit the stable tag was built from (7 to 40 hex digits). Default: the recorded one
+    /// while the stable tag stays; else for `set-image` GITHUB_SHA, CI_COMMIT_SHA,
+    /// BUILD_SOURCEVERSION or GIT_COMMIT, for `promote` the source entry's; else the commit a
+    /// `<branch>-<sha>-<time>` tag names.
     #[arg(long, value_name = "SHA", value_parser = crate::edit::parse_commit)]
     pub commit: Option<String>,
     /// The CI run that writes the entry (an id or a URL). Default: the GitHub Actions run URL,
