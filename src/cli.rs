@@ -7,7 +7,7 @@ use crate::graph::GraphFormat;
 use crate::model::{CiSystem, CloudProvider};
 use crate::output::Target;
 use crate::validate::schema::SchemaKind;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -49,6 +49,24 @@ pub enum CanaryAction {
     Promote,
 }
 
+/// Where an edit of versions.yaml came from, recorded beside the tag it writes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Provenance {
+    /// The commit the stable tag was built from (7 to 40 hex digits). Default: the recorded one
+    /// while the stable tag stays; else for `set-image` GITHUB_SHA, CI_COMMIT_SHA,
+    /// BUILD_SOURCEVERSION or GIT_COMMIT, for `promote` the source entry's; else the commit a
+    /// `<branch>-<sha>-<time>` tag names.
+    #[arg(long, value_name = "SHA", value_parser = crate::edit::parse_commit)]
+    pub commit: Option<String>,
+    /// The CI run that writes the entry (an id or a URL). Default: the GitHub Actions run URL,
+    /// CI_PIPELINE_URL, the Azure Pipelines build URL or BUILD_URL, when set.
+    #[arg(long, value_name = "ID|URL", value_parser = crate::edit::parse_build)]
+    pub build: Option<String>,
+    /// When the entry is written, an RFC 3339 time (`2025-11-03T10:15:44Z`). Default: now, in UTC.
+    #[arg(long, value_name = "TIME", value_parser = crate::edit::parse_deployed)]
+    pub deployed: Option<String>,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load, merge and validate the registry, the overlays and versions.yaml.
@@ -85,22 +103,40 @@ pub enum Command {
         env: Option<String>,
     },
     /// Set a service's stable image tag in one environment (edits versions.yaml in place).
+    ///
+    /// Refused while a canary or preview is in progress there, unless `--finish-canary`.
     SetImage {
         service: String,
         tag: String,
         #[arg(long)]
         env: String,
+        /// End a canary (or preview) in progress: the new tag replaces stable and canary both.
+        #[arg(long)]
+        finish_canary: bool,
+        #[command(flatten)]
+        provenance: Provenance,
     },
     /// Promote a service's stable tag from one environment to the next, translated to the
     /// target's tag policy (`staging-1.3.0` → `v1.3.0`), or to `--tag`.
+    ///
+    /// `--from` must be the `promotion.from` of `--to`, also with `--tag` (to set any tag, use
+    /// `set-image`). A `<branch>-<sha>-<time>` tag carries no version: promoting it to a
+    /// `staging-version` or `semver` environment needs `--tag`. Refused while a canary or
+    /// preview is in progress in `--to`, unless `--finish-canary`.
     Promote {
         service: String,
         #[arg(long)]
         from: String,
         #[arg(long)]
         to: String,
+        /// The tag to set instead of the translated one (it must fit the policy of `--to`).
         #[arg(long)]
         tag: Option<String>,
+        /// End a canary (or preview) in progress in `--to`: the promoted tag replaces both.
+        #[arg(long)]
+        finish_canary: bool,
+        #[command(flatten)]
+        provenance: Provenance,
     },
     /// Move a canary (or blue-green preview) through its steps in versions.yaml.
     Canary {
@@ -112,6 +148,8 @@ pub enum Command {
         /// The new tag (for `start`).
         #[arg(long)]
         tag: Option<String>,
+        #[command(flatten)]
+        provenance: Provenance,
     },
     /// Print the service dependency graph with backing resources, namespaces as clusters.
     Graph {

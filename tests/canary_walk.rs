@@ -7,6 +7,27 @@ use std::process::Command;
 
 const LINE: &str = "    payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}";
 
+/// Every edit records when it was made; the walk passes the time so the files are the same
+/// on every run.
+const DEPLOYED: &str = "2025-12-01T09:30:00Z";
+
+/// The CI variables an edit reads its commit and build from, unset so a run inside CI
+/// writes what a run on a laptop writes.
+const CI_VARIABLES: &[&str] = &[
+    "GITHUB_SHA",
+    "CI_COMMIT_SHA",
+    "BUILD_SOURCEVERSION",
+    "GIT_COMMIT",
+    "GITHUB_SERVER_URL",
+    "GITHUB_REPOSITORY",
+    "GITHUB_RUN_ID",
+    "SYSTEM_COLLECTIONURI",
+    "SYSTEM_TEAMPROJECT",
+    "BUILD_BUILDID",
+    "CI_PIPELINE_URL",
+    "BUILD_URL",
+];
+
 fn setup() -> (tempfile::TempDir, PathBuf) {
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = tempfile::tempdir().unwrap();
@@ -36,13 +57,16 @@ fn setup() -> (tempfile::TempDir, PathBuf) {
 }
 
 fn infrac(root: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_infrac"));
+    command
         .arg("--root")
         .arg(root)
         .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
+        .env("NO_COLOR", "1");
+    for name in CI_VARIABLES {
+        command.env_remove(name);
+    }
+    let out = command.output().unwrap();
     (
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -57,6 +81,8 @@ fn versions(root: &Path) -> String {
 /// Runs a step, checks the file is the original with only the payment line replaced, and
 /// returns the plan a reviewer would read for it.
 fn step(root: &Path, args: &[&str], original: &str, expected_line: &str) -> String {
+    let args = [args, &["--deployed", DEPLOYED]].concat();
+    let args = args.as_slice();
     let (code, _, err) = infrac(root, args);
     assert_eq!(code, 0, "{args:?}: {err}");
     assert_eq!(
@@ -76,13 +102,15 @@ fn canary_start_advance_promote() {
     let original = versions(&root);
     assert_eq!(infrac(&root, &["build"]).0, 0);
     let p = |w: &str| {
-        format!("    payment-service: {{stable: v1.4.0, canary: {{tag: v1.6.0, weight: {w}}}}}")
+        format!(
+            "    payment-service: {{stable: v1.4.0, canary: {{tag: v1.6.0, weight: {w}}}, deployed: {DEPLOYED}}}"
+        )
     };
     step(
         &root,
         &["canary", "abort", "payment-service", "--env", "prod"],
         &original,
-        "    payment-service: v1.4.0",
+        &format!("    payment-service: {{stable: v1.4.0, deployed: {DEPLOYED}}}"),
     );
     let plan = step(
         &root,
@@ -150,7 +178,7 @@ fn canary_start_advance_promote() {
         &root,
         &["canary", "promote", "payment-service", "--env", "prod"],
         &original,
-        "    payment-service: v1.6.0",
+        &format!("    payment-service: {{stable: v1.6.0, deployed: {DEPLOYED}}}"),
     );
     assert!(
         plan.contains("- Deployment payments/payment-service-canary"),
@@ -168,7 +196,7 @@ fn canary_abort_keeps_stable() {
         &root,
         &["canary", "abort", "payment-service", "--env", "prod"],
         &original,
-        "    payment-service: v1.4.0",
+        &format!("    payment-service: {{stable: v1.4.0, deployed: {DEPLOYED}}}"),
     );
     assert!(
         plan.contains("- Deployment payments/payment-service-canary"),
@@ -263,7 +291,17 @@ fn promote_translates_tags_between_policies() {
         ],
     );
     assert_eq!(code, 0);
-    assert!(versions(&root).contains("api-gateway: main-0123456-20251224000000"));
+    assert!(
+        versions(&root)
+            .contains("    api-gateway: {stable: main-0123456-20251224000000, deployed: "),
+        "{}",
+        versions(&root)
+    );
+    assert!(
+        versions(&root).contains(", commit: \"0123456\"}\n"),
+        "the commit in the tag is recorded: {}",
+        versions(&root)
+    );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

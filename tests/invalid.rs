@@ -423,8 +423,17 @@ fn every_case_directory_is_listed() {
     }
 }
 
+/// Codes only the versions commands give, when they refuse an edit (never `validate`):
+/// each is shown in a `tests/promote.rs` snapshot instead of an invalid-input case.
+const REFUSAL_CODES: &[&str] = &[
+    "infrac::promotion-source",
+    "infrac::tag-translation",
+    "infrac::canary-in-progress",
+];
+
 /// Every diagnostic code can be triggered from input, so every code has a case (the output
-/// tree's codes have theirs in tests/trust.rs, checked there).
+/// tree's codes have theirs in tests/trust.rs, checked there; the versions commands'
+/// refusals theirs in tests/promote.rs).
 #[test]
 fn every_code_has_a_case() {
     let mut specs = String::new();
@@ -433,6 +442,25 @@ fn every_code_has_a_case() {
             .join(case.replace('_', "-"))
             .join("case.toml");
         specs.push_str(&std::fs::read_to_string(path).unwrap());
+    }
+    let mut refusals = String::new();
+    for entry in std::fs::read_dir("tests/snapshots").unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("promote__")
+        {
+            refusals.push_str(&std::fs::read_to_string(path).unwrap());
+        }
+    }
+    for code in REFUSAL_CODES {
+        assert!(
+            refusals.contains(&format!("{code}\n")),
+            "{code} is shown by no tests/promote.rs snapshot"
+        );
+        specs.push_str(&format!("code = \"{code}\"\n"));
     }
     let uncovered: Vec<&str> = infrac::diagnostic::Code::ALL
         .iter()

@@ -53,21 +53,9 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             targets,
         } => build::plan(printer, &cli.root, *format, envs, targets),
         Command::Check { format } => build::check(printer, &cli.root, *format),
-        Command::SetImage { service, tag, env } => {
-            versions::set_image(printer, &cli.root, service, tag, env)
+        Command::SetImage { .. } | Command::Promote { .. } | Command::Canary { .. } => {
+            versions::run(printer, &cli.root, &cli.command)
         }
-        Command::Promote {
-            service,
-            from,
-            to,
-            tag,
-        } => versions::promote(printer, &cli.root, service, from, to, tag.as_deref()),
-        Command::Canary {
-            action,
-            service,
-            env,
-            tag,
-        } => versions::canary(printer, &cli.root, *action, service, env, tag.as_deref()),
         Command::ExplainCode { code } => explain_code(printer, code),
         Command::Graph { env, format } => {
             let frontend = run_frontend(&cli.root);

@@ -1,11 +1,17 @@
 //! `set-image`, `promote` and `canary`: the commands that move versions.yaml. Each computes
 //! the new entry, edits the text in place, re-validates the whole platform with the new
 //! text, and writes only when the edit introduces no error.
+//!
+//! Every edit records where it came from beside the tags (`deployed`, `commit`, `build`):
+//! `deployed` and `build` describe the edit (when, which CI run), `commit` the commit the
+//! stable tag was built from. A field the edit is not given is kept while the stable tag
+//! stays and dropped when it changes, so no entry carries another tag's commit.
 
-use crate::cli::CanaryAction;
-use crate::edit::{read_entry, write_entry};
+use crate::cli::{CanaryAction, Command, Provenance};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Sources};
+use crate::edit::{Meta, VersionEntry, is_build, is_commit, now_utc, read_entry, write_entry};
 use crate::error::Error;
-use crate::load::yaml::Node;
+use crate::load::yaml::{Node, Pos};
 use crate::merge::merge_platform;
 use crate::model::{CanaryVersion, ImageVersion};
 use crate::pipeline::{Frontend, run_frontend, run_frontend_with};
@@ -14,12 +20,89 @@ use crate::validate::rules::tag_matches;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+/// Runs `set-image`, `promote` or `canary`.
+pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Error> {
+    match command {
+        Command::SetImage {
+            service,
+            tag,
+            env,
+            finish_canary,
+            provenance,
+        } => set_image(printer, root, service, tag, env, *finish_canary, provenance),
+        Command::Promote {
+            service,
+            from,
+            to,
+            tag,
+            finish_canary,
+            provenance,
+        } => promote(
+            printer,
+            root,
+            &PromoteArgs {
+                service,
+                from,
+                to,
+                tag: tag.as_deref(),
+                finish_canary: *finish_canary,
+            },
+            provenance,
+        ),
+        Command::Canary {
+            action,
+            service,
+            env,
+            tag,
+            provenance,
+        } => canary(
+            printer,
+            root,
+            *action,
+            service,
+            env,
+            tag.as_deref(),
+            provenance,
+        ),
+        _ => Ok(64),
+    }
+}
+
+/// Why an edit is refused: a sentence, or a diagnostic at the input that decides it.
+enum Refusal {
+    Plain(String),
+    At(Box<Diagnostic>),
+}
+
+impl From<String> for Refusal {
+    fn from(message: String) -> Self {
+        Self::Plain(message)
+    }
+}
+
+impl From<&str> for Refusal {
+    fn from(message: &str) -> Self {
+        Self::Plain(message.to_owned())
+    }
+}
+
 /// What an environment says about one service, read from the (possibly invalid) inputs.
 struct Facts {
     policy: String,
+    /// The `imageTags` value in the environment file.
+    policy_pos: Option<Pos>,
+    /// `promotion.from` and where it is written.
+    promotion_from: Option<(String, Pos)>,
+    /// The environment file and a place in it (for a diagnostic about a field it lacks).
+    env_file: String,
+    env_pos: Pos,
     strategy: String,
     steps: Vec<u32>,
-    current: Option<ImageVersion>,
+    current: Option<VersionEntry>,
+    /// In versions.yaml: the stable tag, the `canary` key, the `preview` key.
+    stable_pos: Option<Pos>,
+    canary_pos: Option<Pos>,
+    preview_pos: Option<Pos>,
 }
 
 fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String> {
@@ -46,7 +129,17 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
         .environments
         .iter()
         .find(|e| e.name == env)
-        .ok_or_else(|| format!("`{env}` is not an environment"))?;
+        .ok_or_else(|| {
+            let hint = crate::diagnostic::did_you_mean(
+                env,
+                merged.environments.iter().map(|e| e.name.as_str()),
+            );
+            format!(
+                "`{env}` is not an environment{}",
+                hint.map(|h| format!(" (did you mean `{h}`?)"))
+                    .unwrap_or_default()
+            )
+        })?;
     let svc = menv
         .services
         .get(service)
@@ -64,13 +157,36 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
                 .collect()
         })
         .unwrap_or_default();
+    let image_tags = menv.node.get("imageTags");
+    let written = inputs.versions.as_ref().and_then(|v| {
+        v.node
+            .get("environments")?
+            .get(env)?
+            .entry(service)
+            .map(|e| e.value.clone())
+    });
+    let key_pos = |key: &str| {
+        written
+            .as_ref()
+            .and_then(|w| w.entry(key))
+            .map(|e| e.key_pos)
+    };
     Ok(Facts {
-        policy: menv
-            .node
-            .get("imageTags")
+        policy: image_tags
             .and_then(Node::as_str)
             .unwrap_or("any")
             .to_owned(),
+        policy_pos: image_tags.map(|n| n.pos),
+        promotion_from: menv
+            .node
+            .get("promotion")
+            .and_then(|p| p.get("from"))
+            .and_then(|f| Some((f.as_str()?.to_owned(), f.pos))),
+        env_file: frontend.sources.path(menv.node.pos.file).to_owned(),
+        env_pos: menv
+            .node
+            .entry("promotion")
+            .map_or(Sources::file_pos(menv.node.pos.file), |e| e.key_pos),
         strategy: rollout
             .and_then(|r| r.get("strategy"))
             .and_then(Node::as_str)
@@ -81,114 +197,398 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
             .versions
             .as_ref()
             .and_then(|v| read_entry(&v.node, env, service)),
+        stable_pos: written
+            .as_ref()
+            .map(|w| w.get("stable").map_or(w.pos, |s| s.pos)),
+        canary_pos: key_pos("canary"),
+        preview_pos: key_pos("preview"),
     })
 }
 
-fn check_tag(tag: &str, policy: &str, env: &str) -> Result<(), String> {
+/// A tag's place in an environment's policy: `latest` is never a tag, and every tag fits
+/// `imageTags` (reported at that field).
+fn check_tag(tag: &str, f: &Facts, service: &str, env: &str) -> Result<(), Refusal> {
     if tag.eq_ignore_ascii_case("latest") {
         return Err("`latest` is refused: tags are immutable".into());
     }
-    if !tag_matches(policy, tag) {
-        return Err(format!(
-            "tag `{tag}` breaks the `{policy}` policy of `{env}`"
-        ));
+    if tag_matches(&f.policy, tag) {
+        return Ok(());
     }
-    Ok(())
+    let message = format!("tag `{tag}` breaks the `{}` policy of `{env}`", f.policy);
+    let Some(pos) = f.policy_pos else {
+        return Err(message.into());
+    };
+    let example = example_tag(&f.policy);
+    Err(Refusal::At(Box::new(
+        Diagnostic::error(Code::TagPolicy, pos, message)
+            .with_label(format!("`{service}` tags here look like `{example}`"))
+            .with_help(format!("pass a tag like `{example}`")),
+    )))
+}
+
+fn example_tag(policy: &str) -> &'static str {
+    match policy {
+        "branch-sha-timestamp" => "main-a1b2c3d-20250823143022",
+        "staging-version" => "staging-1.4.0",
+        "semver" => "v1.4.0",
+        _ => "any tag",
+    }
+}
+
+/// Refuses while a canary or preview is in progress, unless the command ends it.
+fn no_rollout_in_progress(
+    f: &Facts,
+    service: &str,
+    env: &str,
+    finish: bool,
+) -> Result<(), Refusal> {
+    let Some(current) = f.current.as_ref().filter(|_| !finish) else {
+        return Ok(());
+    };
+    let (what, pos) = match (&current.version.canary, &current.version.preview) {
+        (Some(c), _) => (
+            format!(
+                "a canary of `{service}` is in progress in `{env}` (`{}` at {}%)",
+                c.tag, c.weight
+            ),
+            f.canary_pos,
+        ),
+        (None, Some(p)) => (
+            format!("a preview of `{service}` is deployed in `{env}` (`{p}`)"),
+            f.preview_pos,
+        ),
+        (None, None) => return Ok(()),
+    };
+    let help = format!(
+        "finish it first: `infrac canary promote {service} --env {env}` or `infrac canary abort {service} --env {env}`; or pass `--finish-canary` to replace it and the stable tag with the new tag"
+    );
+    Err(match pos {
+        Some(pos) => Refusal::At(Box::new(
+            Diagnostic::error(Code::CanaryInProgress, pos, what).with_help(help),
+        )),
+        None => Refusal::Plain(format!("{what}; {help}")),
+    })
+}
+
+/// The commit in a `<branch>-<7 hex>-<14 digits>` tag.
+fn tag_commit(tag: &str) -> Option<String> {
+    tag_matches("branch-sha-timestamp", tag)
+        .then(|| tag.rsplit('-').nth(1).unwrap_or_default().to_owned())
+}
+
+/// The first of `names` that is set to a value `valid` accepts.
+fn first_env(names: &[&str], valid: fn(&str) -> bool) -> Option<String> {
+    names
+        .iter()
+        .filter_map(|n| std::env::var(n).ok())
+        .map(|v| v.trim().to_owned())
+        .find(|v| valid(v))
+}
+
+/// The commit CI is building: GitHub Actions `GITHUB_SHA`
+/// (<https://docs.github.com/en/actions/reference/variables-reference>), GitLab
+/// `CI_COMMIT_SHA` (<https://docs.gitlab.com/ci/variables/predefined_variables>), Azure
+/// Pipelines `Build.SourceVersion` as `BUILD_SOURCEVERSION`
+/// (<https://learn.microsoft.com/en-us/azure/devops/pipelines/build/variables>), Jenkins'
+/// git plugin `GIT_COMMIT` (<https://plugins.jenkins.io/git/#plugin-content-environment-variables>).
+fn ci_commit() -> Option<String> {
+    first_env(
+        &[
+            "GITHUB_SHA",
+            "CI_COMMIT_SHA",
+            "BUILD_SOURCEVERSION",
+            "GIT_COMMIT",
+        ],
+        |v| is_commit(&v.to_ascii_lowercase()),
+    )
+    .map(|v| v.to_ascii_lowercase())
+}
+
+/// The CI run writing the entry, as a URL where the system gives one (same sources as
+/// [`ci_commit`]; Jenkins `BUILD_URL`, GitLab `CI_PIPELINE_URL`, Azure
+/// `System.CollectionUri` + `System.TeamProject` + `Build.BuildId`).
+fn ci_build() -> Option<String> {
+    let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+    if let (Some(server), Some(repo), Some(id)) = (
+        var("GITHUB_SERVER_URL"),
+        var("GITHUB_REPOSITORY"),
+        var("GITHUB_RUN_ID"),
+    ) {
+        let url = format!("{}/{repo}/actions/runs/{id}", server.trim_end_matches('/'));
+        if is_build(&url) {
+            return Some(url);
+        }
+    }
+    if let (Some(collection), Some(project), Some(id)) = (
+        var("SYSTEM_COLLECTIONURI"),
+        var("SYSTEM_TEAMPROJECT"),
+        var("BUILD_BUILDID"),
+    ) {
+        let url = format!(
+            "{}/{}/_build/results?buildId={id}",
+            collection.trim_end_matches('/'),
+            project.replace(' ', "%20")
+        );
+        if is_build(&url) {
+            return Some(url);
+        }
+    }
+    first_env(
+        &[
+            "CI_PIPELINE_URL",
+            "BUILD_URL",
+            "GITHUB_RUN_ID",
+            "BUILD_BUILDID",
+        ],
+        is_build,
+    )
+}
+
+/// `next` with its metadata: given values win; otherwise `deployed` is now, `build` the CI
+/// run, and `commit` is kept while the stable tag stays, else `commit` (the command's own
+/// default) or the one the new stable tag names.
+fn stamp(
+    p: &Provenance,
+    current: Option<&VersionEntry>,
+    next: ImageVersion,
+    commit: Option<String>,
+) -> VersionEntry {
+    let kept = current
+        .filter(|c| c.version.stable == next.stable)
+        .and_then(|c| c.meta.commit.clone());
+    let commit = p
+        .commit
+        .clone()
+        .or(kept)
+        .or(commit)
+        .or_else(|| tag_commit(&next.stable));
+    VersionEntry {
+        version: next,
+        meta: Meta {
+            deployed: Some(p.deployed.clone().unwrap_or_else(now_utc)),
+            commit,
+            build: p.build.clone().or_else(ci_build),
+        },
+    }
+}
+
+fn stable_only(tag: String) -> ImageVersion {
+    ImageVersion {
+        stable: tag,
+        canary: None,
+        preview: None,
+    }
 }
 
 /// `infrac set-image SERVICE TAG --env E`.
-pub fn set_image(
+fn set_image(
     printer: &Printer,
     root: &Path,
     service: &str,
     tag: &str,
     env: &str,
+    finish_canary: bool,
+    provenance: &Provenance,
 ) -> Result<u8, Error> {
-    edit(printer, root, env, service, |f| {
-        check_tag(tag, &f.policy, env)?;
-        let mut next = f.current.clone().unwrap_or(ImageVersion {
-            stable: String::new(),
-            canary: None,
-            preview: None,
-        });
-        next.stable = tag.to_owned();
-        Ok(next)
+    edit(printer, root, env, service, "set-image", |f| {
+        check_tag(tag, f, service, env)?;
+        no_rollout_in_progress(f, service, env, finish_canary)?;
+        Ok(stamp(
+            provenance,
+            f.current.as_ref(),
+            stable_only(tag.to_owned()),
+            ci_commit(),
+        ))
     })
+}
+
+struct PromoteArgs<'a> {
+    service: &'a str,
+    from: &'a str,
+    to: &'a str,
+    tag: Option<&'a str>,
+    finish_canary: bool,
 }
 
 /// `infrac promote SERVICE --from A --to B [--tag T]`.
-pub fn promote(
+fn promote(
     printer: &Printer,
     root: &Path,
-    service: &str,
-    from: &str,
-    to: &str,
-    tag: Option<&str>,
+    a: &PromoteArgs<'_>,
+    provenance: &Provenance,
 ) -> Result<u8, Error> {
+    let (service, from, to) = (a.service, a.from, a.to);
     let frontend = run_frontend(root);
     let source = match facts(&frontend, service, from) {
-        Ok(f) => f.current.map(|c| c.stable),
-        Err(e) => return fail(printer, &e),
+        Ok(f) => f,
+        Err(e) => return fail(printer, &Sources::default(), "promote", Refusal::Plain(e)),
     };
-    edit(printer, root, to, service, |f| {
-        let tag = match tag {
+    edit(printer, root, to, service, "promote", |f| {
+        if from == to {
+            return Err(format!("`--from` and `--to` are both `{to}`").into());
+        }
+        promotion_path(f, service, from, to)?;
+        no_rollout_in_progress(f, service, to, a.finish_canary)?;
+        let source_entry = source
+            .current
+            .as_ref()
+            .ok_or_else(|| format!("`{service}` has no tag in `{from}` to promote"))?;
+        let tag = match a.tag {
             Some(t) => t.to_owned(),
             None => {
-                let source = source
-                    .clone()
-                    .ok_or_else(|| format!("`{service}` has no tag in `{from}` to promote"))?;
-                translate(&source, &f.policy).ok_or_else(|| format!("`{source}` from `{from}` has no form under the `{}` policy of `{to}`; pass --tag", f.policy))?
+                let from_tag = &source_entry.version.stable;
+                translate(from_tag, &f.policy).map_err(|why| {
+                    let (message, help) =
+                        untranslatable(service, from, to, from_tag, &f.policy, &why);
+                    match source.stable_pos {
+                        Some(pos) => Refusal::At(Box::new(
+                            Diagnostic::error(Code::TagTranslation, pos, message)
+                                .with_label(format!("the `{service}` tag of `{from}`"))
+                                .with_help(help),
+                        )),
+                        None => Refusal::Plain(format!("{message}; {help}")),
+                    }
+                })?
             }
         };
-        check_tag(&tag, &f.policy, to)?;
-        let mut next = f.current.clone().unwrap_or(ImageVersion {
-            stable: String::new(),
-            canary: None,
-            preview: None,
-        });
-        next.stable = tag;
-        Ok(next)
+        check_tag(&tag, f, service, to)?;
+        let commit = source_entry
+            .meta
+            .commit
+            .clone()
+            .or_else(|| tag_commit(&source_entry.version.stable));
+        Ok(stamp(
+            provenance,
+            f.current.as_ref(),
+            stable_only(tag),
+            commit,
+        ))
     })
 }
 
-/// The tag `source` becomes under `policy`: the same X.Y.Z version in the policy's spelling.
-pub fn translate(source: &str, policy: &str) -> Option<String> {
+/// `from` must be the `promotion.from` of `to`.
+fn promotion_path(f: &Facts, service: &str, from: &str, to: &str) -> Result<(), Refusal> {
+    let diagnostic = match &f.promotion_from {
+        Some((source, _)) if source == from => return Ok(()),
+        Some((source, pos)) => Diagnostic::error(
+            Code::PromotionSource,
+            *pos,
+            format!("`{to}` promotes from `{source}`, not from `{from}`"),
+        )
+        .with_label(format!("`{to}` takes its tags from here"))
+        .with_help(format!(
+            "promote in order: `infrac promote {service} --from {source} --to {to}`"
+        )),
+        None => Diagnostic::error(
+            Code::PromotionSource,
+            f.env_pos,
+            format!("`{to}` has no `promotion.from`: no environment promotes into it"),
+        )
+        .with_help(format!(
+            "tags enter `{to}` from CI: `infrac set-image {service} TAG --env {to}` (or add `promotion: {{from: ENV}}` to {})",
+            f.env_file
+        )),
+    };
+    Err(Refusal::At(Box::new(diagnostic)))
+}
+
+/// Why a tag has no form under a policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Untranslatable {
+    /// The target needs an X.Y.Z version and the tag carries none (perhaps a commit).
+    NoVersion { commit: Option<String> },
+    /// The target needs `<branch>-<sha>-<time>` and a release tag has none of them.
+    NoBuild,
+}
+
+/// The tag `source` becomes under `policy`: unchanged where it already fits (and always
+/// under `any`), else the same X.Y.Z version in the policy's spelling (`staging-1.3.0`,
+/// `v1.3.0` and `1.3.0` all carry 1.3.0).
+pub fn translate(source: &str, policy: &str) -> Result<String, Untranslatable> {
     if tag_matches(policy, source) {
-        return Some(source.to_owned());
+        return Ok(source.to_owned());
     }
     let version = source
         .strip_prefix("staging-")
         .or_else(|| source.strip_prefix('v'))
-        .filter(|v| tag_matches("semver", &format!("v{v}")))?;
-    let tag = match policy {
-        "semver" => format!("v{version}"),
-        "staging-version" => format!("staging-{version}"),
-        "any" => source.to_owned(),
-        _ => return None,
+        .or(Some(source))
+        .filter(|v| tag_matches("semver", &format!("v{v}")));
+    match (policy, version) {
+        ("semver", Some(v)) => Ok(format!("v{v}")),
+        ("staging-version", Some(v)) => Ok(format!("staging-{v}")),
+        ("branch-sha-timestamp", _) => Err(Untranslatable::NoBuild),
+        _ => Err(Untranslatable::NoVersion {
+            commit: tag_commit(source),
+        }),
+    }
+}
+
+/// The refusal's message and help line (with the exact command to run).
+pub fn untranslatable(
+    service: &str,
+    from: &str,
+    to: &str,
+    source: &str,
+    policy: &str,
+    why: &Untranslatable,
+) -> (String, String) {
+    let message = format!(
+        "tag `{source}` of `{service}` in `{from}` has no form under the `{policy}` policy of `{to}`"
+    );
+    let placeholder = match policy {
+        "staging-version" => "staging-X.Y.Z",
+        "semver" => "vX.Y.Z",
+        _ => "<branch>-<7 hex>-<14 digits>",
     };
-    Some(tag)
+    let command = format!("infrac promote {service} --from {from} --to {to} --tag {placeholder}");
+    let help = match why {
+        Untranslatable::NoVersion {
+            commit: Some(commit),
+        } => format!(
+            "it names commit `{commit}` but no version: push the image built from it as `{placeholder}`, then run `{command}`"
+        ),
+        Untranslatable::NoVersion { commit: None } => {
+            format!("it carries no X.Y.Z version: pass the release's tag, `{command}`")
+        }
+        Untranslatable::NoBuild => {
+            format!(
+                "it names no branch, commit and build time to build that tag from: pass a build's tag, `{command}`"
+            )
+        }
+    };
+    (message, help)
 }
 
 /// `infrac canary start|advance|abort|promote SERVICE --env E [--tag T]`.
-pub fn canary(
+fn canary(
     printer: &Printer,
     root: &Path,
     action: CanaryAction,
     service: &str,
     env: &str,
     tag: Option<&str>,
+    provenance: &Provenance,
 ) -> Result<u8, Error> {
-    edit(printer, root, env, service, |f| {
+    edit(printer, root, env, service, "canary", |f| {
         let current = f.current.clone().ok_or_else(|| {
             format!("`{service}` has no stable tag in `{env}` yet: run `infrac set-image` first")
         })?;
-        match f.strategy.as_str() {
-            "canary" => canary_step(action, current, &f.steps, tag, &f.policy, env),
-            "blue-green" => preview_step(action, current, tag, &f.policy, env),
+        if let (CanaryAction::Start, Some(t)) = (action, tag) {
+            check_tag(t, f, service, env)?;
+            if t == current.version.stable {
+                return Err(
+                    format!("`{t}` is already the stable tag of `{service}` in `{env}`").into(),
+                );
+            }
+        }
+        let next = match f.strategy.as_str() {
+            "canary" => canary_step(action, current.version.clone(), &f.steps, tag),
+            "blue-green" => preview_step(action, current.version.clone(), tag),
             other => Err(format!(
                 "`{service}` uses the `{other}` strategy in `{env}`; canary commands need `canary` or `blue-green`"
             )),
-        }
+        }?;
+        Ok(stamp(provenance, Some(&current), next, None))
     })
 }
 
@@ -197,8 +597,6 @@ fn canary_step(
     mut v: ImageVersion,
     steps: &[u32],
     tag: Option<&str>,
-    policy: &str,
-    env: &str,
 ) -> Result<ImageVersion, String> {
     match (action, &v.canary) {
         (CanaryAction::Start, Some(c)) => Err(format!(
@@ -207,7 +605,6 @@ fn canary_step(
         )),
         (CanaryAction::Start, None) => {
             let tag = tag.ok_or("`canary start` needs --tag")?;
-            check_tag(tag, policy, env)?;
             let weight = *steps
                 .first()
                 .filter(|w| **w < 100)
@@ -249,14 +646,11 @@ fn preview_step(
     action: CanaryAction,
     mut v: ImageVersion,
     tag: Option<&str>,
-    policy: &str,
-    env: &str,
 ) -> Result<ImageVersion, String> {
     match (action, &v.preview) {
         (CanaryAction::Start, Some(p)) => Err(format!("a preview of `{p}` is already deployed")),
         (CanaryAction::Start, None) => {
             let tag = tag.ok_or("`canary start` needs --tag")?;
-            check_tag(tag, policy, env)?;
             v.preview = Some(tag.to_owned());
             Ok(v)
         }
@@ -266,12 +660,30 @@ fn preview_step(
             v.preview = None;
             Ok(v)
         }
-        (CanaryAction::Promote, Some(p)) => Ok(ImageVersion { stable: p.clone(), canary: None, preview: None }),
+        (CanaryAction::Promote, Some(p)) => Ok(stable_only(p.clone())),
     }
 }
 
-fn fail(printer: &Printer, message: &str) -> Result<u8, Error> {
-    printer.error(&format!("{message}; versions.yaml is unchanged"));
+fn fail(
+    printer: &Printer,
+    sources: &Sources,
+    command: &str,
+    refusal: Refusal,
+) -> Result<u8, Error> {
+    match refusal {
+        Refusal::Plain(message) => {
+            printer.error(&format!("{message}; versions.yaml is unchanged"));
+        }
+        Refusal::At(diagnostic) => {
+            let diagnostics = Diagnostics {
+                items: vec![*diagnostic],
+            };
+            printer.diagnostics(&diagnostics, sources)?;
+            printer.error(&format!(
+                "`infrac {command}` refused; versions.yaml is unchanged"
+            ));
+        }
+    }
     Ok(1)
 }
 
@@ -281,25 +693,31 @@ fn edit(
     root: &Path,
     env: &str,
     service: &str,
-    change: impl FnOnce(&Facts) -> Result<ImageVersion, String>,
+    command: &str,
+    change: impl FnOnce(&Facts) -> Result<VersionEntry, Refusal>,
 ) -> Result<u8, Error> {
     let before = run_frontend(root);
     let facts = match facts(&before, service, env) {
         Ok(f) => f,
-        Err(e) => return fail(printer, &e),
+        Err(e) => return fail(printer, &before.sources, command, e.into()),
     };
     let Some(versions) = before.inputs.versions.as_ref() else {
         printer.diagnostics(&before.diagnostics, &before.sources)?;
-        return fail(printer, "versions.yaml could not be read");
+        return fail(
+            printer,
+            &before.sources,
+            command,
+            "versions.yaml could not be read".into(),
+        );
     };
     let next = match change(&facts) {
         Ok(n) => n,
-        Err(e) => return fail(printer, &e),
+        Err(e) => return fail(printer, &before.sources, command, e),
     };
     let text = before.sources.text(versions.file).to_owned();
     let new_text = match write_entry(&text, &versions.node, env, service, &next) {
         Ok(t) => t,
-        Err(e) => return fail(printer, &e),
+        Err(e) => return fail(printer, &before.sources, command, e.into()),
     };
     let after = run_frontend_with(root, Some(&new_text));
     let known: BTreeSet<(&str, &str)> = before
@@ -315,14 +733,20 @@ fn edit(
         .retain(|d| d.is_error() && !known.contains(&(d.code.as_str(), d.message.as_str())));
     if !introduced.items.is_empty() {
         printer.diagnostics(&introduced, &after.sources)?;
-        return fail(printer, "the edit would make the platform invalid");
+        return fail(
+            printer,
+            &after.sources,
+            command,
+            "the edit would make the platform invalid".into(),
+        );
     }
     let path = root.join(&before.project.versions);
     crate::output::atomic::write_atomic(&path, new_text.as_bytes())?;
-    let shown = match (&next.canary, &next.preview) {
-        (Some(c), _) => format!("stable {}, canary {} at {}%", next.stable, c.tag, c.weight),
-        (None, Some(p)) => format!("stable {}, preview {p}", next.stable),
-        _ => format!("stable {}", next.stable),
+    let v = &next.version;
+    let shown = match (&v.canary, &v.preview) {
+        (Some(c), _) => format!("stable {}, canary {} at {}%", v.stable, c.tag, c.weight),
+        (None, Some(p)) => format!("stable {}, preview {p}", v.stable),
+        _ => format!("stable {}", v.stable),
     };
     printer.line(&format!("{service} in {env}: {shown}"))?;
     Ok(0)
@@ -330,19 +754,47 @@ fn edit(
 
 #[cfg(test)]
 mod tests {
-    use super::translate;
+    use super::{translate, untranslatable};
+
+    /// Every (policy, policy) pair: the tag a promotion writes, or the refusal it prints.
+    #[test]
+    fn promotion_matrix() {
+        let policies = [
+            ("any", "build-42"),
+            ("any", "1.3.0"),
+            ("branch-sha-timestamp", "main-a1b2c3d-20251101143022"),
+            ("staging-version", "staging-1.3.0"),
+            ("semver", "v1.3.0"),
+        ];
+        let mut out = String::new();
+        for (from_policy, tag) in policies {
+            for to in ["any", "branch-sha-timestamp", "staging-version", "semver"] {
+                out.push_str(&format!("{from_policy} `{tag}` → {to}: "));
+                match translate(tag, to) {
+                    Ok(t) => out.push_str(&format!("`{t}`\n")),
+                    Err(why) => {
+                        let (message, help) = untranslatable("svc", "a", "b", tag, to, &why);
+                        out.push_str(&format!("refused\n  error: {message}\n  help: {help}\n"));
+                    }
+                }
+            }
+        }
+        insta::assert_snapshot!(out);
+    }
 
     #[test]
     fn translation() {
         assert_eq!(
             translate("staging-1.3.0", "semver").as_deref(),
-            Some("v1.3.0")
+            Ok("v1.3.0")
         );
         assert_eq!(
             translate("v1.3.0", "staging-version").as_deref(),
-            Some("staging-1.3.0")
+            Ok("staging-1.3.0")
         );
-        assert_eq!(translate("main-a1b2c3d-20250101000000", "semver"), None);
-        assert_eq!(translate("v1.3.0", "semver").as_deref(), Some("v1.3.0"));
+        assert!(translate("main-a1b2c3d-20250101000000", "semver").is_err());
+        assert_eq!(translate("v1.3.0", "semver").as_deref(), Ok("v1.3.0"));
+        assert_eq!(translate("v1.3", "any").as_deref(), Ok("v1.3"));
+        assert!(translate("v1.3", "semver").is_err());
     }
 }

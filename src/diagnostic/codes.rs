@@ -221,6 +221,21 @@ codes! {
         wrong: "prod: {legacy-report-service: v1.0.0}   # disabled in prod\n",
         right: "prod: {}\n"
     }
+    PromotionSource = "promotion-source" {
+        "`infrac promote --from A --to B` names a source other than B's `promotion.from` (or B has none): tags move along the promotion path only.",
+        wrong: "# prod.yaml: promotion: {from: staging}\ninfrac promote payment-service --from dev --to prod\n",
+        right: "infrac promote payment-service --from staging --to prod\n"
+    }
+    TagTranslation = "tag-translation" {
+        "`infrac promote` cannot spell the source tag under the target's `imageTags` policy: a `<branch>-<sha>-<time>` tag carries no X.Y.Z version, a release tag no branch, commit or build time. Pass the target's tag with `--tag`.",
+        wrong: "# dev: main-a1b2c3d-20251101143022, staging uses imageTags: staging-version\ninfrac promote payment-service --from dev --to staging\n",
+        right: "infrac promote payment-service --from dev --to staging --tag staging-1.6.0\n"
+    }
+    CanaryInProgress = "canary-in-progress" {
+        "A new stable tag was asked for while a canary (or blue-green preview) is in progress: finish it with `infrac canary promote` or `abort` first, or pass `--finish-canary` to replace it.",
+        wrong: "# prod: payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}\ninfrac promote payment-service --from staging --to prod\n",
+        right: "infrac canary promote payment-service --env prod\ninfrac promote payment-service --from staging --to prod\n"
+    }
     LiteralSecret = "literal-secret" {
         "A secret value is written in the repository. `secrets` hold references into the environment's secret store, and `config` must not carry passwords, tokens or keys.",
         wrong: "config: {DB_PASSWORD: hunter2}\n",
