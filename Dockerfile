@@ -9,6 +9,9 @@
 # (infrac makes no network calls and needs no certificates, shell or libc). `build` writes
 # golden/ next to the inputs, so run it as the owner of the mounted directory (`-u`).
 ARG RUST_VERSION=1.95
+# `build`: compile here (the default). `release`: take the static binaries the release workflow
+# already built, release/<amd64|arm64>/infrac, so a multi-platform image needs no emulated compile.
+ARG SOURCE=build
 
 FROM rust:${RUST_VERSION}-alpine AS build
 RUN apk add --no-cache musl-dev
@@ -29,12 +32,18 @@ RUN touch src/main.rs src/lib.rs \
     && cp target/dist/infrac /infrac \
     && /infrac --version
 
+FROM scratch AS release
+ARG TARGETARCH
+COPY release/${TARGETARCH}/infrac /infrac
+
+FROM ${SOURCE} AS source
+
 FROM scratch
 LABEL org.opencontainers.image.title="infrac" \
       org.opencontainers.image.description="A declarative infrastructure compiler" \
       org.opencontainers.image.source="https://github.com/infrac-dev/infrac" \
       org.opencontainers.image.licenses="Apache-2.0"
-COPY --from=build /infrac /usr/local/bin/infrac
+COPY --from=source /infrac /usr/local/bin/infrac
 WORKDIR /work
 ENTRYPOINT ["/usr/local/bin/infrac"]
 CMD ["--help"]
