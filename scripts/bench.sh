@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Benchmarks the release `infrac` binary on synthetic platforms, side by side per size:
+# Benchmarks the `infrac` binary users run (the `dist` profile: fat LTO) on synthetic
+# platforms, side by side per size:
 # generates N-service × 3-environment platforms with `examples/synth.rs`, then times
 # `infrac validate` (and `build` / `plan` once the binary has them) with hyperfine when
 # installed (`apt-get install -y hyperfine`), otherwise with a plain timing loop, and prints
@@ -20,14 +21,16 @@ WARMUP=${WARMUP:-3}
 BENCH_DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/infrac-bench}
 BASELINE=${BASELINE:-}
 
-echo "building release binary and generator..." >&2
-cargo build --release --quiet --bin infrac --example synth --example write_floor --example phases \
+# `--profile dist`, the build the wheel and the release binaries use: the figures are what
+# users get. (`--release` skips fat LTO, relinks faster and runs slower.)
+echo "building the dist binary and generator..." >&2
+cargo build --profile dist --quiet --bin infrac --example synth --example write_floor --example phases \
   --example compile
-INFRAC=$PWD/target/release/infrac
-SYNTH=$PWD/target/release/examples/synth
+INFRAC=$PWD/target/dist/infrac
+SYNTH=$PWD/target/dist/examples/synth
 mkdir -p "$BENCH_DIR"
 
-COMPILE=$PWD/target/release/examples/compile
+COMPILE=$PWD/target/dist/examples/compile
 
 # The commands this binary has: validate always; build and plan once they exist. `compile`
 # is the in-memory compile of `build` without writing (examples/compile.rs); `plan-10` is
@@ -127,13 +130,13 @@ done
 for n in $SIZES; do
   root="$BENCH_DIR/synth-$n"
   echo "== stages, $n services"
-  "$PWD/target/release/examples/phases" "$root"
+  "$PWD/target/dist/examples/phases" "$root"
   "$INFRAC" --root "$root" build >/dev/null
   floor_src="$BENCH_DIR/floor-src-$n"
   rm -rf "$floor_src" && cp -r "$root/golden" "$floor_src"
   if have_hyperfine; then
     hyperfine --style basic -N --runs "${FRESH_RUNS:-5}" --prepare "rm -rf $root/golden $BENCH_DIR/floor-dst" \
-      "$INFRAC --root $root build" "$PWD/target/release/examples/write_floor $floor_src $BENCH_DIR/floor-dst" \
+      "$INFRAC --root $root build" "$PWD/target/dist/examples/write_floor $floor_src $BENCH_DIR/floor-dst" \
       | grep -E 'Benchmark|Time|faster|±'
   fi
 done
