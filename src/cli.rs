@@ -106,11 +106,18 @@ pub enum Command {
         /// Only this target (repeatable).
         #[arg(long = "target", value_enum)]
         targets: Vec<TargetArg>,
+        /// Compare with the golden tree as committed at this git revision (the plan of a
+        /// pull request: `--base origin/main`) instead of the tree on disk.
+        #[arg(long)]
+        base: Option<String>,
     },
     /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
     Check {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Also check the change since this git revision against the change policies.
+        #[arg(long)]
+        base: Option<String>,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {

@@ -96,6 +96,7 @@ pub fn plan(
     format: PlanFormat,
     envs: &[String],
     targets: &[TargetArg],
+    base: Option<&str>,
 ) -> Result<u8, Error> {
     let compiled = match compile(root)? {
         Ok(c) => c,
@@ -105,7 +106,17 @@ pub fn plan(
         environments: envs.to_vec(),
         targets: targets.iter().map(|t| t.target()).collect(),
     };
-    let plan = match plan::plan(root, &compiled.layout, &compiled.files, &filter) {
+    let planned = match base {
+        None => plan::plan(root, &compiled.layout, &compiled.files, &filter),
+        Some(rev) => match read_base_tree(root, &compiled, rev) {
+            Ok(tree) => plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+            Err(e) => {
+                eprintln!("error: --base {rev}: {e}");
+                return Ok(1);
+            }
+        },
+    };
+    let plan = match planned {
         Ok(p) => p,
         Err(e) => return write_error(e),
     };
@@ -113,6 +124,28 @@ pub fn plan(
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
     Ok(code)
+}
+
+/// The golden tree as committed at `rev`: the output directory and every file the layout
+/// moves out of it.
+fn read_base_tree(
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+) -> Result<plan::BaseTree, crate::load::git::GitError> {
+    let out = crate::output::layout::path_key(compiled.layout.out());
+    let mut paths: Vec<String> = vec![out.clone()];
+    for file in compiled.files.iter() {
+        if let Ok(key) = compiled.layout.disk_key(&file.path)
+            && !std::path::Path::new(&key).starts_with(&out)
+        {
+            paths.push(key);
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    crate::load::git::read_tree(root, rev, &paths)
 }
 
 fn render(plan: &plan::Plan, format: PlanFormat) -> String {
@@ -124,7 +157,8 @@ fn render(plan: &plan::Plan, format: PlanFormat) -> String {
 }
 
 /// `infrac check`: exit 0 fresh, 1 stale or error.
-pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
+pub fn check(root: &Path, format: PlanFormat, base: Option<&str>) -> Result<u8, Error> {
+    let _ = base;
     let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),

@@ -46,8 +46,9 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             format,
             envs,
             targets,
-        } => build::plan(&cli.root, *format, envs, targets),
-        Command::Check { format } => build::check(&cli.root, *format),
+            base,
+        } => build::plan(&cli.root, *format, envs, targets, base.as_deref()),
+        Command::Check { format, base } => build::check(&cli.root, *format, base.as_deref()),
         Command::SetImage { service, tag, env } => {
             versions::set_image(&cli.root, service, tag, env)
         }
