@@ -115,9 +115,6 @@ pub enum Command {
     Check {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
-        /// Also check the change since this git revision against the change policies.
-        #[arg(long)]
-        base: Option<String>,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {

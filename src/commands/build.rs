@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 pub struct Compiled {
     pub layout: Layout,
     pub files: FileSet,
+    /// The environments' names, sorted, for checking `--env`.
+    pub environments: Vec<String>,
 }
 
 /// Runs the front end and the targets; `Err(exit code)` after reporting a problem.
@@ -46,8 +48,13 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
     let templates = crate::templates::Templates::with_overrides(&overrides)?;
     let ctx = crate::backend::EmitCtx::new(project, &templates);
     let files = crate::backend::emit(model, &targets, &ctx)?;
+    let environments = model.environments.iter().map(|e| e.name.clone()).collect();
     crate::teardown::release(frontend);
-    Ok(Ok(Compiled { layout, files }))
+    Ok(Ok(Compiled {
+        layout,
+        files,
+        environments,
+    }))
 }
 
 fn write_error(e: WriteError) -> Result<u8, Error> {
@@ -102,6 +109,9 @@ pub fn plan(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    if let Some(code) = unknown_environment(envs, &compiled.environments) {
+        return Ok(code);
+    }
     let filter = PlanFilter {
         environments: envs.to_vec(),
         targets: targets.iter().map(|t| t.target()).collect(),
@@ -124,6 +134,20 @@ pub fn plan(
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
     Ok(code)
+}
+
+/// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the
+/// nearest name when one is close.
+fn unknown_environment(wanted: &[String], known: &[String]) -> Option<u8> {
+    let name = wanted.iter().find(|w| !known.contains(w))?;
+    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    eprintln!(
+        "error: --env {name}: not an environment{hint}; the environments are {}",
+        known.join(", ")
+    );
+    Some(64)
 }
 
 /// The golden tree as committed at `rev`: the output directory and every file the layout
@@ -157,8 +181,7 @@ fn render(plan: &plan::Plan, format: PlanFormat) -> String {
 }
 
 /// `infrac check`: exit 0 fresh, 1 stale or error.
-pub fn check(root: &Path, format: PlanFormat, base: Option<&str>) -> Result<u8, Error> {
-    let _ = base;
+pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
     let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),

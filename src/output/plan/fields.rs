@@ -134,7 +134,7 @@ fn network_rule(rule: &Value) -> Option<String> {
         Some(p) => p
             .as_array()?
             .iter()
-            .map(|p| p.get("port").map(|v| render_value(v)))
+            .map(|p| p.get("port").map(render_value))
             .collect::<Option<_>>()?,
     };
     let peers = if peers.is_empty() {
@@ -223,23 +223,25 @@ fn string_diff(a: &str, b: &str) -> String {
 fn diff_sequence(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange>) {
     let ka: Vec<String> = a.iter().map(Value::to_string).collect();
     let kb: Vec<String> = b.iter().map(Value::to_string).collect();
+    let added = |from: usize, to: usize, out: &mut Vec<FieldChange>| {
+        for (j, item) in b.iter().enumerate().take(to).skip(from) {
+            out.push(change(format!("{path}[{j}]"), None, Some(item)));
+        }
+    };
+    let removed = |from: usize, to: usize, out: &mut Vec<FieldChange>| {
+        for (i, item) in a.iter().enumerate().take(to).skip(from) {
+            out.push(change(format!("{path}[{i}]"), Some(item), None));
+        }
+    };
     for op in capture_diff_slices(Algorithm::Myers, &ka, &kb) {
         match op {
             DiffOp::Equal { .. } => {}
             DiffOp::Insert {
                 new_index, new_len, ..
-            } => {
-                for j in new_index..new_index + new_len {
-                    out.push(change(format!("{path}[{j}]"), None, Some(&b[j])));
-                }
-            }
+            } => added(new_index, new_index + new_len, out),
             DiffOp::Delete {
                 old_index, old_len, ..
-            } => {
-                for i in old_index..old_index + old_len {
-                    out.push(change(format!("{path}[{i}]"), Some(&a[i]), None));
-                }
-            }
+            } => removed(old_index, old_index + old_len, out),
             DiffOp::Replace {
                 old_index,
                 old_len,
@@ -251,12 +253,8 @@ fn diff_sequence(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange
                     let p = format!("{path}[{}]", new_index + k);
                     diff_at(&p, &a[old_index + k], &b[new_index + k], out);
                 }
-                for j in new_index + paired..new_index + new_len {
-                    out.push(change(format!("{path}[{j}]"), None, Some(&b[j])));
-                }
-                for i in old_index + paired..old_index + old_len {
-                    out.push(change(format!("{path}[{i}]"), Some(&a[i]), None));
-                }
+                added(new_index + paired, new_index + new_len, out);
+                removed(old_index + paired, old_index + old_len, out);
             }
         }
     }

@@ -141,12 +141,37 @@ impl Plan {
         !self.files.is_empty()
     }
 
-    /// `Plan: 2 to add, 5 to change, 1 to remove.`
+    /// The one summary, saying what it counts: `Plan: 2 files, 3 resources to change (1 to
+    /// add, 2 to change, 0 to remove; 1 of them Terraform).` Files count per action in the
+    /// table of groups.
     pub fn summary_line(&self) -> String {
-        let t = self.totals;
+        let files = self.totals.total();
+        let r = self.resource_totals;
+        let terraform: usize = self
+            .groups
+            .iter()
+            .filter(|g| g.target == Target::Terraform)
+            .map(|g| g.resources.total())
+            .sum();
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
+        let terraform = if terraform > 0 {
+            format!("; {terraform} of them Terraform")
+        } else {
+            String::new()
+        };
         format!(
-            "Plan: {} to add, {} to change, {} to remove.",
-            t.add, t.change, t.remove
+            "Plan: {}, {} to change ({} to add, {} to change, {} to remove{terraform}).",
+            plural(files, "file"),
+            plural(r.total(), "resource"),
+            r.add,
+            r.change,
+            r.remove
         )
     }
 }
