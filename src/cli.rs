@@ -115,6 +115,10 @@ pub enum Command {
     Check {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Also fail on the change policies the change since this git revision trips,
+        /// unless the head commit's message allows them (`Infrac-Allow: CODE`).
+        #[arg(long)]
+        base: Option<String>,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {

@@ -423,8 +423,10 @@ fn every_code_has_a_case() {
             .join("case.toml");
         specs.push_str(&std::fs::read_to_string(path).unwrap());
     }
+    // The change policies are found on a change, not in input: tests/plan_base.rs has theirs.
     let uncovered: Vec<&str> = infrac::diagnostic::Code::ALL
         .iter()
+        .filter(|c| !c.is_change_policy())
         .map(|c| c.as_str())
         .filter(|code| !specs.contains(&format!("code = \"{code}\"")))
         .collect();

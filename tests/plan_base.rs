@@ -357,3 +357,136 @@ fn unknown_environment_is_a_usage_error_with_a_suggestion() {
     assert_eq!(code, 64);
     assert!(stderr.contains("kubernetes"), "{stderr}");
 }
+
+/// One edit per change policy of the SPEC, each committed as a pull request on the base.
+struct Policy {
+    name: &'static str,
+    code: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+}
+
+const POLICIES: [Policy; 5] = [
+    Policy {
+        name: "replica-minimum-drop",
+        code: "replica-minimum-drop",
+        file: "environments/prod.yaml",
+        from: "payment-service:\n    replicas: {min: 10, max: 30}",
+        to: "payment-service:\n    replicas: {min: 4, max: 30}",
+    },
+    Policy {
+        name: "stateful-resource-renamed",
+        code: "stateful-resource-removed",
+        file: "registry.yaml",
+        from: "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+        to: "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      tenant-db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+    },
+    Policy {
+        name: "service-disabled-in-prod",
+        code: "service-disabled",
+        file: "environments/prod.yaml",
+        from: "  reporting-service:\n    # Month-end",
+        to: "  reporting-service:\n    enabled: false\n    # Month-end",
+    },
+    Policy {
+        name: "canary-weight-jump",
+        code: "canary-weight-jump",
+        file: "versions.yaml",
+        from: "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}",
+        to: "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 50}}",
+    },
+    Policy {
+        name: "image-tag-backwards",
+        code: "image-tag-backwards",
+        file: "versions.yaml",
+        from: "    tenant-service: v1.0.2\n",
+        to: "    tenant-service: v1.0.1\n",
+    },
+];
+
+#[test]
+fn each_change_policy_is_flagged_and_check_base_needs_an_allow_trailer() {
+    for policy in &POLICIES {
+        let repo = Repo::new();
+        let input = repo.edit(policy.file, policy.from, policy.to);
+        repo.commit_pr("a change that needs a second look");
+        let formats: &[&str] = if policy.name == "replica-minimum-drop" {
+            &["text", "markdown", "json"]
+        } else {
+            &["text"]
+        };
+        for format in formats {
+            let args = ["plan", "--base", "HEAD~1", "--format", format];
+            let (code, stdout, stderr) = repo.infrac(&args);
+            assert_eq!(code, 2, "{}: {stderr}", policy.name);
+            let want = format!("infrac::{}", policy.code);
+            assert!(stdout.contains(&want), "{}: {stdout}", policy.name);
+            snapshot(
+                &format!("base-policy-{}.{format}", policy.name),
+                &input,
+                &args,
+                code,
+                &stdout,
+            );
+        }
+        // Without the trailer, check --base fails; the plan without --base has no policies.
+        let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD~1"]);
+        assert_eq!(code, 1, "{}: {stderr}", policy.name);
+        assert!(
+            stderr.contains(&format!("error[infrac::{}]", policy.code)),
+            "{stderr}"
+        );
+        let (_, stdout, _) = repo.infrac(&["plan"]);
+        assert!(!stdout.contains("infrac::"), "{stdout}");
+        // Allowed by the head commit, it passes.
+        // Disabling a service also removes its databases: both need allowing.
+        let allow = match policy.code {
+            "service-disabled" => "service-disabled, stateful-resource-removed",
+            code => code,
+        };
+        let message = format!("a change that needs a second look\n\nInfrac-Allow: {allow}\n");
+        git(&repo.root, &["commit", "-q", "--amend", "-m", &message]);
+        let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD~1"]);
+        assert_eq!(code, 0, "{}: {stderr}", policy.name);
+        assert!(stderr.contains("allowed by the head commit"), "{stderr}");
+    }
+}
+
+/// CI checks out the merge of the pull request into its base: the trailer is on HEAD^2.
+#[test]
+fn the_allow_trailer_of_a_merged_pull_request_is_read_from_its_head() {
+    let repo = Repo::new();
+    git(&repo.root, &["checkout", "-q", "-b", "pr"]);
+    repo.edit(
+        "versions.yaml",
+        "    tenant-service: v1.0.2\n",
+        "    tenant-service: v1.0.1\n",
+    );
+    let (code, _, _) = repo.infrac(&["build"]);
+    assert_eq!(code, 0);
+    git(&repo.root, &["add", "-A"]);
+    git(
+        &repo.root,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "roll back\n\nInfrac-Allow: image-tag-backwards",
+        ],
+    );
+    git(&repo.root, &["checkout", "-q", "main"]);
+    std::fs::write(repo.root.join("NOTES.md"), "unrelated\n").unwrap();
+    git(&repo.root, &["add", "-A"]);
+    git(&repo.root, &["commit", "-q", "-m", "unrelated"]);
+    git(
+        &repo.root,
+        &["merge", "-q", "--no-ff", "-m", "Merge pr", "pr"],
+    );
+    let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD^1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("allowed by the head commit[infrac::image-tag-backwards]"),
+        "{stderr}"
+    );
+}

@@ -17,15 +17,20 @@ pub struct Compiled {
     pub files: FileSet,
     /// The environments' names, sorted, for checking `--env`.
     pub environments: Vec<String>,
+    /// The model the files were compiled from (for the change policies).
+    pub model: crate::model::Model,
+    /// The input paths (`infrac.toml` settings), to read the same inputs at a base revision.
+    pub inputs: Vec<String>,
 }
 
 /// Runs the front end and the targets; `Err(exit code)` after reporting a problem.
 pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
-    let frontend = run_frontend(root);
+    let mut frontend = run_frontend(root);
     report(&frontend, DiagFormat::Text);
-    let Some(model) = frontend.model.as_ref() else {
+    let Some(model) = frontend.model.take() else {
         return Ok(Err(1));
     };
+    let model = &model;
     let project = &frontend.project;
     let moves = project
         .output
@@ -49,11 +54,20 @@ pub fn compile(root: &Path) -> Result<Result<Compiled, u8>, Error> {
     let ctx = crate::backend::EmitCtx::new(project, &templates);
     let files = crate::backend::emit(model, &targets, &ctx)?;
     let environments = model.environments.iter().map(|e| e.name.clone()).collect();
+    let inputs = vec![
+        "infrac.toml".to_owned(),
+        project.registry.clone(),
+        project.environments.trim_end_matches('/').to_owned(),
+        project.versions.clone(),
+    ];
+    let model = model.clone();
     crate::teardown::release(frontend);
     Ok(Ok(Compiled {
         layout,
         files,
         environments,
+        model,
+        inputs,
     }))
 }
 
@@ -126,14 +140,90 @@ pub fn plan(
             }
         },
     };
-    let plan = match planned {
+    let mut plan = match planned {
         Ok(p) => p,
         Err(e) => return write_error(e),
     };
+    if let Some(rev) = base {
+        match base_policies(root, &compiled, rev) {
+            Ok(found) => plan.policies = found,
+            Err(code) => return Ok(code),
+        }
+    }
     print!("{}", render(&plan, format));
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
     Ok(code)
+}
+
+/// `check --base`: every change policy the change since `rev` trips, printed; exit 1 when
+/// one is not allowed by an `Infrac-Allow:` trailer of the head commit (HEAD, or HEAD's
+/// second parent when HEAD is the merge commit CI checks out for a pull request).
+fn check_policies(root: &Path, compiled: &Compiled, rev: &str) -> Result<u8, u8> {
+    let found = base_policies(root, compiled, rev)?;
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let git = |e: crate::load::git::GitError| {
+        eprintln!("error: reading the head commit: {e}");
+        1u8
+    };
+    let head = match crate::load::git::parent_count(root, "HEAD").map_err(git)? {
+        n if n > 1 => "HEAD^2",
+        _ => "HEAD",
+    };
+    let allowed =
+        plan::policies::allowed_codes(&crate::load::git::commit_message(root, head).map_err(git)?);
+    let mut refused = 0;
+    for f in &found {
+        let ok = allowed.iter().any(|a| a == f.code.as_str());
+        let verdict = if ok {
+            "allowed by the head commit"
+        } else {
+            "error"
+        };
+        eprintln!("{verdict}[{}]: {}", f.code.as_str(), f.message);
+        if !ok {
+            eprintln!("  help: {}", f.help);
+            refused += 1;
+        }
+    }
+    if refused > 0 {
+        eprintln!(
+            "error: {refused} change(s) since {rev} need a second look; allow them with `Infrac-Allow: CODE` in the commit message of {head}"
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The change policies from the inputs at `rev` to the working tree's; `Err(exit code)`
+/// after saying why the base could not be read. Base inputs that do not compile leave
+/// nothing to compare: a note says so and no policy is checked.
+fn base_policies(
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+) -> Result<Vec<plan::policies::Finding>, u8> {
+    let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
+    let tree = match crate::load::git::read_tree(root, rev, &paths) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: --base {rev}: {e}");
+            return Err(1);
+        }
+    };
+    let frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
+    let Some(base_model) = frontend.model.as_ref() else {
+        eprintln!(
+            "note: the inputs at {rev} do not compile ({} error(s)); the change policies are not checked",
+            frontend.diagnostics.error_count()
+        );
+        return Ok(Vec::new());
+    };
+    let found = plan::policies::check(base_model, &compiled.model);
+    crate::teardown::release(frontend);
+    Ok(found)
 }
 
 /// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the
@@ -181,11 +271,17 @@ fn render(plan: &plan::Plan, format: PlanFormat) -> String {
 }
 
 /// `infrac check`: exit 0 fresh, 1 stale or error.
-pub fn check(root: &Path, format: PlanFormat) -> Result<u8, Error> {
+pub fn check(root: &Path, format: PlanFormat, base: Option<&str>) -> Result<u8, Error> {
     let compiled = match compile(root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    if let Some(rev) = base {
+        match check_policies(root, &compiled, rev) {
+            Ok(0) => {}
+            other => return other.or(Ok(1)),
+        }
+    }
     let plan = match plan::plan(
         root,
         &compiled.layout,

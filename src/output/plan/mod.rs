@@ -11,6 +11,7 @@
 
 mod counts;
 mod fields;
+pub mod policies;
 pub mod render_json;
 pub mod render_markdown;
 pub mod render_text;
@@ -133,6 +134,8 @@ pub struct Plan {
     pub drift: usize,
     /// Per environment × target, sorted (shared files first within a target order).
     pub groups: Vec<GroupCounts>,
+    /// The change policies the plan trips (`plan --base` only; empty otherwise).
+    pub policies: Vec<policies::Finding>,
 }
 
 impl Plan {

@@ -100,6 +100,18 @@ fn omitted_list(files: &[&FileChange], room: usize, out: &mut String) {
 
 fn summary(plan: &Plan, out: &mut String) {
     let _ = writeln!(out, "**{}**", plan.summary_line());
+    if !plan.policies.is_empty() {
+        out.push_str("\n> [!WARNING]\n> **Needs a second look:**\n");
+        for f in &plan.policies {
+            let _ = writeln!(
+                out,
+                "> - `{}`: {}  \n>   {}",
+                f.code.as_str(),
+                f.message.replace('`', "'"),
+                f.help
+            );
+        }
+    }
     if plan.drift > 0 {
         let _ = writeln!(
             out,

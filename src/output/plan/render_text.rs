@@ -63,6 +63,16 @@ pub fn render_text(plan: &Plan, colour: bool) -> String {
 fn summary(plan: &Plan, style: &Style, out: &mut String) {
     out.push_str(&style.paint(BOLD, &plan.summary_line()));
     out.push('\n');
+    if !plan.policies.is_empty() {
+        out.push('\n');
+        out.push_str(&style.paint(BOLD, "Needs a second look:"));
+        out.push('\n');
+        for f in &plan.policies {
+            let line = format!("! {}: {}", f.code.as_str(), f.message);
+            let _ = writeln!(out, "  {}", style.paint(YELLOW, &line));
+            let _ = writeln!(out, "      help: {}", f.help);
+        }
+    }
     if plan.drift > 0 {
         let line = format!(
             "Drift: {} file(s) differ from what infrac last wrote.",
