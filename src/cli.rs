@@ -46,6 +46,14 @@ pub enum PlanFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AffectedFormat {
+    Text,
+    Json,
+    /// A GitHub Actions matrix: `{"include": [{"environment": …, "target": …}]}`.
+    Matrix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TargetArg {
     Kubernetes,
     Terraform,
@@ -119,6 +127,15 @@ pub enum Command {
         /// unless the head commit's message allows them (`Infrac-Allow: CODE`).
         #[arg(long)]
         base: Option<String>,
+    },
+    /// List the services, environments and targets whose generated files differ from those
+    /// committed at a git revision (for monorepo CI matrices).
+    Affected {
+        /// The git revision to compare with (`origin/main`).
+        #[arg(long)]
+        base: String,
+        #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
+        format: AffectedFormat,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {

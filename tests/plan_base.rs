@@ -111,11 +111,17 @@ fn infrac_in(root: &Path, args: &[&str]) -> (i32, String, String) {
     (out.status.code().unwrap_or(-1), stdout, stderr)
 }
 
+/// A snapshot of the input edit, then the command (left out when `args` is empty: `stdout`
+/// names its commands itself) and what it printed.
 fn snapshot(name: &str, input: &str, args: &[&str], code: i32, stdout: &str) {
-    let text = format!(
-        "# input\n{input}\n# infrac {}\n# exit {code}\n{stdout}",
-        args.join(" ")
-    );
+    let text = if args.is_empty() {
+        format!("# input\n{input}\n{stdout}")
+    } else {
+        format!(
+            "# input\n{input}\n# infrac {}\n# exit {code}\n{stdout}",
+            args.join(" ")
+        )
+    };
     insta::with_settings!({
         snapshot_path => "snapshots/plan",
         prepend_module_to_snapshot => false,
@@ -489,4 +495,26 @@ fn the_allow_trailer_of_a_merged_pull_request_is_read_from_its_head() {
         stderr.contains("allowed by the head commit[infrac::image-tag-backwards]"),
         "{stderr}"
     );
+}
+
+#[test]
+fn affected_lists_services_environments_and_targets() {
+    let repo = Repo::new();
+    let input = repo.edit(
+        "environments/prod.yaml",
+        "payment-service:\n    replicas: {min: 10, max: 30}",
+        "payment-service:\n    replicas: {min: 12, max: 30}",
+    );
+    repo.commit_pr("more replicas");
+    let mut out = String::new();
+    for format in ["text", "json", "matrix"] {
+        let args = ["affected", "--base", "HEAD~1", "--format", format];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 0, "{stderr}");
+        out.push_str(&format!(
+            "# infrac {}\n# exit {code}\n{stdout}",
+            args.join(" ")
+        ));
+    }
+    snapshot("base-affected", &input, &[], 0, &out);
 }

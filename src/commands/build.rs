@@ -205,6 +205,23 @@ fn base_policies(
     compiled: &Compiled,
     rev: &str,
 ) -> Result<Vec<plan::policies::Finding>, u8> {
+    let Some(base_model) = base_model(root, compiled, rev, "the change policies are not checked")?
+    else {
+        return Ok(Vec::new());
+    };
+    let found = plan::policies::check(&base_model, &compiled.model);
+    crate::teardown::release(base_model);
+    Ok(found)
+}
+
+/// The model of the inputs as committed at `rev` (`None`, after a note saying `what` is
+/// skipped, when they do not compile); `Err(exit code)` when git cannot give them.
+fn base_model(
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+    what: &str,
+) -> Result<Option<crate::model::Model>, u8> {
     let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
     let tree = match crate::load::git::read_tree(root, rev, &paths) {
         Ok(t) => t,
@@ -213,17 +230,111 @@ fn base_policies(
             return Err(1);
         }
     };
-    let frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
-    let Some(base_model) = frontend.model.as_ref() else {
+    let mut frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
+    let model = frontend.model.take();
+    if model.is_none() {
         eprintln!(
-            "note: the inputs at {rev} do not compile ({} error(s)); the change policies are not checked",
+            "note: the inputs at {rev} do not compile ({} error(s)); {what}",
             frontend.diagnostics.error_count()
         );
-        return Ok(Vec::new());
-    };
-    let found = plan::policies::check(base_model, &compiled.model);
+    }
     crate::teardown::release(frontend);
-    Ok(found)
+    Ok(model)
+}
+
+/// `infrac affected --base REF`: the services whose resolved model differs in some
+/// environment, and the environments and targets whose generated files differ. A change to
+/// a shared file (a base, a module, CI) reaches every environment.
+pub fn affected(root: &Path, rev: &str, format: crate::cli::AffectedFormat) -> Result<u8, Error> {
+    use crate::cli::AffectedFormat;
+    use std::collections::BTreeSet;
+    let compiled = match compile(root)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let tree = match read_base_tree(root, &compiled, rev) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: --base {rev}: {e}");
+            return Ok(1);
+        }
+    };
+    let filter = PlanFilter::default();
+    let planned = match plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter) {
+        Ok(p) => p,
+        Err(e) => return write_error(e),
+    };
+    let base = match base_model(root, &compiled, rev, "every service counts as affected") {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let mut services = BTreeSet::new();
+    for env in &compiled.model.environments {
+        let old = base.as_ref().and_then(|m| m.environment(&env.name));
+        for (name, service) in &env.services {
+            let before = old.and_then(|o| o.services.get(name));
+            let same = before.is_some_and(|b| {
+                serde_json::to_value(b).ok() == serde_json::to_value(service).ok()
+            });
+            if !same {
+                services.insert(name.clone());
+            }
+        }
+        if let Some(old) = old {
+            let gone = old
+                .services
+                .keys()
+                .filter(|n| !env.services.contains_key(*n));
+            services.extend(gone.cloned());
+        }
+    }
+    let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for f in &planned.files {
+        let envs: Vec<String> = match &f.environment {
+            Some(e) => vec![e.clone()],
+            None => compiled.environments.clone(),
+        };
+        for e in envs {
+            pairs.insert((e, f.target.as_str()));
+        }
+    }
+    // Promotion order, as the model lists the environments.
+    let order = |e: &str| compiled.environments.iter().position(|x| x == e);
+    let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
+    environments.dedup();
+    environments.sort_by_key(|e| order(e));
+    let targets: BTreeSet<&str> = pairs.iter().map(|(_, t)| *t).collect();
+    let services: Vec<String> = services.into_iter().collect();
+    let targets: Vec<&str> = targets.into_iter().collect();
+    match format {
+        AffectedFormat::Text => {
+            println!("services: {}", services.join(", "));
+            println!("environments: {}", environments.join(", "));
+            println!("targets: {}", targets.join(", "));
+        }
+        AffectedFormat::Json => {
+            let value = serde_json::json!({
+                "base": rev,
+                "services": services,
+                "environments": environments,
+                "targets": targets,
+            });
+            println!("{value:#}");
+        }
+        AffectedFormat::Matrix => {
+            // `strategy.matrix: ${{ fromJSON(...) }}` takes an object whose `include` lists
+            // one job per entry: https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow#expanding-or-adding-matrix-configurations
+            let mut sorted: Vec<&(String, &str)> = pairs.iter().collect();
+            sorted.sort_by_key(|(e, t)| (order(e), *t));
+            let include: Vec<serde_json::Value> = sorted
+                .into_iter()
+                .map(|(e, t)| serde_json::json!({"environment": e, "target": t}))
+                .collect();
+            println!("{}", serde_json::json!({ "include": include }));
+        }
+    }
+    crate::teardown::release((compiled, planned, base));
+    Ok(0)
 }
 
 /// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the

@@ -48,6 +48,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
             targets,
             base,
         } => build::plan(&cli.root, *format, envs, targets, base.as_deref()),
+        Command::Affected { base, format } => build::affected(&cli.root, base, *format),
         Command::Check { format, base } => build::check(&cli.root, *format, base.as_deref()),
         Command::SetImage { service, tag, env } => {
             versions::set_image(&cli.root, service, tag, env)
