@@ -38,6 +38,14 @@ pub enum PlanFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AffectedFormat {
+    Text,
+    Json,
+    /// A GitHub Actions matrix: `{"include": [{"environment": …, "target": …}]}`.
+    Matrix,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CanaryAction {
     /// Start a canary at the first step (blue-green: deploy the preview).
     Start,
@@ -86,11 +94,28 @@ pub enum Command {
         /// Only this target (repeatable).
         #[arg(long = "target", value_enum)]
         targets: Vec<Target>,
+        /// Compare with the golden tree as committed at this git revision (the plan of a
+        /// pull request: `--base origin/main`) instead of the tree on disk.
+        #[arg(long)]
+        base: Option<String>,
     },
     /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
     Check {
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
+        /// Also fail on the change policies the change since this git revision trips,
+        /// unless the head commit's message allows them (`Infrac-Allow: CODE`).
+        #[arg(long)]
+        base: Option<String>,
+    },
+    /// List the services, environments and targets whose generated files differ from those
+    /// committed at a git revision (for monorepo CI matrices).
+    Affected {
+        /// The git revision to compare with (`origin/main`).
+        #[arg(long)]
+        base: String,
+        #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
+        format: AffectedFormat,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     Explain {

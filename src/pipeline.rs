@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{Diagnostics, Sources};
 use crate::load::yaml::Node;
-use crate::load::{Inputs, load_inputs};
+use crate::load::{Inputs, Root, load_inputs_from};
 use crate::merge::merge_platform;
 use crate::model::Model;
 use crate::project::Project;
@@ -30,9 +30,15 @@ pub fn run_frontend(root: &Path) -> Frontend {
 
 /// [`run_frontend`] with `versions_text` standing in for versions.yaml.
 pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
+    run_frontend_from(Root::Disk(root), versions_text)
+}
+
+/// [`run_frontend_with`] from either root: the working tree, or the inputs as committed at
+/// a git revision (the base of `plan --base`).
+pub fn run_frontend_from(root: Root, versions_text: Option<&str>) -> Frontend {
     let mut sources = Sources::default();
     let mut diags = Diagnostics::default();
-    let inputs = load_inputs(root, versions_text, &mut sources, &mut diags);
+    let inputs = load_inputs_from(root, versions_text, &mut sources, &mut diags);
     let mut model = None;
     let registry = inputs
         .registry
@@ -60,7 +66,7 @@ pub fn run_frontend_with(root: &Path, versions_text: Option<&str>) -> Frontend {
             .as_ref()
             .map(|v| &v.node)
             .filter(|v| v.as_map().is_some());
-        let environments_readable = root.join(&inputs.project.environments).is_dir();
+        let environments_readable = root.is_dir(&inputs.project.environments);
         // One typed read of every merged tree (services in parallel) feeds both the rules
         // and lowering.
         let spec = crate::spec::read(&merged, versions);

@@ -313,7 +313,7 @@ fn replicas_change_is_shown_per_resource() {
     let planned = all_plan(root, &files);
     assert_eq!(
         planned.summary_line(),
-        "Plan: 0 to add, 1 to change, 0 to remove."
+        "Plan: 1 file, 1 resource to change (0 to add, 1 to change, 0 to remove)."
     );
     let text = render_text(&planned, false);
     assert!(
@@ -457,7 +457,9 @@ fn markdown_is_truncated_under_the_limit_with_summary_intact() {
     let planned = big_change(dir.path());
     let md = render_markdown(&planned);
     assert!(md.chars().count() < COMMENT_LIMIT, "{}", md.chars().count());
-    assert!(md.contains("**Plan: 200 to add, 0 to change, 0 to remove.**"));
+    assert!(md.contains(
+        "**Plan: 200 files, 200 resources to change (200 to add, 0 to change, 0 to remove).**"
+    ));
     assert!(
         md.contains("| (shared) | kubernetes | 200 | 0 | 0 | 0 |"),
         "{md}"
@@ -477,7 +479,9 @@ fn markdown_lists_files_that_did_not_fit() {
             "{limit}: {}",
             md.chars().count()
         );
-        assert!(md.contains("**Plan: 200 to add, 0 to change, 0 to remove.**"));
+        assert!(md.contains(
+            "**Plan: 200 files, 200 resources to change (200 to add, 0 to change, 0 to remove).**"
+        ));
         assert!(md.contains("Run `infrac plan` locally"), "{md}");
     }
     let md = render_markdown_limited(&planned, 20_000);
@@ -510,7 +514,7 @@ fn json_round_trips_and_is_deterministic() {
     assert_eq!(serde_json::to_string_pretty(&value).unwrap() + "\n", json);
     assert_eq!(
         value["summary"],
-        "Plan: 0 to add, 1 to change, 0 to remove."
+        "Plan: 1 file, 1 resource to change (0 to add, 1 to change, 0 to remove)."
     );
     assert_eq!(value["hasChanges"], true);
     let resource = &value["files"][0]["resources"][0];

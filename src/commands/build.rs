@@ -17,6 +17,12 @@ use std::path::{Path, PathBuf};
 pub struct Compiled {
     pub layout: Layout,
     pub files: FileSet,
+    /// The environments' names, sorted, for checking `--env`.
+    pub environments: Vec<String>,
+    /// The model the files were compiled from (for the change policies).
+    pub model: crate::model::Model,
+    /// The input paths (`infrac.toml` settings), to read the same inputs at a base revision.
+    pub inputs: Vec<String>,
 }
 
 /// The user's template overrides as read: the directory as infrac.toml names it, and its
@@ -138,7 +144,7 @@ fn override_diagnostic(
 pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, Error> {
     let mut frontend = run_frontend(root);
     let templates = load_templates(root, &mut frontend)?;
-    let (Some(model), Some((templates, overrides))) = (frontend.model.as_ref(), templates) else {
+    let (Some(model), Some((templates, overrides))) = (frontend.model.take(), templates) else {
         frontend.diagnostics.finish(&frontend.sources);
         printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
         return Ok(Err(1));
@@ -160,7 +166,7 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
     // Every enabled target: the manifest must describe the whole tree (plan filters after).
     let targets: Vec<Target> = project.targets.clone();
     let ctx = crate::backend::EmitCtx::new(project, &templates);
-    let files = match crate::backend::emit(model, &targets, &ctx) {
+    let files = match crate::backend::emit(&model, &targets, &ctx) {
         Ok(files) => files,
         Err(e) => {
             let Some(d) = override_diagnostic(&e, &overrides, &mut frontend.sources) else {
@@ -173,8 +179,21 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
         }
     };
     printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
+    let environments = model.environments.iter().map(|e| e.name.clone()).collect();
+    let inputs = vec![
+        "infrac.toml".to_owned(),
+        project.registry.clone(),
+        project.environments.trim_end_matches('/').to_owned(),
+        project.versions.clone(),
+    ];
     crate::teardown::release(frontend);
-    Ok(Ok(Compiled { layout, files }))
+    Ok(Ok(Compiled {
+        layout,
+        files,
+        environments,
+        model,
+        inputs,
+    }))
 }
 
 fn write_error(printer: &Printer, e: WriteError) -> Result<u8, Error> {
@@ -229,23 +248,283 @@ pub fn plan(
     format: PlanFormat,
     envs: &[String],
     targets: &[Target],
+    base: Option<&str>,
 ) -> Result<u8, Error> {
     let compiled = match compile(printer, root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    if let Some(code) = unknown_environment(printer, envs, &compiled.environments) {
+        return Ok(code);
+    }
     let filter = PlanFilter {
         environments: envs.to_vec(),
         targets: targets.to_vec(),
     };
-    let plan = match plan::plan(root, &compiled.layout, &compiled.files, &filter) {
+    let planned = match base {
+        None => plan::plan(root, &compiled.layout, &compiled.files, &filter),
+        Some(rev) => match read_base_tree(root, &compiled, rev) {
+            Ok(tree) => plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+            Err(e) => {
+                printer.error(&format!("--base {rev}: {e}"));
+                return Ok(1);
+            }
+        },
+    };
+    let mut plan = match planned {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
+    if let Some(rev) = base {
+        match base_policies(printer, root, &compiled, rev) {
+            Ok(found) => plan.policies = found,
+            Err(code) => return Ok(code),
+        }
+    }
     printer.out(&render(printer, &plan, format))?;
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
     Ok(code)
+}
+
+/// `check --base`: every change policy the change since `rev` trips, printed; exit 1 when
+/// one is not allowed by an `Infrac-Allow:` trailer of the head commit (HEAD, or HEAD's
+/// second parent when HEAD is the merge commit CI checks out for a pull request).
+fn check_policies(
+    printer: &Printer,
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+) -> Result<u8, u8> {
+    let found = base_policies(printer, root, compiled, rev)?;
+    if found.is_empty() {
+        return Ok(0);
+    }
+    let git = |e: crate::load::git::GitError| {
+        printer.error(&format!("reading the head commit: {e}"));
+        1u8
+    };
+    let head = match crate::load::git::parent_count(root, "HEAD").map_err(git)? {
+        n if n > 1 => "HEAD^2",
+        _ => "HEAD",
+    };
+    let allowed =
+        plan::policies::allowed_codes(&crate::load::git::commit_message(root, head).map_err(git)?);
+    let mut refused = 0;
+    for f in &found {
+        let ok = allowed.iter().any(|a| a == f.code.as_str());
+        let verdict = if ok {
+            "allowed by the head commit"
+        } else {
+            "error"
+        };
+        printer.note(&format!("{verdict}[{}]: {}", f.code.as_str(), f.message));
+        if !ok {
+            printer.note(&format!("  help: {}", f.help));
+            refused += 1;
+        }
+    }
+    if refused > 0 {
+        printer.error(&format!("{refused} change(s) since {rev} need a second look; allow them with `Infrac-Allow: CODE` in the commit message of {head}"
+        ));
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The change policies from the inputs at `rev` to the working tree's; `Err(exit code)`
+/// after saying why the base could not be read. Base inputs that do not compile leave
+/// nothing to compare: a note says so and no policy is checked.
+fn base_policies(
+    printer: &Printer,
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+) -> Result<Vec<plan::policies::Finding>, u8> {
+    let Some(base_model) = base_model(
+        printer,
+        root,
+        compiled,
+        rev,
+        "the change policies are not checked",
+    )?
+    else {
+        return Ok(Vec::new());
+    };
+    let found = plan::policies::check(&base_model, &compiled.model);
+    crate::teardown::release(base_model);
+    Ok(found)
+}
+
+/// The model of the inputs as committed at `rev` (`None`, after a note saying `what` is
+/// skipped, when they do not compile); `Err(exit code)` when git cannot give them.
+fn base_model(
+    printer: &Printer,
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+    what: &str,
+) -> Result<Option<crate::model::Model>, u8> {
+    let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
+    let tree = match crate::load::git::read_tree(root, rev, &paths) {
+        Ok(t) => t,
+        Err(e) => {
+            printer.error(&format!("--base {rev}: {e}"));
+            return Err(1);
+        }
+    };
+    let mut frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
+    let model = frontend.model.take();
+    if model.is_none() {
+        printer.note(&format!(
+            "note: the inputs at {rev} do not compile ({} error(s)); {what}",
+            frontend.diagnostics.error_count()
+        ));
+    }
+    crate::teardown::release(frontend);
+    Ok(model)
+}
+
+/// `infrac affected --base REF`: the services whose resolved model differs in some
+/// environment, and the environments and targets whose generated files differ. A change to
+/// a shared file (a base, a module, CI) reaches every environment.
+pub fn affected(
+    printer: &Printer,
+    root: &Path,
+    rev: &str,
+    format: crate::cli::AffectedFormat,
+) -> Result<u8, Error> {
+    use crate::cli::AffectedFormat;
+    use std::collections::BTreeSet;
+    let compiled = match compile(printer, root)? {
+        Ok(c) => c,
+        Err(code) => return Ok(code),
+    };
+    let tree = match read_base_tree(root, &compiled, rev) {
+        Ok(t) => t,
+        Err(e) => {
+            printer.error(&format!("--base {rev}: {e}"));
+            return Ok(1);
+        }
+    };
+    let filter = PlanFilter::default();
+    let planned = match plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter) {
+        Ok(p) => p,
+        Err(e) => return write_error(printer, e),
+    };
+    let base = match base_model(
+        printer,
+        root,
+        &compiled,
+        rev,
+        "every service counts as affected",
+    ) {
+        Ok(m) => m,
+        Err(code) => return Ok(code),
+    };
+    let mut services = BTreeSet::new();
+    for env in &compiled.model.environments {
+        let old = base.as_ref().and_then(|m| m.environment(&env.name));
+        for (name, service) in &env.services {
+            let before = old.and_then(|o| o.services.get(name));
+            let same = before.is_some_and(|b| {
+                serde_json::to_value(b).ok() == serde_json::to_value(service).ok()
+            });
+            if !same {
+                services.insert(name.clone());
+            }
+        }
+        if let Some(old) = old {
+            let gone = old
+                .services
+                .keys()
+                .filter(|n| !env.services.contains_key(*n));
+            services.extend(gone.cloned());
+        }
+    }
+    let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
+    for f in &planned.files {
+        let envs: Vec<String> = match &f.environment {
+            Some(e) => vec![e.clone()],
+            None => compiled.environments.clone(),
+        };
+        for e in envs {
+            pairs.insert((e, f.target.as_str()));
+        }
+    }
+    // Promotion order, as the model lists the environments.
+    let order = |e: &str| compiled.environments.iter().position(|x| x == e);
+    let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
+    environments.dedup();
+    environments.sort_by_key(|e| order(e));
+    let targets: BTreeSet<&str> = pairs.iter().map(|(_, t)| *t).collect();
+    let services: Vec<String> = services.into_iter().collect();
+    let targets: Vec<&str> = targets.into_iter().collect();
+    match format {
+        AffectedFormat::Text => {
+            printer.line(&format!("services: {}", services.join(", ")))?;
+            printer.line(&format!("environments: {}", environments.join(", ")))?;
+            printer.line(&format!("targets: {}", targets.join(", ")))?;
+        }
+        AffectedFormat::Json => {
+            let value = serde_json::json!({
+                "base": rev,
+                "services": services,
+                "environments": environments,
+                "targets": targets,
+            });
+            printer.line(&format!("{value:#}"))?;
+        }
+        AffectedFormat::Matrix => {
+            // `strategy.matrix: ${{ fromJSON(...) }}` takes an object whose `include` lists
+            // one job per entry: https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow#expanding-or-adding-matrix-configurations
+            let mut sorted: Vec<&(String, &str)> = pairs.iter().collect();
+            sorted.sort_by_key(|(e, t)| (order(e), *t));
+            let include: Vec<serde_json::Value> = sorted
+                .into_iter()
+                .map(|(e, t)| serde_json::json!({"environment": e, "target": t}))
+                .collect();
+            printer.line(&format!("{}", serde_json::json!({ "include": include })))?;
+        }
+    }
+    crate::teardown::release((compiled, planned, base));
+    Ok(0)
+}
+
+/// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the
+/// nearest name when one is close.
+fn unknown_environment(printer: &Printer, wanted: &[String], known: &[String]) -> Option<u8> {
+    let name = wanted.iter().find(|w| !known.contains(w))?;
+    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
+        .map(|s| format!(" (did you mean `{s}`?)"))
+        .unwrap_or_default();
+    printer.error(&format!(
+        "--env {name}: not an environment{hint}; the environments are {}",
+        known.join(", ")
+    ));
+    Some(64)
+}
+
+/// The golden tree as committed at `rev`: the output directory and every file the layout
+/// moves out of it.
+fn read_base_tree(
+    root: &Path,
+    compiled: &Compiled,
+    rev: &str,
+) -> Result<plan::BaseTree, crate::load::git::GitError> {
+    let out = crate::output::layout::path_key(compiled.layout.out());
+    let mut paths: Vec<String> = vec![out.clone()];
+    for file in compiled.files.iter() {
+        if let Ok(key) = compiled.layout.disk_key(&file.path)
+            && !std::path::Path::new(&key).starts_with(&out)
+        {
+            paths.push(key);
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
+    crate::load::git::read_tree(root, rev, &paths)
 }
 
 fn render(printer: &Printer, plan: &plan::Plan, format: PlanFormat) -> String {
@@ -257,11 +536,22 @@ fn render(printer: &Printer, plan: &plan::Plan, format: PlanFormat) -> String {
 }
 
 /// `infrac check`: exit 0 fresh, 1 stale or error.
-pub fn check(printer: &Printer, root: &Path, format: PlanFormat) -> Result<u8, Error> {
+pub fn check(
+    printer: &Printer,
+    root: &Path,
+    format: PlanFormat,
+    base: Option<&str>,
+) -> Result<u8, Error> {
     let compiled = match compile(printer, root)? {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
+    if let Some(rev) = base {
+        match check_policies(printer, root, &compiled, rev) {
+            Ok(0) => {}
+            other => return other.or(Ok(1)),
+        }
+    }
     let plan = match plan::plan(
         root,
         &compiled.layout,

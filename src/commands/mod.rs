@@ -51,8 +51,12 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             format,
             envs,
             targets,
-        } => build::plan(printer, &cli.root, *format, envs, targets),
-        Command::Check { format } => build::check(printer, &cli.root, *format),
+            base,
+        } => build::plan(printer, &cli.root, *format, envs, targets, base.as_deref()),
+        Command::Affected { base, format } => build::affected(printer, &cli.root, base, *format),
+        Command::Check { format, base } => {
+            build::check(printer, &cli.root, *format, base.as_deref())
+        }
         Command::SetImage { .. } | Command::Promote { .. } | Command::Canary { .. } => {
             versions::run(printer, &cli.root, &cli.command)
         }

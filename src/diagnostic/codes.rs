@@ -261,6 +261,31 @@ codes! {
         wrong: "db: {type: postgres, topics: [orders]}\n",
         right: "events: {type: kafka, topics: [orders]}\n"
     }
+    ReplicaMinimumDrop = "replica-minimum-drop" {
+        "Change policy (`plan --base`): a service's replica minimum drops by more than half in an environment whose promotion needs approval. Allow it with `Infrac-Allow: replica-minimum-drop` in the head commit's message when intended.",
+        wrong: "# environments/prod.yaml (promotion: {approval: required})\npayment-service:\n  replicas: {min: 4, max: 30}   # was min: 10\n",
+        right: "payment-service:\n  replicas: {min: 8, max: 30}   # step down gradually, or allow it in the commit\n"
+    }
+    StatefulResourceRemoved = "stateful-resource-removed" {
+        "Change policy (`plan --base`): a stateful backing resource (a database, a broker, a bucket, a search cluster) is removed or renamed; Terraform destroys it and its data. Allow it with `Infrac-Allow: stateful-resource-removed` when intended.",
+        wrong: "infra:\n  orders-db: {type: postgres, version: \"16\"}   # was `db:`: a rename is a new database\n",
+        right: "infra:\n  db: {type: postgres, version: \"16\"}\n"
+    }
+    ServiceDisabled = "service-disabled" {
+        "Change policy (`plan --base`): a service is disabled or removed in an environment whose promotion needs approval. Allow it with `Infrac-Allow: service-disabled` when intended.",
+        wrong: "# environments/prod.yaml\nservices:\n  payment-service: {enabled: false}\n",
+        right: "# disable it in dev and staging first, then in prod with the trailer in the commit message\nservices:\n  payment-service: {}\n"
+    }
+    CanaryWeightJump = "canary-weight-jump" {
+        "Change policy (`plan --base`): a canary's traffic weight jumps past the next step of its `rollout.canary.steps`. Move one step at a time (`infrac canary advance`), or allow it with `Infrac-Allow: canary-weight-jump`.",
+        wrong: "# steps: [10, 25, 50]\npayment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 50}}   # was 10\n",
+        right: "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 25}}\n"
+    }
+    ImageTagBackwards = "image-tag-backwards" {
+        "Change policy (`plan --base`): a stable image tag moves to an older version (by its version numbers, or the timestamp of a branch-sha-timestamp tag). A rollback is sometimes right: allow it with `Infrac-Allow: image-tag-backwards`.",
+        wrong: "payment-service: v1.3.0   # was v1.4.0\n",
+        right: "payment-service: v1.4.1   # a fix forward\n"
+    }
     NameTooLong = "name-too-long" {
         "A generated name (namespace plus the environment's suffix) is longer than Kubernetes allows (63 characters).",
         wrong: "namespace: a-very-long-team-namespace-name-that-goes-on-and-on-and-on\n",
@@ -273,6 +298,20 @@ impl Code {
     /// input files (`validate` never reads the output): covered by `tests/trust.rs` instead
     /// of the invalid-input corpus.
     pub const OUTPUT: &'static [Code] = &[Code::SymlinkInOutput, Code::Manifest];
+
+    /// The change policies: found by `plan --base` on a change, not by `validate` on input.
+    pub const CHANGE_POLICIES: [Code; 5] = [
+        Code::ReplicaMinimumDrop,
+        Code::StatefulResourceRemoved,
+        Code::ServiceDisabled,
+        Code::CanaryWeightJump,
+        Code::ImageTagBackwards,
+    ];
+
+    /// Whether this is one of [`Code::CHANGE_POLICIES`].
+    pub fn is_change_policy(self) -> bool {
+        Self::CHANGE_POLICIES.contains(&self)
+    }
 }
 
 #[cfg(test)]

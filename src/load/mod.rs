@@ -4,6 +4,7 @@
 //! a spanned [`yaml::Node`]. Problems become diagnostics, never panics: a missing file, a
 //! directory where a file belongs, a huge file, invalid UTF-8, YAML errors, an empty file.
 
+pub mod git;
 pub mod templates;
 pub mod yaml;
 
@@ -36,10 +37,114 @@ pub struct Loaded {
     pub node: Node,
 }
 
+/// Where the inputs are read from: the working tree under a directory, or the files of a
+/// git revision ([`git::read_tree`], paths relative to the same directory).
+#[derive(Debug, Clone, Copy)]
+pub enum Root<'a> {
+    Disk(&'a Path),
+    Tree(&'a git::Tree),
+}
+
+/// What a root-relative path names.
+enum Entry {
+    File(u64),
+    Dir,
+    Other,
+}
+
+impl Root<'_> {
+    fn entry(self, rel: &str) -> Option<Entry> {
+        match self {
+            Root::Disk(root) => {
+                let meta = std::fs::metadata(root.join(rel)).ok()?;
+                Some(if meta.is_file() {
+                    Entry::File(meta.len())
+                } else if meta.is_dir() {
+                    Entry::Dir
+                } else {
+                    Entry::Other
+                })
+            }
+            Root::Tree(tree) => {
+                let rel = rel.trim_end_matches('/');
+                if let Some(bytes) = tree.get(rel) {
+                    return Some(Entry::File(bytes.len() as u64));
+                }
+                let prefix = format!("{rel}/");
+                let dir = tree.range(prefix.clone()..).next();
+                dir.is_some_and(|(k, _)| k.starts_with(&prefix))
+                    .then_some(Entry::Dir)
+            }
+        }
+    }
+
+    /// Whether `rel` is a directory.
+    pub fn is_dir(self, rel: &str) -> bool {
+        matches!(self.entry(rel), Some(Entry::Dir))
+    }
+
+    /// An input file's bytes. On disk: only a regular file inside the root, at most
+    /// [`MAX_FILE_BYTES`] ([`read_input`]); in a git tree: a blob (the tree reader has refused
+    /// links and submodules already), under the same cap.
+    fn read(self, rel: &str) -> Result<Vec<u8>, Unread> {
+        match self {
+            Root::Disk(root) => read_input(root, rel),
+            Root::Tree(tree) => match self.entry(rel) {
+                None => Err(Unread::Missing),
+                Some(Entry::Dir | Entry::Other) => Err(Unread::NotRegular),
+                Some(Entry::File(len)) if len > MAX_FILE_BYTES => Err(Unread::TooLarge(len)),
+                Some(Entry::File(_)) => tree.get(rel).cloned().ok_or(Unread::Missing),
+            },
+        }
+    }
+
+    /// Whether `rel` exists but (links resolved) leads outside the repository root; never
+    /// for a git tree, whose paths the tree reader validated.
+    fn leads_outside(self, rel: &str) -> bool {
+        match self {
+            Root::Disk(root) => {
+                let path = root.join(rel);
+                path.exists() && inside_root(root, &path).is_none()
+            }
+            Root::Tree(_) => false,
+        }
+    }
+
+    /// The names in directory `rel`.
+    fn list(self, rel: &str) -> std::io::Result<Vec<String>> {
+        match self {
+            Root::Disk(root) => Ok(std::fs::read_dir(root.join(rel))?
+                .filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()),
+            Root::Tree(tree) => {
+                let prefix = format!("{}/", rel.trim_end_matches('/'));
+                let mut names: Vec<String> = tree
+                    .keys()
+                    .filter_map(|k| k.strip_prefix(&prefix))
+                    .map(|rest| rest.split('/').next().unwrap_or(rest).to_owned())
+                    .collect();
+                names.dedup();
+                Ok(names)
+            }
+        }
+    }
+}
+
 /// Reads `infrac.toml` (when present) and every input file under `root`; `versions_text`,
 /// when given, stands in for the text of versions.yaml (an edit being checked).
 pub fn load_inputs(
     root: &Path,
+    versions_text: Option<&str>,
+    sources: &mut Sources,
+    diags: &mut Diagnostics,
+) -> Inputs {
+    load_inputs_from(Root::Disk(root), versions_text, sources, diags)
+}
+
+/// [`load_inputs`] from either root.
+pub fn load_inputs_from(
+    root: Root,
     versions_text: Option<&str>,
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -82,9 +187,8 @@ pub fn load_inputs(
     }
 }
 
-fn load_project(root: &Path, sources: &mut Sources, diags: &mut Diagnostics) -> Project {
-    let path = root.join("infrac.toml");
-    if !path.exists() {
+fn load_project(root: Root, sources: &mut Sources, diags: &mut Diagnostics) -> Project {
+    if root.entry("infrac.toml").is_none() {
         return Project::default();
     }
     let Some((file, text)) = read_text(root, "infrac.toml", sources, diags) else {
@@ -165,12 +269,12 @@ fn read_input(root: &Path, rel: &str) -> Result<Vec<u8>, Unread> {
 /// Reads a file as UTF-8 text, registering it in `sources` (also when it cannot be read,
 /// so the diagnostic can name it).
 fn read_text(
-    root: &Path,
+    root: Root,
     rel: &str,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> Option<(FileId, String)> {
-    let bytes = match read_input(root, rel) {
+    let bytes = match root.read(rel) {
         Ok(b) => b,
         Err(why) => {
             let file = sources.add(rel, "");
@@ -240,7 +344,7 @@ pub fn pos_at(text: &str, file: FileId, offset: usize, len: usize) -> Pos {
 
 /// Reads and parses one YAML file.
 pub fn load_yaml(
-    root: &Path,
+    root: Root,
     rel: &str,
     sources: &mut Sources,
     diags: &mut Diagnostics,
@@ -307,14 +411,13 @@ fn parse_loaded(file: FileId, text: &str, rel: &str, diags: &mut Diagnostics) ->
 }
 
 fn load_environments(
-    root: &Path,
+    root: Root,
     rel: &str,
     sources: &mut Sources,
     diags: &mut Diagnostics,
 ) -> (Option<FileId>, Vec<(String, Loaded)>, Vec<String>) {
-    let dir = root.join(rel);
     let dir_id = sources.add(rel, "");
-    if dir.exists() && inside_root(root, &dir).is_none() {
+    if root.leads_outside(rel) {
         diags.push(
             Diagnostic::error(
                 Code::NotAFile,
@@ -325,8 +428,8 @@ fn load_environments(
         );
         return (Some(dir_id), Vec::new(), Vec::new());
     }
-    if !dir.is_dir() {
-        let (code, message) = if dir.exists() {
+    if !root.is_dir(rel) {
+        let (code, message) = if root.entry(rel).is_some() {
             (
                 Code::NotAFile,
                 format!("`{rel}` must be a directory of environment overlays"),
@@ -343,11 +446,8 @@ fn load_environments(
         );
         return (Some(dir_id), Vec::new(), Vec::new());
     }
-    let mut names: Vec<_> = match std::fs::read_dir(&dir) {
-        Ok(entries) => entries
-            .filter_map(Result::ok)
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect(),
+    let mut names: Vec<_> = match root.list(rel) {
+        Ok(names) => names,
         Err(e) => {
             diags.push(Diagnostic::error(
                 Code::MissingFile,

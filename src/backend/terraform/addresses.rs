@@ -34,6 +34,11 @@ pub fn claim(logical_path: &str) -> Option<Option<String>> {
 }
 
 /// Every top-level block and attribute of a `.tf` file by address; other files have none.
+///
+/// A block with `for_each = local.<name>` over a literal map in the same file is listed per
+/// instance, as Terraform addresses it (`module.postgres["orders-db"]`), each with its
+/// `each.value`; such a local is not listed itself, so a new map entry reads as one new
+/// instance. Addresses: <https://developer.hashicorp.com/terraform/cli/state/resource-addressing>.
 pub fn resources(logical_path: &str, text: &str) -> Result<Resources, String> {
     let mut out = Resources::new();
     if !logical_path.ends_with(".tf") {
@@ -49,7 +54,49 @@ pub fn resources(logical_path: &str, text: &str) -> Result<Resources, String> {
             hcl::Structure::Block(block) => block_resources(block, &mut out),
         }
     }
-    Ok(out)
+    Ok(per_instance(out))
+}
+
+/// The local a block's `for_each` names, when it is a bare `local.<name>`.
+fn for_each_local(body: &Value) -> Option<String> {
+    let text = body.get("for_each")?.as_str()?;
+    let inner = text.strip_prefix("${").and_then(|t| t.strip_suffix('}'))?;
+    let name = inner.strip_prefix("local.")?;
+    name.chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .then(|| name.to_owned())
+}
+
+fn per_instance(found: Resources) -> Resources {
+    let instances_of = |body: &Value| {
+        let name = for_each_local(body)?;
+        let map = found.get(&format!("local.{name}"))?.as_object()?;
+        Some((name, map))
+    };
+    let consumed: Vec<String> = found
+        .values()
+        .filter_map(|b| instances_of(b).map(|(name, _)| format!("local.{name}")))
+        .collect();
+    let mut out = Resources::new();
+    for (id, body) in &found {
+        if consumed.contains(id) {
+            continue;
+        }
+        let Some((_, map)) = instances_of(body) else {
+            push_resource(&mut out, id.clone(), body.clone());
+            continue;
+        };
+        for (key, value) in map {
+            let mut instance = body.clone();
+            if let Some(fields) = instance.as_object_mut() {
+                fields.remove("for_each");
+                fields.insert("each".into(), serde_json::json!({ "value": value }));
+            }
+            let address = format!("{id}[{}]", Value::String(key.clone()));
+            push_resource(&mut out, address, instance);
+        }
+    }
+    out
 }
 
 fn block_resources(block: hcl::Block, out: &mut Resources) {
@@ -58,9 +105,13 @@ fn block_resources(block: hcl::Block, out: &mut Resources) {
     let id = match (ident.as_str(), labels.as_slice()) {
         ("resource", [kind, name]) => format!("{kind}.{name}"),
         ("locals", []) => {
-            for attr in block.body.attributes() {
-                let value = serde_json::to_value(&attr.expr).unwrap_or(Value::Null);
-                push_resource(out, format!("local.{}", attr.key), value);
+            // Read as a body, as other blocks are: an expression's own serialisation has
+            // object keys that are expressions and would come out as null.
+            let values = hcl::from_body::<Value>(block.body).unwrap_or(Value::Null);
+            if let Value::Object(values) = values {
+                for (key, value) in values {
+                    push_resource(out, format!("local.{key}"), value);
+                }
             }
             return;
         }
@@ -104,6 +155,37 @@ terraform { required_version = ">= 1.6" }
             ]
         );
         assert_eq!(found["module.postgres"]["source"], "../../modules/postgres");
+    }
+
+    #[test]
+    fn for_each_over_a_local_map_is_listed_per_instance() {
+        let text = r#"
+locals {
+  postgres = {
+    orders-db = { sku = "B1" }
+    users-db  = { sku = "B2" }
+  }
+  tags = { a = "b" }
+}
+module "postgres" {
+  for_each = local.postgres
+  source   = "../../modules/postgres"
+}
+"#;
+        let found = resources("terraform/environments/prod/main.tf", text).unwrap();
+        let got: Vec<&String> = found.keys().collect();
+        assert_eq!(
+            got,
+            [
+                "local.tags",
+                "module.postgres[\"orders-db\"]",
+                "module.postgres[\"users-db\"]"
+            ]
+        );
+        assert_eq!(
+            found["module.postgres[\"users-db\"]"]["each"]["value"]["sku"],
+            "B2"
+        );
     }
 
     #[test]

@@ -63,6 +63,7 @@ pub(super) fn tally(files: Vec<FileChange>) -> Plan {
         resource_totals,
         drift,
         groups: groups.into_values().collect(),
+        policies: Vec::new(),
     }
 }
 

@@ -1,12 +1,16 @@
 //! Field-level changes between two versions of one resource, as dotted paths with old → new
-//! (`spec.replicas: 3 → 10`). Lists of named items (containers, env, ports, Kustomize images)
-//! are matched by `name`, so a reorder or an insertion does not read as every item changing.
+//! (`spec.replicas: 3 → 10`). Lists are compared by identity, never by position: items with a
+//! name (containers, env, ports, Kustomize images, workflow steps, `KEY=value` literals) are
+//! matched by it, and other lists (NetworkPolicy rules and peers, principals, Kustomization
+//! `resources`) as sequences, so an insertion is one `+` item and not a cascade of every later
+//! item changing. A changed multi-line string carries a line diff of itself.
 //!
 //! Pure functions over `serde_json::Value`; the only parsing is of multi-line strings that are
 //! themselves YAML (Kustomize patches), so a patch reads as fields too. No I/O.
 
 use serde::Serialize;
 use serde_json::Value;
+use similar::{Algorithm, ChangeTag, DiffOp, TextDiff, capture_diff_slices};
 
 /// Longest rendering of a value before it is clipped with `…`.
 const MAX_VALUE_CHARS: usize = 120;
@@ -22,13 +26,43 @@ pub struct FieldChange {
     /// The new value; `None` (left out of JSON) when the field is removed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub new: Option<Value>,
+    /// A unified line diff of the two strings, when both are strings and either has more
+    /// than one line (a script, a policy document).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<String>,
 }
 
 impl FieldChange {
     /// A one-line human description: `spec.replicas: 3 → 10`, `image tag: v1 → v2 (app)`.
+    ///
+    /// An added item or field reads `+ path: value`, a removed one `- path: value`; two long
+    /// one-line strings are shown from just before where they first differ.
     pub fn describe(&self) -> String {
-        let show = |v: &Option<Value>| v.as_ref().map_or_else(|| "(none)".to_owned(), render_value);
-        let (old, new) = (show(&self.old), show(&self.new));
+        let (old, new) = match (&self.old, &self.new) {
+            (None, Some(v)) => return format!("+ {}: {}", self.path, render_item(v)),
+            (Some(v), None) => return format!("- {}: {}", self.path, render_item(v)),
+            (Some(Value::String(a)), Some(Value::String(b))) if self.diff.is_some() => {
+                let lines = |t: &str| t.lines().count();
+                return format!(
+                    "{}: text changed ({} → {} lines)",
+                    self.path,
+                    lines(a),
+                    lines(b)
+                );
+            }
+            (Some(Value::String(a)), Some(Value::String(b)))
+                if a.chars().count() > MAX_VALUE_CHARS || b.chars().count() > MAX_VALUE_CHARS =>
+            {
+                let (a, b) = from_first_difference(a, b);
+                (a, b)
+            }
+            (old, new) => {
+                let show = |v: &Option<Value>| {
+                    v.as_ref().map_or_else(|| "(none)".to_owned(), render_value)
+                };
+                (show(old), show(new))
+            }
+        };
         if let Some(image) = kustomize_image(&self.path, "newTag") {
             return format!("image tag: {old} → {new} ({image})");
         }
@@ -37,6 +71,81 @@ impl FieldChange {
         }
         format!("{}: {old} → {new}", self.path)
     }
+}
+
+/// Two long strings from a little before their first difference, each clipped.
+fn from_first_difference(a: &str, b: &str) -> (String, String) {
+    let common = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+    let start = common.saturating_sub(30);
+    let show = |t: &str| {
+        let rest: String = t.chars().skip(start).collect();
+        let clipped = render_value(&Value::String(rest));
+        if start > 0 {
+            format!("…{clipped}")
+        } else {
+            clipped
+        }
+    };
+    (show(a), show(b))
+}
+
+/// An added or removed list item: a NetworkPolicy rule as `to <namespace>/<pod>:<port>`,
+/// anything else as [`render_value`].
+fn render_item(value: &Value) -> String {
+    network_rule(value).unwrap_or_else(|| render_value(value))
+}
+
+/// `to platform/tenant-service:8080`, `from monitoring`, `to 10.0.0.0/16:5432` for a
+/// NetworkPolicy egress or ingress rule.
+fn network_rule(rule: &Value) -> Option<String> {
+    let map = rule.as_object()?;
+    let (dir, peers) = match (map.get("to"), map.get("from")) {
+        (Some(p), None) => ("to", p.as_array()?),
+        (None, Some(p)) => ("from", p.as_array()?),
+        _ => return None,
+    };
+    let label = |v: &Value, selector: &str, key: &str| {
+        v.get(selector)?
+            .get("matchLabels")?
+            .get(key)?
+            .as_str()
+            .map(str::to_owned)
+    };
+    let peer = |p: &Value| -> Option<String> {
+        if let Some(cidr) = p
+            .get("ipBlock")
+            .and_then(|b| b.get("cidr"))
+            .and_then(Value::as_str)
+        {
+            return Some(cidr.to_owned());
+        }
+        let ns = label(p, "namespaceSelector", "kubernetes.io/metadata.name");
+        let pod = label(p, "podSelector", "app.kubernetes.io/name");
+        match (ns, pod) {
+            (Some(ns), Some(pod)) => Some(format!("{ns}/{pod}")),
+            (Some(ns), None) => Some(ns),
+            (None, Some(pod)) => Some(pod),
+            (None, None) => None,
+        }
+    };
+    let peers: Vec<String> = peers.iter().map(peer).collect::<Option<_>>()?;
+    let ports: Vec<String> = match map.get("ports") {
+        None => Vec::new(),
+        Some(p) => p
+            .as_array()?
+            .iter()
+            .map(|p| p.get("port").map(render_value))
+            .collect::<Option<_>>()?,
+    };
+    let peers = if peers.is_empty() {
+        "anywhere".to_owned()
+    } else {
+        peers.join(", ")
+    };
+    Some(match ports.as_slice() {
+        [] => format!("{dir} {peers}"),
+        ports => format!("{dir} {peers}:{}", ports.join(",")),
+    })
 }
 
 /// `images[<name>].<field>` → `<name>`.
@@ -72,22 +181,81 @@ fn diff_at(path: &str, old: &Value, new: &Value, out: &mut Vec<FieldChange>) {
         }
         (Value::Array(a), Value::Array(b)) => match keyed(a, b) {
             Some((ka, kb)) => diff_keyed(path, (a, &ka), (b, &kb), out),
-            None => diff_indexed(path, a, b, out),
+            None => diff_sequence(path, a, b, out),
         },
         (Value::String(a), Value::String(b)) => match (embedded_yaml(a), embedded_yaml(b)) {
             (Some(ov), Some(nv)) => diff_at(path, &ov, &nv, out),
+            _ if a.contains('\n') || b.contains('\n') => {
+                let mut c = change(path.to_owned(), Some(old), Some(new));
+                c.diff = Some(string_diff(a, b));
+                out.push(c);
+            }
             _ => out.push(change(path.to_owned(), Some(old), Some(new))),
         },
         _ => out.push(change(path.to_owned(), Some(old), Some(new))),
     }
 }
 
-fn diff_indexed(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange>) {
-    for i in 0..a.len().max(b.len()) {
-        let p = format!("{path}[{i}]");
-        match (a.get(i), b.get(i)) {
-            (Some(ov), Some(nv)) => diff_at(&p, ov, nv, out),
-            (ov, nv) => out.push(change(p, ov, nv)),
+/// The changed lines of a multi-line string, `-`/`+` prefixed, one line of context.
+fn string_diff(a: &str, b: &str) -> String {
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Histogram)
+        .diff_lines(a, b);
+    let mut out = String::new();
+    for hunk in diff.unified_diff().context_radius(1).iter_hunks() {
+        for change in hunk.iter_changes() {
+            let sign = match change.tag() {
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
+                ChangeTag::Equal => ' ',
+            };
+            out.push(sign);
+            out.push_str(change.value().trim_end_matches('\n'));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// A list of unnamed items as a sequence: the longest common subsequence stays, an inserted
+/// item is one addition, a removed one one removal; an item replaced in place is diffed
+/// inside. Paths index the new list for additions and changes, the old one for removals.
+fn diff_sequence(path: &str, a: &[Value], b: &[Value], out: &mut Vec<FieldChange>) {
+    let ka: Vec<String> = a.iter().map(Value::to_string).collect();
+    let kb: Vec<String> = b.iter().map(Value::to_string).collect();
+    let added = |from: usize, to: usize, out: &mut Vec<FieldChange>| {
+        for (j, item) in b.iter().enumerate().take(to).skip(from) {
+            out.push(change(format!("{path}[{j}]"), None, Some(item)));
+        }
+    };
+    let removed = |from: usize, to: usize, out: &mut Vec<FieldChange>| {
+        for (i, item) in a.iter().enumerate().take(to).skip(from) {
+            out.push(change(format!("{path}[{i}]"), Some(item), None));
+        }
+    };
+    for op in capture_diff_slices(Algorithm::Myers, &ka, &kb) {
+        match op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => added(new_index, new_index + new_len, out),
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => removed(old_index, old_index + old_len, out),
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                let paired = old_len.min(new_len);
+                for k in 0..paired {
+                    let p = format!("{path}[{}]", new_index + k);
+                    diff_at(&p, &a[old_index + k], &b[new_index + k], out);
+                }
+                added(new_index + paired, new_index + new_len, out);
+                removed(old_index + paired, old_index + old_len, out);
+            }
         }
     }
 }
@@ -110,18 +278,33 @@ fn diff_keyed(path: &str, (a, ka): Keyed, (b, kb): Keyed, out: &mut Vec<FieldCha
 }
 
 /// How list items are identified, tried in order: `name` (containers, env, ports, Kustomize
-/// images), `path` (JSON 6902 patch operations), `target` (Kustomize patches).
+/// images), `path` (JSON 6902 patch operations), `target` (Kustomize patches), a workflow
+/// step's `id`, `name` or `uses`, a GitLab or Azure `job`/`stage`, and the `KEY` of
+/// `KEY=value` strings (configMapGenerator literals).
 #[derive(Debug, Clone, Copy)]
 enum ItemKey {
     Name,
     Path,
     Target,
+    Step,
+    Job,
+    Literal,
 }
 
 fn key_of(item: &Value, rule: ItemKey) -> Option<String> {
     let text = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     match rule {
         ItemKey::Name => text(item, "name"),
+        ItemKey::Step => text(item, "id")
+            .or_else(|| text(item, "name"))
+            .or_else(|| text(item, "uses")),
+        ItemKey::Job => text(item, "job")
+            .or_else(|| text(item, "stage"))
+            .or_else(|| text(item, "deployment")),
+        ItemKey::Literal => {
+            let (key, _) = item.as_str()?.split_once('=')?;
+            (!key.is_empty() && !key.contains(' ')).then(|| key.to_owned())
+        }
         ItemKey::Path => text(item, "path"),
         ItemKey::Target => {
             let target = item.get("target")?;
@@ -147,9 +330,16 @@ fn keyed(a: &[Value], b: &[Value]) -> Option<(Vec<String>, Vec<String>)> {
     if a.is_empty() && b.is_empty() {
         return None;
     }
-    [ItemKey::Name, ItemKey::Path, ItemKey::Target]
-        .into_iter()
-        .find_map(|rule| Some((keys(a, rule)?, keys(b, rule)?)))
+    [
+        ItemKey::Name,
+        ItemKey::Path,
+        ItemKey::Target,
+        ItemKey::Step,
+        ItemKey::Job,
+        ItemKey::Literal,
+    ]
+    .into_iter()
+    .find_map(|rule| Some((keys(a, rule)?, keys(b, rule)?)))
 }
 
 /// A multi-line string that is itself YAML (a Kustomize patch), parsed to a list or map.
@@ -171,6 +361,7 @@ fn change(path: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange
         },
         old: old.cloned(),
         new: new.cloned(),
+        diff: None,
     }
 }
 
@@ -261,12 +452,71 @@ mod tests {
             described(old, new),
             [
                 "metadata.labels[\"app.kubernetes.io/name\"]: a → b",
-                "ports: (none) → [80]",
-                "gone: 1 → (none)"
+                "+ ports: [80]",
+                "- gone: 1"
             ]
         );
         let got = described(json!({"a": [1, 2]}), json!({"a": [1]}));
-        assert_eq!(got, ["a[1]: 2 → (none)"]);
+        assert_eq!(got, ["- a[1]: 2"]);
+    }
+
+    #[test]
+    fn an_insertion_in_an_unnamed_list_is_one_addition() {
+        let rule = |ns: &str, pod: &str, port: u16| {
+            json!({"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": ns}},
+                "podSelector": {"matchLabels": {"app.kubernetes.io/name": pod}}}],
+                "ports": [{"protocol": "TCP", "port": port}]})
+        };
+        let cidr = json!({"to": [{"ipBlock": {"cidr": "10.0.0.0/16"}}], "ports": [{"port": 5432}]});
+        let old = json!({"egress": [rule("a", "x", 80), cidr.clone()]});
+        let new = json!({"egress": [rule("a", "x", 80), rule("p", "tenant", 8080), cidr]});
+        assert_eq!(described(old, new), ["+ egress[1]: to p/tenant:8080"]);
+        let old = json!({"principals": ["a", "c", "d"]});
+        let new = json!({"principals": ["a", "b", "c", "d"]});
+        assert_eq!(described(old, new), ["+ principals[1]: b"]);
+        let old = json!({"literals": ["A=1", "B=2"]});
+        let new = json!({"literals": ["A=1", "AB=0", "B=3"]});
+        assert_eq!(
+            described(old, new),
+            ["+ literals[AB]: AB=0", "literals[B]: B=2 → B=3"]
+        );
+    }
+
+    #[test]
+    fn workflow_steps_match_by_id_name_or_uses() {
+        let old =
+            json!({"steps": [{"uses": "actions/checkout@v4"}, {"name": "build", "run": "make"}]});
+        let new = json!({"steps": [{"uses": "actions/checkout@v4"}, {"name": "lint", "run": "make lint"},
+            {"name": "build", "run": "make all"}]});
+        assert_eq!(
+            described(old, new),
+            [
+                "+ steps[lint]: {\"name\":\"lint\",\"run\":\"make lint\"}",
+                "steps[build].run: make → make all"
+            ]
+        );
+    }
+
+    #[test]
+    fn long_strings_show_where_they_differ() {
+        let a = format!("{}-old-tail", "x".repeat(200));
+        let b = format!("{}-new-tail", "x".repeat(200));
+        let got = described(json!({"s": a}), json!({"s": b}));
+        let want = format!(
+            "s: …{}-old-tail → …{}-new-tail",
+            "x".repeat(29),
+            "x".repeat(29)
+        );
+        assert_eq!(got, [want]);
+        let changes = diff_fields(
+            &json!({"script": "set -e\nmake\nmake test\n"}),
+            &json!({"script": "set -e\nmake\nmake lint\nmake test\n"}),
+        );
+        assert_eq!(changes[0].describe(), "script: text changed (3 → 4 lines)");
+        assert_eq!(
+            changes[0].diff.as_deref(),
+            Some(" make\n+make lint\n make test\n")
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 
 mod counts;
 mod fields;
+pub mod policies;
 pub mod render_json;
 pub mod render_markdown;
 pub mod render_text;
@@ -144,6 +145,8 @@ pub struct Plan {
     pub drift: usize,
     /// Per environment × target, sorted (shared files first within a target order).
     pub groups: Vec<GroupCounts>,
+    /// The change policies the plan trips (`plan --base` only; empty otherwise).
+    pub policies: Vec<policies::Finding>,
 }
 
 impl Plan {
@@ -152,12 +155,37 @@ impl Plan {
         !self.files.is_empty()
     }
 
-    /// `Plan: 2 to add, 5 to change, 1 to remove.`
+    /// The one summary, saying what it counts: `Plan: 2 files, 3 resources to change (1 to
+    /// add, 2 to change, 0 to remove; 1 of them Terraform).` Files count per action in the
+    /// table of groups.
     pub fn summary_line(&self) -> String {
-        let t = self.totals;
+        let files = self.totals.total();
+        let r = self.resource_totals;
+        let terraform: usize = self
+            .groups
+            .iter()
+            .filter(|g| g.target == Target::Terraform)
+            .map(|g| g.resources.total())
+            .sum();
+        let plural = |n: usize, word: &str| {
+            if n == 1 {
+                format!("{n} {word}")
+            } else {
+                format!("{n} {word}s")
+            }
+        };
+        let terraform = if terraform > 0 {
+            format!("; {terraform} of them Terraform")
+        } else {
+            String::new()
+        };
         format!(
-            "Plan: {} to add, {} to change, {} to remove.",
-            t.add, t.change, t.remove
+            "Plan: {}, {} to change ({} to add, {} to change, {} to remove{terraform}).",
+            plural(files, "file"),
+            plural(r.total(), "resource"),
+            r.add,
+            r.change,
+            r.remove
         )
     }
 }
@@ -212,6 +240,78 @@ pub fn plan(
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(counts::tally(changes))
 }
+
+/// Compares `files` with `base`, the tree as committed at a git revision (root-relative
+/// paths, as [`crate::load::git::read_tree`] reads them): the plan of a pull request. Every
+/// file is either added, changed or removed; there is no drift, since the base is what was
+/// committed, not what a build left on disk.
+///
+/// The base's own files are those its manifest lists (all files under the output directory
+/// when it has none, as before the first build).
+pub fn plan_base(
+    base: &BaseTree,
+    layout: &Layout,
+    files: &FileSet,
+    filter: &PlanFilter,
+) -> Result<Plan, WriteError> {
+    let placed = place(layout, files)?;
+    let manifest_key = super::layout::path_key(&layout.manifest_path());
+    let base_manifest = base
+        .get(&manifest_key)
+        .and_then(|b| Manifest::parse(&String::from_utf8_lossy(b)).ok());
+    let base_keys: Vec<&str> = match &base_manifest {
+        Some(m) => m.iter().map(|(k, _)| k).collect(),
+        None => base
+            .keys()
+            .map(String::as_str)
+            .filter(|k| *k != manifest_key && Path::new(k).starts_with(layout.out()))
+            .collect(),
+    };
+    let mut work: Vec<(Work, Option<&[u8]>)> = Vec::new();
+    for p in &placed {
+        let owner = match files.get(p.logical) {
+            Some(file) => Owner {
+                target: file.target,
+                environment: file.environment.clone(),
+            },
+            None => stale_owner(Some(p.logical)),
+        };
+        let old = base.get(&p.key).map(Vec::as_slice);
+        if old != Some(p.contents) && filter.keeps(owner.target, owner.environment.as_deref()) {
+            work.push((Work::new(&p.key, p.logical, owner, Some(p.contents)), old));
+        }
+    }
+    let generated: std::collections::BTreeSet<&str> =
+        placed.iter().map(|p| p.key.as_str()).collect();
+    for key in base_keys.into_iter().filter(|k| !generated.contains(k)) {
+        let logical = layout.logical_path(key);
+        let owner = stale_owner(logical.as_deref());
+        if filter.keeps(owner.target, owner.environment.as_deref()) {
+            let logical = logical.unwrap_or_else(|| key.to_owned());
+            let old = base.get(key).map(Vec::as_slice);
+            work.push((Work::new(key, &logical, owner, None), old));
+        }
+    }
+    let mut changes: Vec<FileChange> = work
+        .into_par_iter()
+        .filter_map(|(w, old)| {
+            let action = match (old, w.new) {
+                (None, None) => return None,
+                (None, Some(_)) => FileAction::Add,
+                (Some(_), Some(_)) => FileAction::Change,
+                (Some(_), None) => FileAction::Remove,
+            };
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let new = w.new.map(text);
+            Some(w.describe(action, None, old.map(text), new))
+        })
+        .collect();
+    changes.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(counts::tally(changes))
+}
+
+/// Files as committed at the base revision, by root-relative path.
+pub type BaseTree = std::collections::BTreeMap<String, Vec<u8>>;
 
 /// Whose a file known only from the manifest is (a stale one, which the next build
 /// deletes), by its file-set path: the back end whose layout the path follows says so.

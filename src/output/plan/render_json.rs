@@ -12,6 +12,7 @@ use super::{Counts, FileChange, GroupCounts, Plan};
 struct JsonPlan<'a> {
     summary: String,
     has_changes: bool,
+    policies: &'a [super::policies::Finding],
     totals: Counts,
     resource_totals: Counts,
     drift: usize,
@@ -24,6 +25,7 @@ pub fn render_json(plan: &Plan) -> String {
     let view = JsonPlan {
         summary: plan.summary_line(),
         has_changes: plan.has_changes(),
+        policies: &plan.policies,
         totals: plan.totals,
         resource_totals: plan.resource_totals,
         drift: plan.drift,

@@ -100,12 +100,18 @@ fn omitted_list(files: &[&FileChange], room: usize, out: &mut String) {
 
 fn summary(plan: &Plan, out: &mut String) {
     let _ = writeln!(out, "**{}**", plan.summary_line());
-    let r = plan.resource_totals;
-    let _ = writeln!(
-        out,
-        "\nResources: {} to add, {} to change, {} to remove.",
-        r.add, r.change, r.remove
-    );
+    if !plan.policies.is_empty() {
+        out.push_str("\n> [!WARNING]\n> **Needs a second look:**\n");
+        for f in &plan.policies {
+            let _ = writeln!(
+                out,
+                "> - `{}`: {}  \n>   {}",
+                f.code.as_str(),
+                f.message.replace('`', "'"),
+                f.help
+            );
+        }
+    }
     if plan.drift > 0 {
         let _ = writeln!(
             out,
@@ -142,9 +148,18 @@ fn file_parts(file: &FileChange) -> (String, String, String) {
         file.target.as_str()
     );
     for r in &file.resources {
-        let _ = writeln!(head, "- `{} {}`", resource_marker(r.action), r.id);
+        let env = super::render_text::env_suffix(file);
+        let _ = writeln!(head, "- `{} {}{env}`", resource_marker(r.action), r.id);
         for field in &r.fields {
             let _ = writeln!(head, "  - `{}`", field.describe().replace('`', "'"));
+            if let Some(diff) = &field.diff {
+                let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
+                let _ = writeln!(head, "\n    {fence}diff");
+                for line in diff.lines() {
+                    let _ = writeln!(head, "    {line}");
+                }
+                let _ = writeln!(head, "    {fence}\n");
+            }
         }
     }
     if let Some(error) = &file.parse_error {

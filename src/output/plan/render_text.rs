@@ -63,12 +63,16 @@ pub fn render_text(plan: &Plan, colour: bool) -> String {
 fn summary(plan: &Plan, style: &Style, out: &mut String) {
     out.push_str(&style.paint(BOLD, &plan.summary_line()));
     out.push('\n');
-    let r = plan.resource_totals;
-    let _ = writeln!(
-        out,
-        "Resources: {} to add, {} to change, {} to remove.",
-        r.add, r.change, r.remove
-    );
+    if !plan.policies.is_empty() {
+        out.push('\n');
+        out.push_str(&style.paint(BOLD, "Needs a second look:"));
+        out.push('\n');
+        for f in &plan.policies {
+            let line = format!("! {}: {}", f.code.as_str(), f.message);
+            let _ = writeln!(out, "  {}", style.paint(YELLOW, &line));
+            let _ = writeln!(out, "      help: {}", f.help);
+        }
+    }
     if plan.drift > 0 {
         let line = format!(
             "Drift: {} file(s) differ from what infrac last wrote.",
@@ -136,10 +140,18 @@ fn file_entry(file: &FileChange, style: &Style, out: &mut String) {
     );
     for r in &file.resources {
         let mark = resource_marker(r.action);
-        let line = format!("{mark} {}", r.id);
+        let line = format!("{mark} {}{}", r.id, env_suffix(file));
         let _ = writeln!(out, "      {}", style.paint(colour_of(mark), &line));
         for field in &r.fields {
             let _ = writeln!(out, "          {}", field.describe());
+            for line in field.diff.iter().flat_map(|d| d.lines()) {
+                let colour = match line.chars().next() {
+                    Some('+') => GREEN,
+                    Some('-') => RED,
+                    _ => "",
+                };
+                let _ = writeln!(out, "            {}", style.paint(colour, line));
+            }
         }
     }
     if let Some(error) = &file.parse_error {
@@ -149,6 +161,13 @@ fn file_entry(file: &FileChange, style: &Style, out: &mut String) {
         let line = format!("! drift: {}", drift.hint());
         let _ = writeln!(out, "      {}", style.paint(YELLOW, &line));
     }
+}
+
+/// ` (prod)` after a resource of one environment's file; nothing for a shared file.
+pub(super) fn env_suffix(file: &FileChange) -> String {
+    file.environment
+        .as_deref()
+        .map_or_else(String::new, |e| format!(" ({e})"))
 }
 
 fn diff(file: &FileChange, style: &Style, out: &mut String) {

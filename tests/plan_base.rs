@@ -1,0 +1,520 @@
+//! `infrac plan --base REF` as a pull request sees it: a temporary git repository holding a
+//! copy of the example platform, a base commit, then the pull request's commit (the input
+//! edit and the rebuilt golden tree, as `check` and the pre-commit hook require). The plan
+//! compares the working tree's compile with the golden tree committed at the base.
+//!
+//! Full snapshots (`tests/snapshots/plan/base-<scenario>.<format>.snap`) start with the edit
+//! and the command; regenerate with `INSTA_UPDATE=always cargo test --test plan_base`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args([
+            "-c",
+            "init.defaultBranch=main",
+            "-c",
+            "protocol.file.allow=always",
+        ])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+struct Repo {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl Repo {
+    /// The example platform, committed as the base (`main`).
+    fn new() -> Self {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("platform");
+        std::fs::create_dir_all(&root).unwrap();
+        for file in ["registry.yaml", "versions.yaml"] {
+            std::fs::copy(repo.join(file), root.join(file)).unwrap();
+        }
+        for dir in ["environments", "golden"] {
+            copy_dir(&repo.join(dir), &root.join(dir));
+        }
+        git(&root, &["init", "-q"]);
+        git(&root, &["add", "-A"]);
+        git(&root, &["commit", "-q", "-m", "base"]);
+        Repo { _tmp: tmp, root }
+    }
+
+    /// Applies the edit and returns it as a unified diff of the file.
+    fn edit(&self, file: &str, from: &str, to: &str) -> String {
+        let path = self.root.join(file);
+        let before = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(before.matches(from).count(), 1, "{file}: `{from}`");
+        let after = before.replacen(from, to, 1);
+        std::fs::write(&path, &after).unwrap();
+        similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("a/{file}"), &format!("b/{file}"))
+            .to_string()
+    }
+
+    /// `infrac build`, then commits everything as the pull request's head.
+    fn commit_pr(&self, message: &str) {
+        let (code, _, stderr) = self.infrac(&["build"]);
+        assert_eq!(code, 0, "{stderr}");
+        git(&self.root, &["add", "-A"]);
+        git(&self.root, &["commit", "-q", "-m", message]);
+    }
+
+    fn infrac(&self, args: &[&str]) -> (i32, String, String) {
+        infrac_in(&self.root, args)
+    }
+}
+
+fn infrac_in(root: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .arg("--root")
+        .arg(root)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let stdout = String::from_utf8(out.stdout).expect("stdout is UTF-8");
+    (out.status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// A snapshot of the input edit, then the command (left out when `args` is empty: `stdout`
+/// names its commands itself) and what it printed.
+fn snapshot(name: &str, input: &str, args: &[&str], code: i32, stdout: &str) {
+    let text = if args.is_empty() {
+        format!("# input\n{input}\n{stdout}")
+    } else {
+        format!(
+            "# input\n{input}\n# infrac {}\n# exit {code}\n{stdout}",
+            args.join(" ")
+        )
+    };
+    insta::with_settings!({
+        snapshot_path => "snapshots/plan",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// The pull request's plan is the change since the base, although the pull request has
+/// committed its rebuilt golden tree (a plan against disk would say "No changes").
+#[test]
+fn a_dependency_added_is_one_peer_per_policy() {
+    let repo = Repo::new();
+    let input = repo.edit(
+        "registry.yaml",
+        "      FRAUD_MODEL_VERSION: \"2025.10\"\n    dependencies: [account-service]",
+        "      FRAUD_MODEL_VERSION: \"2025.10\"\n    dependencies: [account-service, tenant-service]",
+    );
+    repo.commit_pr("fraud-service calls tenant-service");
+    let (code, stdout, _) = repo.infrac(&["plan"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "No changes. The generated files are up to date.\n")
+    );
+    for format in ["text", "markdown", "json"] {
+        let args = ["plan", "--base", "HEAD~1", "--format", format];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 2, "{stderr}");
+        snapshot(
+            &format!("base-dependency-added.{format}"),
+            &input,
+            &args,
+            code,
+            &stdout,
+        );
+    }
+    let (code, stdout, _) = repo.infrac(&[
+        "plan",
+        "--base",
+        "HEAD~1",
+        "--env",
+        "prod",
+        "--target",
+        "kubernetes",
+    ]);
+    assert_eq!(code, 2);
+    let peers: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("+ spec.egress"))
+        .collect();
+    assert_eq!(
+        peers,
+        ["          + spec.egress[3]: to platform/tenant-service:8080"]
+    );
+    // `check` still fails only a stale tree: this one is fresh.
+    let (code, _, stderr) = repo.infrac(&["check"]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_service_removed_and_a_terraform_resource_added() {
+    let repo = Repo::new();
+    let mut input = repo.edit(
+        "environments/dev.yaml",
+        "  legacy-report-service:\n",
+        "  legacy-report-service:\n    enabled: false\n",
+    );
+    input += &repo.edit(
+        "registry.yaml",
+        "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+        "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n      cache: {type: redis, version: \"7.2\"}\n\n  notification-service:",
+    );
+    repo.commit_pr("tenant-service gets a cache; legacy reports leave dev");
+    let args = [
+        "plan",
+        "--base",
+        "main~1",
+        "--target",
+        "terraform",
+        "--env",
+        "prod",
+    ];
+    let (code, stdout, stderr) = repo.infrac(&args);
+    assert_eq!(code, 2, "{stderr}");
+    snapshot(
+        "base-terraform-resource-added.text",
+        &input,
+        &args,
+        code,
+        &stdout,
+    );
+    let args = [
+        "plan",
+        "--base",
+        "main~1",
+        "--target",
+        "kubernetes",
+        "--env",
+        "dev",
+    ];
+    let (code, stdout, stderr) = repo.infrac(&args);
+    assert_eq!(code, 2, "{stderr}");
+    snapshot("base-service-removed.text", &input, &args, code, &stdout);
+    // The other way round: against the pull request's head, the base adds them back.
+    git(&repo.root, &["checkout", "-q", "HEAD~1"]);
+    let args = [
+        "plan",
+        "--base",
+        "main",
+        "--target",
+        "kubernetes",
+        "--env",
+        "dev",
+    ];
+    let (code, stdout, _) = repo.infrac(&args);
+    assert_eq!(code, 2);
+    assert!(
+        stdout.contains("  + golden/kubernetes/legacy-report-service/overlays/dev/kustomization.yaml  (kubernetes, dev)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_base_missing_from_a_shallow_clone_says_how_to_fetch_it() {
+    let repo = Repo::new();
+    repo.edit(
+        "environments/prod.yaml",
+        "replicas: {min: 10, max: 30}",
+        "replicas: {min: 12, max: 30}",
+    );
+    repo.commit_pr("more replicas");
+    let clone = repo._tmp.path().join("clone");
+    let url = format!("file://{}", repo.root.display());
+    git(
+        repo._tmp.path(),
+        &["clone", "-q", "--depth", "1", &url, clone.to_str().unwrap()],
+    );
+    let (code, stdout, stderr) = infrac_in(&clone, &["plan", "--base", "HEAD~1"]);
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(
+        stderr,
+        "error: --base HEAD~1: the revision `HEAD~1` is not in this clone, which is shallow: fetch it first (`git fetch --deepen=50`, or `git fetch origin <branch>` for a base branch), then run again\n"
+    );
+    let (code, _, stderr) = infrac_in(&clone, &["plan", "--base", "no-such-branch"]);
+    assert_eq!(code, 1);
+    assert!(
+        stderr.contains("is not in this clone, which is shallow"),
+        "{stderr}"
+    );
+    // Deepened, the same command works.
+    git(&clone, &["fetch", "-q", "--deepen=1"]);
+    let (code, stdout, stderr) = infrac_in(&clone, &["plan", "--base", "HEAD~1"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.contains("spec.minReplicas: 10 → 12"), "{stdout}");
+}
+
+#[test]
+fn a_symlink_in_the_base_tree_is_refused() {
+    let repo = Repo::new();
+    std::os::unix::fs::symlink("/etc/passwd", repo.root.join("golden/kubernetes/evil.yaml"))
+        .unwrap();
+    git(&repo.root, &["add", "-A"]);
+    git(&repo.root, &["commit", "-q", "-m", "evil"]);
+    let (code, _, stderr) = repo.infrac(&["plan", "--base", "HEAD"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        stderr,
+        "error: --base HEAD: `golden/kubernetes/evil.yaml` at `HEAD` is a symbolic link; infrac reads only regular files from git\n"
+    );
+}
+
+#[test]
+fn a_renamed_environment_file_is_removed_and_added() {
+    let repo = Repo::new();
+    std::fs::rename(
+        repo.root.join("environments/staging.yaml"),
+        repo.root.join("environments/uat.yaml"),
+    )
+    .unwrap();
+    let versions = std::fs::read_to_string(repo.root.join("versions.yaml")).unwrap();
+    std::fs::write(
+        repo.root.join("versions.yaml"),
+        versions.replace("  staging:\n", "  uat:\n"),
+    )
+    .unwrap();
+    let prod = std::fs::read_to_string(repo.root.join("environments/prod.yaml")).unwrap();
+    std::fs::write(
+        repo.root.join("environments/prod.yaml"),
+        prod.replace("from: staging", "from: uat"),
+    )
+    .unwrap();
+    let (code, _, stderr) = repo.infrac(&["validate"]);
+    if code != 0 {
+        // The example names staging elsewhere too; the rename is then not a valid change.
+        eprintln!("skipped: {stderr}");
+        return;
+    }
+    repo.commit_pr("staging is now uat");
+    let (code, stdout, _) = repo.infrac(&[
+        "plan",
+        "--base",
+        "HEAD~1",
+        "--target",
+        "kubernetes",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 2);
+    let plan: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let envs: std::collections::BTreeSet<(String, String)> = plan["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["environment"].as_str().unwrap_or("-").to_owned(),
+                f["action"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(
+        envs.contains(&("staging".into(), "remove".into())),
+        "{envs:?}"
+    );
+    assert!(envs.contains(&("uat".into(), "add".into())), "{envs:?}");
+}
+
+#[test]
+fn unknown_environment_is_a_usage_error_with_a_suggestion() {
+    let repo = Repo::new();
+    let (code, stdout, stderr) = repo.infrac(&["plan", "--env", "prdo"]);
+    assert_eq!((code, stdout.as_str()), (64, ""));
+    assert_eq!(
+        stderr,
+        "error: --env prdo: not an environment (did you mean `prod`?); the environments are dev, staging, prod\n"
+    );
+    let (code, _, stderr) = repo.infrac(&["plan", "--target", "kubernets"]);
+    assert_eq!(code, 64);
+    assert!(stderr.contains("kubernetes"), "{stderr}");
+}
+
+/// One edit per change policy of the SPEC, each committed as a pull request on the base.
+struct Policy {
+    name: &'static str,
+    code: &'static str,
+    file: &'static str,
+    from: &'static str,
+    to: &'static str,
+}
+
+const POLICIES: [Policy; 5] = [
+    Policy {
+        name: "replica-minimum-drop",
+        code: "replica-minimum-drop",
+        file: "environments/prod.yaml",
+        from: "payment-service:\n    replicas: {min: 10, max: 30}",
+        to: "payment-service:\n    replicas: {min: 4, max: 30}",
+    },
+    Policy {
+        name: "stateful-resource-renamed",
+        code: "stateful-resource-removed",
+        file: "registry.yaml",
+        from: "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+        to: "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      tenant-db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+    },
+    Policy {
+        name: "service-disabled-in-prod",
+        code: "service-disabled",
+        file: "environments/prod.yaml",
+        from: "  reporting-service:\n    # Month-end",
+        to: "  reporting-service:\n    enabled: false\n    # Month-end",
+    },
+    Policy {
+        name: "canary-weight-jump",
+        code: "canary-weight-jump",
+        file: "versions.yaml",
+        from: "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}",
+        to: "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 50}}",
+    },
+    Policy {
+        name: "image-tag-backwards",
+        code: "image-tag-backwards",
+        file: "versions.yaml",
+        from: "    tenant-service: v1.0.2\n",
+        to: "    tenant-service: v1.0.1\n",
+    },
+];
+
+#[test]
+fn each_change_policy_is_flagged_and_check_base_needs_an_allow_trailer() {
+    for policy in &POLICIES {
+        let repo = Repo::new();
+        let input = repo.edit(policy.file, policy.from, policy.to);
+        repo.commit_pr("a change that needs a second look");
+        let formats: &[&str] = if policy.name == "replica-minimum-drop" {
+            &["text", "markdown", "json"]
+        } else {
+            &["text"]
+        };
+        for format in formats {
+            let args = ["plan", "--base", "HEAD~1", "--format", format];
+            let (code, stdout, stderr) = repo.infrac(&args);
+            assert_eq!(code, 2, "{}: {stderr}", policy.name);
+            let want = format!("infrac::{}", policy.code);
+            assert!(stdout.contains(&want), "{}: {stdout}", policy.name);
+            snapshot(
+                &format!("base-policy-{}.{format}", policy.name),
+                &input,
+                &args,
+                code,
+                &stdout,
+            );
+        }
+        // Without the trailer, check --base fails; the plan without --base has no policies.
+        let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD~1"]);
+        assert_eq!(code, 1, "{}: {stderr}", policy.name);
+        assert!(
+            stderr.contains(&format!("error[infrac::{}]", policy.code)),
+            "{stderr}"
+        );
+        let (_, stdout, _) = repo.infrac(&["plan"]);
+        assert!(!stdout.contains("infrac::"), "{stdout}");
+        // Allowed by the head commit, it passes.
+        // Disabling a service also removes its databases: both need allowing.
+        let allow = match policy.code {
+            "service-disabled" => "service-disabled, stateful-resource-removed",
+            code => code,
+        };
+        let message = format!("a change that needs a second look\n\nInfrac-Allow: {allow}\n");
+        git(&repo.root, &["commit", "-q", "--amend", "-m", &message]);
+        let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD~1"]);
+        assert_eq!(code, 0, "{}: {stderr}", policy.name);
+        assert!(stderr.contains("allowed by the head commit"), "{stderr}");
+    }
+}
+
+/// CI checks out the merge of the pull request into its base: the trailer is on HEAD^2.
+#[test]
+fn the_allow_trailer_of_a_merged_pull_request_is_read_from_its_head() {
+    let repo = Repo::new();
+    git(&repo.root, &["checkout", "-q", "-b", "pr"]);
+    repo.edit(
+        "versions.yaml",
+        "    tenant-service: v1.0.2\n",
+        "    tenant-service: v1.0.1\n",
+    );
+    let (code, _, _) = repo.infrac(&["build"]);
+    assert_eq!(code, 0);
+    git(&repo.root, &["add", "-A"]);
+    git(
+        &repo.root,
+        &[
+            "commit",
+            "-q",
+            "-m",
+            "roll back\n\nInfrac-Allow: image-tag-backwards",
+        ],
+    );
+    git(&repo.root, &["checkout", "-q", "main"]);
+    std::fs::write(repo.root.join("NOTES.md"), "unrelated\n").unwrap();
+    git(&repo.root, &["add", "-A"]);
+    git(&repo.root, &["commit", "-q", "-m", "unrelated"]);
+    git(
+        &repo.root,
+        &["merge", "-q", "--no-ff", "-m", "Merge pr", "pr"],
+    );
+    let (code, _, stderr) = repo.infrac(&["check", "--base", "HEAD^1"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("allowed by the head commit[infrac::image-tag-backwards]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn affected_lists_services_environments_and_targets() {
+    let repo = Repo::new();
+    let input = repo.edit(
+        "environments/prod.yaml",
+        "payment-service:\n    replicas: {min: 10, max: 30}",
+        "payment-service:\n    replicas: {min: 12, max: 30}",
+    );
+    repo.commit_pr("more replicas");
+    let mut out = String::new();
+    for format in ["text", "json", "matrix"] {
+        let args = ["affected", "--base", "HEAD~1", "--format", format];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 0, "{stderr}");
+        out.push_str(&format!(
+            "# infrac {}\n# exit {code}\n{stdout}",
+            args.join(" ")
+        ));
+    }
+    snapshot("base-affected", &input, &[], 0, &out);
+}
