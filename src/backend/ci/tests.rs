@@ -705,7 +705,10 @@ fn step_scripts(step: &serde_json::Value) -> String {
             out.push_str(s);
         }
     }
-    if let Some(s) = step.pointer("/inputs/inlineScript").and_then(|v| v.as_str()) {
+    if let Some(s) = step
+        .pointer("/inputs/inlineScript")
+        .and_then(|v| v.as_str())
+    {
         out.push_str(s);
     }
     out
@@ -804,7 +807,9 @@ fn every_pipeline_installs_the_release_that_generated_it() {
                         Some(version),
                         "{what}"
                     );
-                    let install = doc.pointer("/.infrac/before_script/0").and_then(|v| v.as_str());
+                    let install = doc
+                        .pointer("/.infrac/before_script/0")
+                        .and_then(|v| v.as_str());
                     assert!(
                         install.is_some_and(|s| s.contains("pip install")
                             && s.contains("\"infrac==$INFRAC_VERSION\"")),
@@ -813,13 +818,19 @@ fn every_pipeline_installs_the_release_that_generated_it() {
                     let mut jobs = 0;
                     for (name, job) in doc.as_object().unwrap() {
                         let lines = job.get("script").and_then(|s| s.as_array());
-                        let script: Vec<&str> =
-                            lines.into_iter().flatten().filter_map(|l| l.as_str()).collect();
+                        let script: Vec<&str> = lines
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|l| l.as_str())
+                            .collect();
                         if !runs_infrac(&script.join("\n")) {
                             continue;
                         }
                         jobs += 1;
-                        let extends = job.get("extends").map(|e| e.to_string()).unwrap_or_default();
+                        let extends = job
+                            .get("extends")
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
                         assert!(
                             extends.contains("\".infrac\""),
                             "{what}: job {name} runs infrac without extending .infrac"
@@ -828,7 +839,9 @@ fn every_pipeline_installs_the_release_that_generated_it() {
                     assert!(jobs > 0, "{what}: no job runs infrac");
                 }
                 "jenkins" => {
-                    let install = format!("install --quiet --disable-pip-version-check \"infrac=={version}\"");
+                    let install = format!(
+                        "install --quiet --disable-pip-version-check \"infrac=={version}\""
+                    );
                     // Each `sh` script runs in its own shell: each installs before it runs.
                     for script in text.split("sh(label:").skip(1) {
                         let script = script.split("''')").next().unwrap_or_default();
@@ -841,7 +854,9 @@ fn every_pipeline_installs_the_release_that_generated_it() {
                         }
                     }
                     assert!(
-                        !text.lines().any(|l| l.trim_start().starts_with("sh '") && runs_infrac(l)),
+                        !text
+                            .lines()
+                            .any(|l| l.trim_start().starts_with("sh '") && runs_infrac(l)),
                         "{what}: a one-line sh step runs infrac"
                     );
                 }
