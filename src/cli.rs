@@ -2,38 +2,70 @@
 //!
 //! Values that name a domain thing (a target, a cloud, a schema) are the domain enums
 //! themselves, which derive `clap::ValueEnum`: one spelling, no copies to keep in step.
+//!
+//! `--root` is not a global argument: it is accepted before the command (`infrac --root DIR
+//! plan`, with `INFRAC_ROOT`) and by each command that reads a platform repo (a flattened
+//! [`RootArg`]), so `explain-code`, `completions`, `man` and `schema` neither take nor show it.
 
 use crate::graph::GraphFormat;
 use crate::model::{CiSystem, CloudProvider};
 use crate::output::Target;
 use crate::validate::schema::SchemaKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "infrac",
     version,
-    about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out."
+    about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out.",
+    long_about = "A declarative infrastructure compiler: one service registry and per-environment overlays in; Kustomize, Istio, Terraform and CI files out.\n\nA platform repo holds registry.yaml (every service once), environments/<name>.yaml (what differs per environment), versions.yaml (the image tag of each service in each environment) and optionally infrac.toml. `infrac build` compiles them into the committed golden tree; `infrac check` fails in CI when that tree is stale.",
+    after_help = "Examples:\n  infrac init shop --cloud aws         scaffold a platform repo in ./shop\n  infrac validate                      check the inputs of the repo in .\n  infrac build                         write the golden tree\n  infrac plan --env prod               what a build would change in prod\n  infrac --root ../platform check      fail when ../platform's golden tree is stale\n\nExit status: 0 success, 1 invalid input or a stale golden tree, 2 `plan` found changes, 3 internal failure, 64 usage error. `infrac man` prints the manual."
 )]
 pub struct Cli {
-    /// The platform repo (the directory holding infrac.toml, registry.yaml, environments/).
-    #[arg(long, global = true, default_value = ".", env = "INFRAC_ROOT")]
+    /// The platform repo: the directory holding infrac.toml, registry.yaml and
+    /// environments/. A command's own `--root` wins over this one.
+    #[arg(long, value_name = "DIR", default_value = ".", env = "INFRAC_ROOT")]
     pub root: PathBuf,
     #[command(subcommand)]
     pub command: Command,
 }
 
+impl Cli {
+    /// The platform repo the command works on: its own `--root`, else `infrac --root DIR`
+    /// (or `INFRAC_ROOT`), else the current directory.
+    pub fn platform_root(&self) -> &Path {
+        self.command
+            .root_arg()
+            .and_then(|r| r.root.as_deref())
+            .unwrap_or(&self.root)
+    }
+}
+
+/// `--root` of a command that reads a platform repo.
+#[derive(Debug, Clone, Default, Args)]
+pub struct RootArg {
+    /// The platform repo: the directory holding infrac.toml, registry.yaml and
+    /// environments/ [default: `infrac --root`, INFRAC_ROOT, or .]
+    #[arg(long = "root", value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum DiagFormat {
+    /// Human-readable diagnostics with source excerpts.
     Text,
+    /// One JSON document with every diagnostic, for tools.
     Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum PlanFormat {
+    /// A summary and a unified diff per changed file.
     Text,
+    /// The same as Markdown, for a pull-request comment.
     Markdown,
+    /// Machine-readable: every added, changed and removed file.
     Json,
 }
 
@@ -78,68 +110,115 @@ pub struct Provenance {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Load, merge and validate the registry, the overlays and versions.yaml.
+    #[command(
+        after_help = "Examples:\n  infrac validate\n  infrac validate --format json > diagnostics.json\n\nExit status: 0 valid, 1 invalid."
+    )]
     Validate {
+        /// How diagnostics are written (to stderr).
         #[arg(long, value_enum, default_value_t = DiagFormat::Text)]
         format: DiagFormat,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Compile every target and write the golden tree (atomically, with its manifest).
-    Build,
+    #[command(
+        after_help = "Examples:\n  infrac build\n  infrac build --root ../platform\n\nExit status: 0 written, 1 invalid input."
+    )]
+    Build {
+        #[command(flatten)]
+        root: RootArg,
+    },
     /// Compile in memory and show what a build would change in the golden tree.
+    #[command(
+        after_help = "Examples:\n  infrac plan\n  infrac plan --env staging --env prod --target kubernetes\n  infrac plan --format markdown > plan.md\n  infrac plan --base origin/main --format markdown\n\nExit status: 0 no changes, 2 changes, 1 invalid input."
+    )]
     Plan {
+        /// How the plan is written (to stdout).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
-        /// Only this environment (repeatable).
-        #[arg(long = "env")]
+        /// Only the files of this environment (repeatable; every environment when left out).
+        #[arg(long = "env", value_name = "ENV")]
         envs: Vec<String>,
-        /// Only this target (repeatable).
-        #[arg(long = "target", value_enum)]
+        /// Only the files of this target (repeatable; every target when left out).
+        #[arg(long = "target", value_enum, value_name = "TARGET")]
         targets: Vec<Target>,
         /// Compare with the golden tree as committed at this git revision (the plan of a
         /// pull request: `--base origin/main`) instead of the tree on disk.
-        #[arg(long)]
+        #[arg(long, value_name = "REV")]
         base: Option<String>,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Fail when the golden tree is stale (for CI): prints the plan and the fix.
+    #[command(
+        after_help = "Examples:\n  infrac check\n  infrac check --format markdown\n  infrac check --base origin/main\n\nExit status: 0 fresh, 1 stale, drifted or invalid input."
+    )]
     Check {
+        /// How the plan of a stale tree is written (to stdout).
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
         /// Also fail on the change policies the change since this git revision trips,
         /// unless the head commit's message allows them (`Infrac-Allow: CODE`).
-        #[arg(long)]
+        #[arg(long, value_name = "REV")]
         base: Option<String>,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// List the services, environments and targets whose generated files differ from those
     /// committed at a git revision (for monorepo CI matrices).
+    #[command(
+        after_help = "Examples:\n  infrac affected --base origin/main\n  infrac affected --base origin/main --format matrix\n\nExit status: 0 listed, 1 invalid input or an unreadable base."
+    )]
     Affected {
         /// The git revision to compare with (`origin/main`).
-        #[arg(long)]
+        #[arg(long, value_name = "REV")]
         base: String,
+        /// How the list is written (to stdout): text, JSON, or a GitHub Actions matrix.
         #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
         format: AffectedFormat,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
+    #[command(
+        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service, path or environment, or invalid input."
+    )]
     Explain {
-        /// The service.
+        /// The service, as named in registry.yaml.
+        #[arg(value_name = "SERVICE")]
         service: String,
         /// A dotted path inside the service (`replicas.min`, `ports`); the whole service when left out.
+        #[arg(value_name = "PATH")]
         path: Option<String>,
-        /// One environment; every environment when left out.
-        #[arg(long)]
+        /// One environment (the name of its file in environments/); every environment when left out.
+        #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Set a service's stable image tag in one environment (edits versions.yaml in place).
     ///
     /// Refused while a canary or preview is in progress there, unless `--finish-canary`.
+    #[command(
+        after_help = "Examples:\n  infrac set-image api main-1a2b3c4-20250101120000 --env dev\n\nThe tag must follow the environment's `imageTags` policy. Exit status: 0 set, 1 refused."
+    )]
     SetImage {
+        /// The service, as named in registry.yaml.
+        #[arg(value_name = "SERVICE")]
         service: String,
+        /// The image tag to deploy (`main-1a2b3c4-20250101120000`, `staging-1.3.0`, `v1.3.0`).
+        #[arg(value_name = "TAG")]
         tag: String,
-        #[arg(long)]
+        /// The environment whose tag is set.
+        #[arg(long, value_name = "ENV")]
         env: String,
         /// End a canary (or preview) in progress: the new tag replaces stable and canary both.
         #[arg(long)]
         finish_canary: bool,
         #[command(flatten)]
         provenance: Provenance,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Promote a service's stable tag from one environment to the next, translated to the
     /// target's tag policy (`staging-1.3.0` → `v1.3.0`), or to `--tag`.
@@ -148,68 +227,135 @@ pub enum Command {
     /// `set-image`). A `<branch>-<sha>-<time>` tag carries no version: promoting it to a
     /// `staging-version` or `semver` environment needs `--tag`. Refused while a canary or
     /// preview is in progress in `--to`, unless `--finish-canary`.
+    #[command(
+        after_help = "Examples:\n  infrac promote api --from dev --to staging\n  infrac promote api --from staging --to prod --tag v1.3.0\n\nExit status: 0 promoted, 1 refused."
+    )]
     Promote {
+        /// The service, as named in registry.yaml.
+        #[arg(value_name = "SERVICE")]
         service: String,
-        #[arg(long)]
+        /// The environment whose stable tag is promoted.
+        #[arg(long, value_name = "ENV")]
         from: String,
-        #[arg(long)]
+        /// The environment that receives it (its `promotion.from` must be `--from`).
+        #[arg(long, value_name = "ENV")]
         to: String,
         /// The tag to set instead of the translated one (it must fit the policy of `--to`).
-        #[arg(long)]
+        #[arg(long, value_name = "TAG")]
         tag: Option<String>,
         /// End a canary (or preview) in progress in `--to`: the promoted tag replaces both.
         #[arg(long)]
         finish_canary: bool,
         #[command(flatten)]
         provenance: Provenance,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Move a canary (or blue-green preview) through its steps in versions.yaml.
+    #[command(
+        after_help = "Examples:\n  infrac canary start api --env prod --tag v1.4.0\n  infrac canary advance api --env prod\n  infrac canary promote api --env prod\n\nExit status: 0 moved, 1 refused."
+    )]
     Canary {
-        #[arg(value_enum)]
+        /// What to do with the canary.
+        #[arg(value_enum, value_name = "ACTION")]
         action: CanaryAction,
+        /// The service, as named in registry.yaml (its rollout is a canary or blue-green).
+        #[arg(value_name = "SERVICE")]
         service: String,
-        #[arg(long)]
+        /// The environment the canary runs in.
+        #[arg(long, value_name = "ENV")]
         env: String,
         /// The new tag (for `start`).
-        #[arg(long)]
+        #[arg(long, value_name = "TAG")]
         tag: Option<String>,
         #[command(flatten)]
         provenance: Provenance,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Print the service dependency graph with backing resources, namespaces as clusters.
+    #[command(
+        after_help = "Examples:\n  infrac graph\n  infrac graph --env prod --format dot | dot -Tsvg > prod.svg"
+    )]
     Graph {
         /// One environment (disabled services left out); the whole registry when left out.
-        #[arg(long)]
+        #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// Mermaid (renders in GitHub and GitLab Markdown) or Graphviz dot.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Scaffold a small working platform repo (never overwrites a file).
+    #[command(
+        after_help = "Examples:\n  infrac init shop --cloud aws\n  infrac init --root . --cloud gcp --ci jenkins\n\nExit status: 0 created, 1 a file already exists (nothing written)."
+    )]
     Init {
-        /// Where to create it.
-        #[arg(default_value = ".")]
-        dir: std::path::PathBuf,
+        /// Where to create it (created when missing); `--root` when left out.
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The cloud the environments run in.
         #[arg(long, value_enum, default_value_t = CloudProvider::Azure)]
         cloud: CloudProvider,
-        /// The CI system; the cloud's usual one when left out.
+        /// The CI system; the cloud's usual one when left out (aws: github, azure:
+        /// azure-pipelines, gcp: gitlab).
         #[arg(long, value_enum)]
         ci: Option<CiSystem>,
+        #[command(flatten)]
+        root: RootArg,
     },
     /// Print shell completions.
+    #[command(
+        after_help = "Examples:\n  infrac completions bash > ~/.local/share/bash-completion/completions/infrac\n  infrac completions zsh > \"${fpath[1]}/_infrac\""
+    )]
     Completions {
-        #[arg(value_enum)]
+        /// The shell to complete for.
+        #[arg(value_enum, value_name = "SHELL")]
         shell: clap_complete::Shell,
     },
     /// Print the man page (roff).
+    #[command(
+        after_help = "Examples:\n  infrac man | man -l -\n  infrac man > ~/.local/share/man/man1/infrac.1"
+    )]
     Man,
     /// Explain a diagnostic code, with a wrong and a right example.
+    #[command(after_help = "Examples:\n  infrac explain-code unknown-dependency")]
     ExplainCode {
         /// `infrac::unknown-dependency` (the `infrac::` prefix may be left out).
+        #[arg(value_name = "CODE")]
         code: String,
     },
     /// Print a JSON Schema of an input file (draft 2020-12).
+    #[command(
+        after_help = "Examples:\n  infrac schema environment > schemas/environment.schema.json"
+    )]
     Schema {
-        #[arg(value_enum, default_value_t = SchemaKind::Registry)]
+        /// Which input file's schema.
+        #[arg(value_enum, default_value_t = SchemaKind::Registry, value_name = "FILE")]
         which: SchemaKind,
     },
+}
+
+impl Command {
+    /// The command's own `--root`, for the commands that read a platform repo.
+    pub fn root_arg(&self) -> Option<&RootArg> {
+        match self {
+            Command::Validate { root, .. }
+            | Command::Build { root }
+            | Command::Plan { root, .. }
+            | Command::Check { root, .. }
+            | Command::Affected { root, .. }
+            | Command::Explain { root, .. }
+            | Command::SetImage { root, .. }
+            | Command::Promote { root, .. }
+            | Command::Canary { root, .. }
+            | Command::Graph { root, .. }
+            | Command::Init { root, .. } => Some(root),
+            Command::Completions { .. }
+            | Command::Man
+            | Command::ExplainCode { .. }
+            | Command::Schema { .. } => None,
+        }
+    }
 }

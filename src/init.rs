@@ -1,9 +1,15 @@
 //! `infrac init`: the files of a small working platform repo — two services with a
 //! dependency, one backing resource, dev/staging/prod, versions, infrac.toml, pre-commit
-//! config and .gitignore — for a chosen cloud and CI system. Pure: returns the files; the
-//! command writes them (never over an existing file).
+//! config, .gitignore and the JSON Schemas the inputs' `yaml-language-server` modelines
+//! name — for a chosen cloud and CI system. Pure: returns the files; the command writes
+//! them (never over an existing file).
 
 use crate::model::{CiSystem, CloudProvider};
+use crate::validate::schema::SchemaKind;
+
+/// The repository pre-commit installs infrac's hooks from: a small hook repository that
+/// depends on the published wheel (as ruff-pre-commit does for ruff), so no hook compiles.
+pub const PRE_COMMIT_REPOSITORY: &str = "https://github.com/infrac-dev/infrac-pre-commit";
 
 /// What `init` scaffolds.
 pub struct InitChoice {
@@ -28,7 +34,11 @@ struct CloudBits {
     vm: &'static str,
     store: &'static str,
     backend: String,
+    /// `platform.imageRegistry`: the host and any path before the image name.
     registry: String,
+    /// What a service's `image` starts with, below `registry` (`<name>/` where the registry
+    /// is a bare host, nothing where the registry already names the repository).
+    image_prefix: String,
     sku_small: &'static str,
     sku_prod: &'static str,
 }
@@ -44,7 +54,9 @@ fn cloud_bits(name: &str, cloud: CloudProvider) -> CloudBits {
             backend: format!(
                 "{{type: s3, config: {{bucket: {name}-tfstate, key: ENV.tfstate, region: eu-west-1, dynamodb_table: {name}-tflock, encrypt: true}}}}"
             ),
-            registry: format!("123456789012.dkr.ecr.eu-west-1.amazonaws.com/{name}"),
+            // ECR: one repository per image (`<name>/api`) under the account's registry host.
+            registry: "123456789012.dkr.ecr.eu-west-1.amazonaws.com".to_owned(),
+            image_prefix: format!("{name}/"),
             sku_small: "db.t4g.micro",
             sku_prod: "db.r6g.large",
         },
@@ -57,6 +69,7 @@ fn cloud_bits(name: &str, cloud: CloudProvider) -> CloudBits {
                 "{{type: azurerm, config: {{resource_group_name: {name}-tfstate, storage_account_name: {compact}tfstate, container_name: tfstate, key: ENV.tfstate}}}}"
             ),
             registry: format!("{compact}.azurecr.io"),
+            image_prefix: format!("{name}/"),
             sku_small: "B_Standard_B1ms",
             sku_prod: "GP_Standard_D2s_v3",
         },
@@ -66,7 +79,9 @@ fn cloud_bits(name: &str, cloud: CloudProvider) -> CloudBits {
             vm: "e2-standard-4",
             store: "gcp-secret-manager",
             backend: format!("{{type: gcs, config: {{bucket: {name}-tfstate, prefix: ENV}}}}"),
+            // Artifact Registry: `<location>-docker.pkg.dev/<project>/<repository>/<image>`.
             registry: format!("europe-west1-docker.pkg.dev/{name}/images"),
+            image_prefix: String::new(),
             sku_small: "db-custom-1-3840",
             sku_prod: "db-custom-4-15360",
         },
@@ -90,15 +105,18 @@ pub fn scaffold(choice: &InitChoice) -> Vec<(String, String)> {
         ("infrac.toml".to_owned(), infrac_toml(choice.ci)),
         (
             ".gitignore".to_owned(),
-            "/target\n*.tfplan\n.terraform/\n".to_owned(),
+            "*.tfplan\n.terraform/\n".to_owned(),
         ),
-        (".pre-commit-config.yaml".to_owned(), PRE_COMMIT.to_owned()),
+        (".pre-commit-config.yaml".to_owned(), pre_commit()),
         (
             "registry.yaml".to_owned(),
             registry(name, &bits, ci_name(choice.ci)),
         ),
         ("versions.yaml".to_owned(), VERSIONS.to_owned()),
     ];
+    for kind in SchemaKind::ALL {
+        files.push((schema_path(kind), kind.text().to_owned()));
+    }
     for (index, env) in ["dev", "staging", "prod"].into_iter().enumerate() {
         files.push((
             format!("environments/{env}.yaml"),
@@ -125,23 +143,44 @@ fn infrac_toml(ci: CiSystem) -> String {
     )
 }
 
-const PRE_COMMIT: &str = "# Runs infrac before each commit (https://pre-commit.com).
+/// Where the schema of `kind` is written, relative to the repo root.
+fn schema_path(kind: SchemaKind) -> String {
+    format!("schemas/{}.schema.json", kind.name())
+}
+
+/// The `yaml-language-server` modeline of a file `depth` directories below the root: editors
+/// with the YAML language server then complete and check it against the written schema.
+fn modeline(kind: SchemaKind, depth: usize) -> String {
+    let up = if depth == 0 {
+        "./".to_owned()
+    } else {
+        "../".repeat(depth)
+    };
+    format!(
+        "# yaml-language-server: $schema={up}{}\n",
+        schema_path(kind)
+    )
+}
+
+/// The hooks of the hook repository at this release (installed from the wheel: no Rust).
+fn pre_commit() -> String {
+    format!(
+        "# Runs infrac before each commit (https://pre-commit.com): validate the inputs, rebuild
+# the golden tree, and fail when it was stale.
 repos:
-  - repo: local
+  - repo: {PRE_COMMIT_REPOSITORY}
+    rev: v{version}
     hooks:
       - id: infrac-validate
-        name: infrac validate
-        entry: infrac validate
-        language: system
-        pass_filenames: false
       - id: infrac-build
-        name: infrac build
-        entry: infrac build
-        language: system
-        pass_filenames: false
-";
+      - id: infrac-check
+",
+        version = env!("CARGO_PKG_VERSION")
+    )
+}
 
-const VERSIONS: &str = "# Image tags per environment; CI writes this file with `infrac set-image` and `infrac promote`.
+const VERSIONS: &str = "# yaml-language-server: $schema=./schemas/versions.schema.json
+# Image tags per environment; CI writes this file with `infrac set-image` and `infrac promote`.
 apiVersion: infrac.dev/v1
 kind: Versions
 environments:
@@ -158,7 +197,7 @@ environments:
 
 fn registry(name: &str, bits: &CloudBits, ci: &str) -> String {
     format!(
-        "# The service registry: every service once; environments/ override per environment.
+        "{modeline}# The service registry: every service once; environments/ override per environment.
 apiVersion: infrac.dev/v1
 kind: Registry
 platform:
@@ -174,19 +213,18 @@ services:
   web:
     team: frontend
     namespace: web
-    image: {name}/web
+    image: {prefix}web
     build: {{language: node, context: services/web}}
     ports: [{{name: http, port: 3000, protocol: http}}]
     healthCheck:
       readiness: {{path: /healthz, port: http}}
       liveness: {{path: /healthz, port: http, initialDelaySeconds: 10}}
-    config: {{API_URL: http://api.backend.svc.cluster.local:8080}}
     dependencies: [api]
     expose: {{host: www.example.com, path: /, gateway: istio-ingress/public}}
   api:
     team: backend
     namespace: backend
-    image: {name}/api
+    image: {prefix}api
     build: {{language: go, context: services/api}}
     ports: [{{name: http, port: 8080, protocol: http}}]
     healthCheck:
@@ -196,7 +234,9 @@ services:
     infra:
       db: {{type: postgres, version: \"16\"}}
 ",
-        registry = bits.registry
+        modeline = modeline(SchemaKind::Registry, 0),
+        registry = bits.registry,
+        prefix = bits.image_prefix,
     )
 }
 
@@ -213,7 +253,7 @@ struct Size {
 
 const SIZES: [Size; 3] = [
     Size {
-        suffix: "\"-dev\"",
+        suffix: "-dev",
         policy: "branch-sha-timestamp",
         replicas: "{min: 1, max: 1}",
         pool: (1, 3),
@@ -222,7 +262,7 @@ const SIZES: [Size; 3] = [
         backups: 7,
     },
     Size {
-        suffix: "\"-staging\"",
+        suffix: "-staging",
         policy: "staging-version",
         replicas: "{min: 2, max: 3}",
         pool: (2, 4),
@@ -231,7 +271,7 @@ const SIZES: [Size; 3] = [
         backups: 7,
     },
     Size {
-        suffix: "\"\"",
+        suffix: "",
         policy: "semver",
         replicas: "{min: 3, max: 6}",
         pool: (3, 9),
@@ -254,7 +294,7 @@ fn environment(name: &str, bits: &CloudBits, env: &str, index: usize) -> String 
         bits.sku_small
     };
     format!(
-        "apiVersion: infrac.dev/v1
+        "{modeline}apiVersion: infrac.dev/v1
 kind: Environment
 cloud: {{provider: {provider}, region: {region}}}
 cluster: {{name: {name}-{env}, version: \"1.31\", nodePools: {{default: {{vmSize: {vm}, min: {pmin}, max: {pmax}}}}}}}
@@ -262,13 +302,17 @@ terraform:
   backend: {backend}
 secretStore: {{type: {store}, name: {name}-{env}}}
 network: {{cidr: 10.{net}.0.0/16}}
-namespaceSuffix: {suffix}
+namespaceSuffix: \"{suffix}\"
 {promotion}imageTags: {policy}
 defaults:
   replicas: {replicas}
 infraDefaults:
   postgres: {{sku: {sku}, storageGb: {storage}, backupRetentionDays: {backups}, highAvailability: {ha}}}
+services:
+  # web reaches api in this environment's namespace (backend{suffix}).
+  web: {{config: {{API_URL: http://api.backend{suffix}.svc.cluster.local:8080}}}}
 ",
+        modeline = modeline(SchemaKind::Environment, 1),
         provider = bits.provider,
         region = bits.region,
         vm = bits.vm,

@@ -38,7 +38,7 @@ impl Printer {
     /// `GITHUB_ACTIONS`) read once.
     pub fn for_command(command: &Command) -> Self {
         let diagnostics = match command {
-            Command::Validate { format } => *format,
+            Command::Validate { format, .. } => *format,
             _ => DiagFormat::Text,
         };
         let no_colour = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

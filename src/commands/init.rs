@@ -1,4 +1,5 @@
-//! `infrac init [DIR] [--cloud C] [--ci S]`: writes the scaffold, refusing to overwrite.
+//! `infrac init [DIR] [--cloud C] [--ci S]`: writes the scaffold into DIR (`--root` when left
+//! out), refusing to overwrite.
 
 use crate::error::Error;
 use crate::init::{InitChoice, default_ci, scaffold};
@@ -39,11 +40,26 @@ pub fn run(
         crate::output::atomic::write_atomic(&full, contents.as_bytes())?;
         printer.line(&format!("created {path}"))?;
     }
+    let cd = if dir == Path::new(".") || dir == Path::new("") {
+        String::new()
+    } else {
+        format!("cd {} && ", shell_word(&dir.display().to_string()))
+    };
     printer.line(&format!(
-        "\nnext: cd {} && infrac validate && infrac build && infrac plan",
-        dir.display()
+        "\nnext: {cd}infrac validate && infrac build && infrac plan"
     ))?;
     Ok(0)
+}
+
+/// `word` as one POSIX shell word: as is when it holds only safe characters, else
+/// single-quoted.
+fn shell_word(word: &str) -> String {
+    let safe = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c);
+    if !word.is_empty() && word.chars().all(safe) {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
 }
 
 /// The platform name: the directory's name as a short DNS label, or `platform`.

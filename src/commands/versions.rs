@@ -29,6 +29,7 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             env,
             finish_canary,
             provenance,
+            ..
         } => set_image(printer, root, service, tag, env, *finish_canary, provenance),
         Command::Promote {
             service,
@@ -37,6 +38,7 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             tag,
             finish_canary,
             provenance,
+            ..
         } => promote(
             printer,
             root,
@@ -55,6 +57,7 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             env,
             tag,
             provenance,
+            ..
         } => canary(
             printer,
             root,

@@ -135,7 +135,13 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
                     target.pos
                 };
                 let field = if path.is_empty() { "the document".to_owned() } else { format!("`{}`", dotted(&path)) };
-                out.push(Diagnostic::error(Code::Schema, pos, format!("{field}: {}", short_message(&error))));
+                let (message, help) = readable_message(&error)
+                    .unwrap_or_else(|| (short_message(&error), None));
+                let mut d = Diagnostic::error(Code::Schema, pos, format!("{field}: {message}"));
+                if let Some(help) = help {
+                    d = d.with_help(help);
+                }
+                out.push(d);
             }
         }
     }
@@ -151,6 +157,96 @@ fn is_literal_secret(path: &str, target: &Node) -> bool {
             target.value,
             Value::Str(_) | Value::Int(_) | Value::Float(_) | Value::Bool(_)
         )
+}
+
+/// jsonschema's enum and type messages rewritten for a person: every allowed value (its
+/// enum message cuts the list at two: "or 2 other candidates"), a did-you-mean, the expected
+/// type without the `"null"` that only means "may be left out", and the quoting hint for a
+/// scalar YAML read as a number or a boolean where a string belongs (`api: 1.0`). `None`
+/// for every other kind of error.
+fn readable_message(error: &jsonschema::ValidationError) -> Option<(String, Option<String>)> {
+    use jsonschema::error::TypeKind;
+    use jsonschema::types::JsonType;
+    let instance: &serde_json::Value = error.instance();
+    let shown = short_value(instance);
+    match error.kind() {
+        ValidationErrorKind::Enum { options } => {
+            let allowed: Vec<String> = options
+                .as_array()?
+                .iter()
+                .filter(|o| !o.is_null())
+                .map(short_value)
+                .collect();
+            let list = match allowed.as_slice() {
+                [] => return None,
+                [one] => one.clone(),
+                [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+            };
+            let help = instance.as_str().and_then(|word| {
+                let names = options.as_array()?.iter().filter_map(|o| o.as_str());
+                did_you_mean(word, names).map(|s| format!("did you mean `{s}`?"))
+            });
+            Some((format!("{shown} is not one of {list}"), help))
+        }
+        ValidationErrorKind::Type { kind } => {
+            let types: Vec<JsonType> = match kind {
+                TypeKind::Single(t) => vec![*t],
+                TypeKind::Multiple(set) => set.iter().collect(),
+            };
+            let wanted: Vec<&str> = types
+                .iter()
+                .filter(|t| **t != JsonType::Null)
+                .map(|t| match t {
+                    JsonType::Array => "a list",
+                    JsonType::Boolean => "true or false",
+                    JsonType::Integer => "a whole number",
+                    JsonType::Number => "a number",
+                    JsonType::Object => "a mapping",
+                    JsonType::String => "a string",
+                    JsonType::Null => "",
+                })
+                .collect();
+            let found = match instance {
+                serde_json::Value::Null => "empty",
+                serde_json::Value::Bool(_) => "a boolean",
+                serde_json::Value::Number(n) if n.is_f64() => "a number",
+                serde_json::Value::Number(_) => "a whole number",
+                serde_json::Value::String(_) => "a string",
+                serde_json::Value::Array(_) => "a list",
+                serde_json::Value::Object(_) => "a mapping",
+            };
+            let list = match wanted.as_slice() {
+                [] => return None,
+                [one] => (*one).to_owned(),
+                [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+            };
+            let help = (types.contains(&JsonType::String)
+                && matches!(
+                    instance,
+                    serde_json::Value::Number(_) | serde_json::Value::Bool(_)
+                ))
+            .then(|| {
+                format!("quote it (`\"{instance}\"`): unquoted, YAML reads `{instance}` as {found}")
+            });
+            let shown = if instance.is_object() || instance.is_array() {
+                found.to_owned()
+            } else {
+                format!("{shown} is {found}")
+            };
+            Some((format!("{shown}, not {list}"), help))
+        }
+        _ => None,
+    }
+}
+
+/// A JSON value in a message: scalars as JSON, a long one cut.
+fn short_value(value: &serde_json::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 60 {
+        format!("{}…", text.chars().take(60).collect::<String>())
+    } else {
+        text
+    }
 }
 
 fn short_message(error: &jsonschema::ValidationError) -> String {

@@ -71,8 +71,11 @@ pub struct PlatformCtx {
     /// The branch that builds publish from and Terraform applies on (infrac's own constant,
     /// `main`: not a user value).
     pub default_branch: String,
-    /// The infrac release CI installs (`cargo install --locked infrac --version …`).
+    /// The infrac release the pipelines install: the one that generated them
+    /// (`pip install "infrac==…"`; a plain semver from Cargo, never user input).
     pub infrac_version: String,
+    /// The GitHub Action that installs it, pinned to that release (`infrac-dev/infrac@v…`).
+    pub infrac_action: String,
     /// The first environment in promotion order: builds set its image tag.
     pub first_environment: EnvironmentCtx,
     pub paths: PathsCtx,

@@ -7,6 +7,13 @@ use crate::model::{
     Approval, CloudProvider, Environment, Language, Model, Service, Strategy, TagPolicy,
 };
 
+/// The project's GitHub repository, `owner/name`: its root holds the composite Action
+/// (`action.yml`) that generated GitHub workflows install infrac with.
+pub const INFRAC_REPOSITORY: &str = "infrac-dev/infrac";
+
+/// The infrac release that generates the pipelines, and so the one they install.
+pub const INFRAC_VERSION: &str = env!("CARGO_PKG_VERSION");
+
 /// Builds the platform facts; `paths` are the project's (`infrac.toml`).
 pub fn platform_ctx(model: &Model, paths: &PathsCtx) -> PlatformCtx {
     let gitops = &model.platform.gitops;
@@ -38,7 +45,8 @@ pub fn platform_ctx(model: &Model, paths: &PathsCtx) -> PlatformCtx {
             checkout_dir: "gitops".into(),
         },
         default_branch: "main".into(),
-        infrac_version: env!("CARGO_PKG_VERSION").into(),
+        infrac_version: INFRAC_VERSION.into(),
+        infrac_action: format!("{INFRAC_REPOSITORY}@v{INFRAC_VERSION}"),
         first_environment: first,
         paths: paths.clone(),
         versions_file: paths.versions.clone(),

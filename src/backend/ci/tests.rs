@@ -684,3 +684,191 @@ fn hostile_values_do_not_change_any_pipeline_structure() {
         check_shell(script, path);
     }
 }
+
+/// Whether a script runs an infrac command (not just names one in a label).
+fn runs_infrac(script: &str) -> bool {
+    static RUNS: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    RUNS.get_or_init(|| {
+        regex::Regex::new(
+            r"(^|[\s;&|(])infrac (validate|build|plan|check|explain|set-image|promote|canary)\b",
+        )
+        .unwrap()
+    })
+    .is_match(script)
+}
+
+/// The scripts of one YAML step (`run`, `script`, `bash`, `inlineScript` of a task).
+fn step_scripts(step: &serde_json::Value) -> String {
+    let mut out = String::new();
+    for key in ["run", "script", "bash"] {
+        if let Some(s) = step.get(key).and_then(|v| v.as_str()) {
+            out.push_str(s);
+        }
+    }
+    if let Some(s) = step
+        .pointer("/inputs/inlineScript")
+        .and_then(|v| v.as_str())
+    {
+        out.push_str(s);
+    }
+    out
+}
+
+/// Every step list under `value` (GitHub jobs, Azure jobs and deployment strategies): each
+/// step that runs infrac comes after a step `installs` accepts. Returns the installs seen.
+fn check_steps(
+    value: &serde_json::Value,
+    what: &str,
+    installs: &dyn Fn(&serde_json::Value) -> bool,
+) -> usize {
+    let mut seen = 0;
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, v) in map {
+                if key == "steps"
+                    && let Some(steps) = v.as_array()
+                {
+                    let mut installed = false;
+                    for step in steps {
+                        if installs(step) {
+                            installed = true;
+                            seen += 1;
+                        }
+                        assert!(
+                            installed || !runs_infrac(&step_scripts(step)),
+                            "{what}: a step runs infrac before installing the pinned release:\n{step}"
+                        );
+                    }
+                }
+                seen += check_steps(v, what, installs);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for v in items {
+                seen += check_steps(v, what, installs);
+            }
+        }
+        _ => {}
+    }
+    seen
+}
+
+/// Every pipeline of every CI system installs exactly the infrac release that generated it
+/// (the Action on GitHub, the pinned wheel elsewhere) before it runs infrac, and none
+/// compiles it: on the test model, the example and every fixture.
+#[test]
+fn every_pipeline_installs_the_release_that_generated_it() {
+    let version = env!("CARGO_PKG_VERSION");
+    let action = format!("infrac-dev/infrac@v{version}");
+    let t = Templates::builtin().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid");
+    let mut sets = vec![("model".to_owned(), emit_all(&t))];
+    sets.push(("example".to_owned(), emit(&example(), &t).unwrap()));
+    for fixture in ["aws-shop", "azure-minimal", "gcp-analytics"] {
+        let model = crate::pipeline::load_model(&root.join(fixture))
+            .unwrap_or_else(|_| panic!("{fixture} validates"));
+        sets.push((fixture.to_owned(), emit(&model, &t).unwrap()));
+    }
+    let mut systems = BTreeSet::new();
+    for (set, files) in &sets {
+        for file in files {
+            let what = format!("{set}: {}", file.path);
+            let text = &file.contents;
+            assert!(!text.contains("cargo install"), "{what} compiles infrac");
+            let system = file.path.split('/').nth(1).unwrap_or_default().to_owned();
+            let runs = runs_infrac(text);
+            match system.as_str() {
+                "github" => {
+                    let doc: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+                    let installs = |step: &serde_json::Value| {
+                        step.get("uses").and_then(|u| u.as_str()) == Some(action.as_str())
+                            && step.pointer("/with/version").and_then(|v| v.as_str())
+                                == Some(version)
+                    };
+                    let seen = check_steps(&doc, &what, &installs);
+                    assert!(!runs || seen > 0, "{what} runs infrac, installs none");
+                }
+                "azure-pipelines" => {
+                    let doc: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+                    let installs = |step: &serde_json::Value| {
+                        step_scripts(step).contains("pip\" install")
+                            && step_scripts(step).contains("\"infrac==$INFRAC_VERSION\"")
+                            && step.pointer("/env/INFRAC_VERSION").and_then(|v| v.as_str())
+                                == Some(version)
+                    };
+                    let seen = check_steps(&doc, &what, &installs);
+                    assert!(!runs || seen > 0, "{what} runs infrac, installs none");
+                }
+                "gitlab" => {
+                    let doc: serde_json::Value = serde_saphyr::from_str(text).unwrap();
+                    assert_eq!(
+                        doc.pointer("/variables/INFRAC_VERSION")
+                            .and_then(|v| v.as_str()),
+                        Some(version),
+                        "{what}"
+                    );
+                    let install = doc
+                        .pointer("/.infrac/before_script/0")
+                        .and_then(|v| v.as_str());
+                    assert!(
+                        install.is_some_and(|s| s.contains("pip install")
+                            && s.contains("\"infrac==$INFRAC_VERSION\"")),
+                        "{what}: {install:?}"
+                    );
+                    let mut jobs = 0;
+                    for (name, job) in doc.as_object().unwrap() {
+                        let lines = job.get("script").and_then(|s| s.as_array());
+                        let script: Vec<&str> = lines
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|l| l.as_str())
+                            .collect();
+                        if !runs_infrac(&script.join("\n")) {
+                            continue;
+                        }
+                        jobs += 1;
+                        let extends = job
+                            .get("extends")
+                            .map(|e| e.to_string())
+                            .unwrap_or_default();
+                        assert!(
+                            extends.contains("\".infrac\""),
+                            "{what}: job {name} runs infrac without extending .infrac"
+                        );
+                    }
+                    assert!(jobs > 0, "{what}: no job runs infrac");
+                }
+                "jenkins" => {
+                    let install = format!(
+                        "install --quiet --disable-pip-version-check \"infrac=={version}\""
+                    );
+                    // Each `sh` script runs in its own shell: each installs before it runs.
+                    for script in text.split("sh(label:").skip(1) {
+                        let script = script.split("''')").next().unwrap_or_default();
+                        if let Some(first) = script.lines().position(runs_infrac) {
+                            let before: Vec<&str> = script.lines().take(first).collect();
+                            assert!(
+                                before.iter().any(|l| l.contains(&install)),
+                                "{what}: an sh step runs infrac without installing {version}:\n{script}"
+                            );
+                        }
+                    }
+                    assert!(
+                        !text
+                            .lines()
+                            .any(|l| l.trim_start().starts_with("sh '") && runs_infrac(l)),
+                        "{what}: a one-line sh step runs infrac"
+                    );
+                }
+                _ => continue,
+            }
+            if runs {
+                systems.insert(system);
+            }
+        }
+    }
+    assert_eq!(
+        systems.into_iter().collect::<Vec<_>>(),
+        ["azure-pipelines", "github", "gitlab", "jenkins"]
+    );
+}
