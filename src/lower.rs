@@ -7,10 +7,10 @@
 
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::model::{
-    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Egress, EgressTo, Environment, Expose, Header,
-    HealthCheck, ImageVersion, Infra, Model, Monitoring, Network, NodePool, Platform, Port, Probe,
-    Promotion, Quantities, Replicas, Resources, Rollout, SecretRef, SecretStore, Service, Sizing,
-    Taint, TerraformSettings,
+    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Egress, EgressTo, Environment,
+    Expose, Header, HealthCheck, ImageVersion, Infra, Model, Monitoring, Network, NodePool,
+    Platform, Port, Probe, Promotion, Quantities, Replicas, Resources, Rollout, SecretRef,
+    SecretStore, Service, Sizing, Taint, TerraformSettings,
 };
 use crate::spec::{
     self, Field, InfraLayer, ServiceLayer, SizingLayer, SpecEnv, SpecPlatform, SpecService,
@@ -582,9 +582,10 @@ mod tests {
             let items = resolve(root, &schema["items"]);
             // Items that hold only some of their optional properties (`maxProperties`, as
             // `egress`: `host` or `cidr`): one item per optional property, so each is walked.
-            if let (Some(max), Some(props)) =
-                (items["maxProperties"].as_u64(), items["properties"].as_object())
-            {
+            if let (Some(max), Some(props)) = (
+                items["maxProperties"].as_u64(),
+                items["properties"].as_object(),
+            ) {
                 let required: Vec<&str> = items["required"]
                     .as_array()
                     .into_iter()

@@ -46,7 +46,10 @@ pub(crate) fn check_traffic(service: &str, docs: &[Value], stable: &Value) -> Re
     }
     // A canary subset or header route without canary pods answers 503.
     if names.contains(&"canary") != canary.is_some() {
-        return Err("the DestinationRule has a `canary` subset iff a canary Deployment runs, not so here".into());
+        return Err(
+            "the DestinationRule has a `canary` subset iff a canary Deployment runs, not so here"
+                .into(),
+        );
     }
     check_routes(vs, &names)
 }

@@ -66,9 +66,10 @@ pub(crate) fn endpoints(ctx: &Ctx) -> Vec<Endpoint> {
     let region = &ctx.env.cloud.region;
     let provider = ctx.env.cloud.provider;
     let mut out = vec![identity(provider, region)];
-    let buckets = ctx.service.infra.values().any(|i| {
-        i.kind == InfraType::Bucket && placement(provider, i.kind) == Placement::Managed
-    });
+    let buckets =
+        ctx.service.infra.values().any(|i| {
+            i.kind == InfraType::Bucket && placement(provider, i.kind) == Placement::Managed
+        });
     if buckets {
         out.push(object_storage(provider, region));
     }

@@ -104,9 +104,10 @@ fn namespaces(model: &Model, env: &Environment) -> Vec<Value> {
         // Ambient: AuthorizationPolicies here name principals and ports only (L4), which
         // ztunnel enforces without a waypoint; only weighted/header routing (L7) needs one.
         // <https://istio.io/latest/docs/ambient/usage/waypoint/>
-        let l7 = env.services.values().any(|s| {
-            env.namespace_of(s) == ns && s.rollout.strategy == Strategy::Canary
-        });
+        let l7 = env
+            .services
+            .values()
+            .any(|s| env.namespace_of(s) == ns && s.rollout.strategy == Strategy::Canary);
         match dataplane {
             Dataplane::Sidecar => labels["istio-injection"] = json!("enabled"),
             Dataplane::Ambient => {
@@ -127,10 +128,12 @@ fn namespaces(model: &Model, env: &Environment) -> Vec<Value> {
             });
         }
         docs.push(namespace);
-        let meta = |name: &str| json!({"name": name, "namespace": ns, "labels": {
-            "app.kubernetes.io/managed-by": MANAGED_BY,
-            "infrac.dev/environment": env.name,
-        }});
+        let meta = |name: &str| {
+            json!({"name": name, "namespace": ns, "labels": {
+                "app.kubernetes.io/managed-by": MANAGED_BY,
+                "infrac.dev/environment": env.name,
+            }})
+        };
         match dataplane {
             // Only hosts in the mesh's registry (services and ServiceEntries) get out.
             // <https://istio.io/latest/docs/reference/config/networking/sidecar/#OutboundTrafficPolicy>

@@ -113,7 +113,9 @@ fn external_rules(ctx: &Ctx) -> Vec<Value> {
         rules.push(obj! {"to" => to, "ports" => tcp_ports(e.ports.iter().copied())});
         if e.addresses == [external::GKE_METADATA] {
             let (cidr, port) = external::GKE_METADATA_NODE;
-            rules.push(obj! {"to" => json!([{"ipBlock": {"cidr": cidr}}]), "ports" => tcp_ports([port])});
+            rules.push(
+                obj! {"to" => json!([{"ipBlock": {"cidr": cidr}}]), "ports" => tcp_ports([port])},
+            );
         }
     }
     public.sort_unstable();

@@ -345,7 +345,11 @@ fn rendered<'a>(docs: &'a [Value], kind: &str, ns: &str, name: &str) -> &'a Valu
 fn egress_model() -> crate::model::Model {
     use crate::model::{Egress, EgressTo, Infra, InfraType};
     let mut m = model();
-    let prod = m.environments.iter_mut().find(|e| e.name == "prod").unwrap();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
     let s = prod.services.get_mut("payment-service").unwrap();
     s.egress = vec![
         Egress {
@@ -394,17 +398,27 @@ fn egress_reaches_service_entries_and_network_policy() {
         json!({"hosts": hosts, "ports": ports, "location": "MESH_EXTERNAL",
                "resolution": resolution, "exportTo": ["."]})
     };
-    let mut cidr = entry(json!(["203-0-113-0-24.egress.invalid"]), vec![tcp(8443)], "NONE");
+    let mut cidr = entry(
+        json!(["203-0-113-0-24.egress.invalid"]),
+        vec![tcp(8443)],
+        "NONE",
+    );
     cidr["addresses"] = json!(["203.0.113.0/24"]);
     let login = entry(json!(["login.microsoftonline.com"]), vec![tls(443)], "DNS");
     let want = vec![
         json!(["account-service-azure-login", "accounts", login]),
         json!(["ledger-service-azure-login", "payments", login]),
         json!(["payment-service-203-0-113-0-24", "payments", cidr]),
-        json!(["payment-service-api.stripe.com", "payments",
-               entry(json!(["api.stripe.com"]), vec![tls(443), tcp(8443)], "DNS")]),
-        json!(["payment-service-azure-blob", "payments",
-               entry(json!(["*.blob.core.windows.net"]), vec![tls(443)], "NONE")]),
+        json!([
+            "payment-service-api.stripe.com",
+            "payments",
+            entry(json!(["api.stripe.com"]), vec![tls(443), tcp(8443)], "DNS")
+        ]),
+        json!([
+            "payment-service-azure-blob",
+            "payments",
+            entry(json!(["*.blob.core.windows.net"]), vec![tls(443)], "NONE")
+        ]),
         json!(["payment-service-azure-login", "payments", login]),
     ];
     let mut got = entries.clone();
@@ -445,7 +459,10 @@ fn egress_crosscheck_catches_disagreement() {
     let e = m.environment("prod").unwrap();
     let docs = overlay::overlay_resources(&Ctx::new(&m, e, &e.services["payment-service"]));
     crosscheck::check_egress(&docs).unwrap();
-    let np_at = docs.iter().position(|d| d["kind"] == "NetworkPolicy").unwrap();
+    let np_at = docs
+        .iter()
+        .position(|d| d["kind"] == "NetworkPolicy")
+        .unwrap();
     fn last_rule(d: &mut [Value], np_at: usize) -> &mut Value {
         d[np_at]["spec"]["egress"]
             .as_array_mut()
@@ -513,7 +530,10 @@ fn no_canary_subset_or_header_route_without_a_canary() {
     let mut docs = overlay::overlay_resources(&ctx);
     let stable = base::base_objects("shop", ctx.service, Some(&ctx))[2].clone();
     crosscheck::check_traffic("payment-service", &docs, &stable).unwrap();
-    let dr_at = docs.iter().position(|d| d["kind"] == "DestinationRule").unwrap();
+    let dr_at = docs
+        .iter()
+        .position(|d| d["kind"] == "DestinationRule")
+        .unwrap();
     docs[dr_at]["spec"]["subsets"]
         .as_array_mut()
         .unwrap()
@@ -526,14 +546,23 @@ fn no_canary_subset_or_header_route_without_a_canary() {
 #[test]
 fn canary_hpa_follows_the_stable_hpa() {
     let mut m = model();
-    let prod = m.environments.iter_mut().find(|e| e.name == "prod").unwrap();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
     let s = prod.services.get_mut("payment-service").unwrap();
     s.replicas.max = 12;
     s.version.as_mut().unwrap().canary.as_mut().unwrap().weight = 25;
     let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
         return;
     };
-    let hpa = rendered(&docs, "HorizontalPodAutoscaler", "payments", "payment-service-canary");
+    let hpa = rendered(
+        &docs,
+        "HorizontalPodAutoscaler",
+        "payments",
+        "payment-service-canary",
+    );
     assert_eq!(
         hpa["spec"],
         json!({
@@ -547,10 +576,8 @@ fn canary_hpa_follows_the_stable_hpa() {
     let deployment = rendered(&docs, "Deployment", "payments", "payment-service-canary");
     assert_eq!(deployment["spec"]["replicas"], 2);
     let dev = kustomize(&files(), "dev").unwrap();
-    assert!(
-        !dev.iter()
-            .any(|d| d["kind"] == "HorizontalPodAutoscaler" && d["metadata"]["name"] == "payment-service-canary")
-    );
+    assert!(!dev.iter().any(|d| d["kind"] == "HorizontalPodAutoscaler"
+        && d["metadata"]["name"] == "payment-service-canary"));
 }
 
 /// Issue 16 item 1: with the sidecar data plane the environment's kustomization says it
@@ -563,7 +590,11 @@ fn pod_security_with_each_dataplane() {
         .iter()
         .find(|f| f.path == "kubernetes/environments/prod/kustomization.yaml")
         .unwrap();
-    assert!(k.contents.starts_with("# Requires istio-cni:"), "{}", k.contents);
+    assert!(
+        k.contents.starts_with("# Requires istio-cni:"),
+        "{}",
+        k.contents
+    );
     let mut m = model();
     m.platform.mesh.dataplane = crate::model::Dataplane::Ambient;
     let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
@@ -614,7 +645,10 @@ fn namespaces_without_operators_enforce_restricted() {
     };
     for ns in ["accounts", "payments"] {
         let d = rendered_namespace(&docs, ns);
-        assert_eq!(d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"], "restricted");
+        assert_eq!(
+            d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+            "restricted"
+        );
         assert_eq!(d["metadata"]["labels"]["istio-injection"], "enabled");
         assert!(d["metadata"].get("annotations").is_none());
     }
