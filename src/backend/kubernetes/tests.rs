@@ -653,3 +653,24 @@ fn namespaces_without_operators_enforce_restricted() {
         assert!(d["metadata"].get("annotations").is_none());
     }
 }
+
+/// Issue 16 item 7: a Prometheus query that returns no data fails the analysis; the
+/// condition does not pass (nor merely error on) an empty result.
+#[test]
+fn analysis_without_data_fails() {
+    let docs = overlay_docs("prod", "payment-service");
+    let template = find(&docs, "AnalysisTemplate", "payment-service").unwrap();
+    let conditions: Vec<&Value> = template["spec"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["successCondition"])
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            &json!("len(result) > 0 && result[0] <= 0.01"),
+            &json!("len(result) > 0 && result[0] <= 200")
+        ]
+    );
+}
