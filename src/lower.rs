@@ -7,10 +7,10 @@
 
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::model::{
-    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Environment, Expose, Header,
-    HealthCheck, ImageVersion, Infra, Model, Monitoring, Network, NodePool, Platform, Port, Probe,
-    Promotion, Quantities, Replicas, Resources, Rollout, SecretRef, SecretStore, Service, Sizing,
-    Taint, TerraformSettings,
+    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Egress, EgressTo, Environment,
+    Expose, Header, HealthCheck, ImageVersion, Infra, Model, Monitoring, Network, NodePool,
+    Platform, Port, Probe, Promotion, Quantities, Replicas, Resources, Rollout, SecretRef,
+    SecretStore, Service, Sizing, Taint, TerraformSettings,
 };
 use crate::spec::{
     self, Field, InfraLayer, ServiceLayer, SizingLayer, SpecEnv, SpecPlatform, SpecService,
@@ -154,6 +154,13 @@ fn lower_platform(field: &Field<spec::PlatformSpec>, out: &str) -> Result<Platfo
             path: opt_string(&gitops.path, "path")?.unwrap_or_else(|| defaults::gitops_path(out)),
         },
         ci: opt(&p.ci, "ci")?.cloned().unwrap_or_default(),
+        mesh: crate::model::Mesh {
+            dataplane: match opt(&p.mesh, "mesh")? {
+                Some(m) => opt(&m.dataplane, "dataplane")?.copied(),
+                None => None,
+            }
+            .unwrap_or(defaults::DATAPLANE),
+        },
     })
 }
 
@@ -415,7 +422,25 @@ fn service_of(s: &ServiceLayer) -> Result<Service, Gap> {
         expose,
         rollout: rollout_of(&s.rollout)?,
         version: None,
+        egress: egress_of(&s.egress)?,
     })
+}
+
+fn egress_of(field: &Field<Vec<Field<spec::EgressLayer>>>) -> Result<Vec<Egress>, Gap> {
+    let mut out = Vec::new();
+    for entry in opt(field, "egress")?.into_iter().flatten() {
+        let e = req(entry, "egress")?;
+        let to = match (opt_string(&e.host, "host")?, opt_string(&e.cidr, "cidr")?) {
+            (Some(host), None) => EgressTo::Host(host),
+            (None, Some(cidr)) => EgressTo::Cidr(cidr),
+            _ => return Err("`egress`: exactly one of `host` and `cidr`".into()),
+        };
+        out.push(Egress {
+            to,
+            port: *req(&e.port, "port")?,
+        });
+    }
+    Ok(out)
 }
 
 fn infra_of(i: &InfraLayer) -> Result<Infra, Gap> {
@@ -554,6 +579,36 @@ mod tests {
             return Value::Object(out);
         }
         if kind == "array" {
+            let items = resolve(root, &schema["items"]);
+            // Items that hold only some of their optional properties (`maxProperties`, as
+            // `egress`: `host` or `cidr`): one item per optional property, so each is walked.
+            if let (Some(max), Some(props)) = (
+                items["maxProperties"].as_u64(),
+                items["properties"].as_object(),
+            ) {
+                let required: Vec<&str> = items["required"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .collect();
+                if (props.len() as u64) > max {
+                    let one = |optional: &str| {
+                        let mut out = serde_json::Map::new();
+                        for (key, sub) in props {
+                            if key == optional || required.contains(&key.as_str()) {
+                                out.insert(key.clone(), sample(root, sub));
+                            }
+                        }
+                        Value::Object(out)
+                    };
+                    return props
+                        .keys()
+                        .filter(|k| !required.contains(&k.as_str()))
+                        .map(|k| one(k))
+                        .collect();
+                }
+            }
             return json!([sample(root, &schema["items"])]);
         }
         if let Some(v) = schema["enum"]

@@ -130,7 +130,17 @@ fn canary_start_advance_promote() {
         plan.contains("+ Deployment payments/payment-service-canary"),
         "{plan}"
     );
-    assert!(plan.contains("route[1].weight: 0 → 5"), "{plan}");
+    // No canary subset, header route or canary destination existed before the start.
+    for line in [
+        "spec.subsets[canary]: (none) → {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}}",
+        "spec.http[gateway-canary-header]: (none) → ",
+        "spec.http[mesh-canary-header]: (none) → ",
+        "spec.http[gateway-weighted].route[0].weight: 100 → 95",
+        "spec.http[mesh-weighted].route[1]: (none) → {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":5}",
+        "+ HorizontalPodAutoscaler payments/payment-service-canary",
+    ] {
+        assert!(plan.contains(line), "{line}\n{plan}");
+    }
     let plan = step(
         &root,
         &["canary", "advance", "payment-service", "--env", "prod"],
@@ -202,7 +212,18 @@ fn canary_abort_keeps_stable() {
         plan.contains("- Deployment payments/payment-service-canary"),
         "{plan}"
     );
-    assert!(plan.contains("route[1].weight: 10 → 0"), "{plan}");
+    // After the abort nothing routes to a canary: subset, header routes and the canary
+    // destination go, stable takes 100.
+    for line in [
+        "spec.subsets[canary]: {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}} → (none)",
+        "spec.http[gateway-canary-header]: {",
+        "spec.http[mesh-canary-header]: {",
+        "spec.http[mesh-weighted].route[0].weight: 90 → 100",
+        "spec.http[mesh-weighted].route[1]: {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":10} → (none)",
+        "- HorizontalPodAutoscaler payments/payment-service-canary",
+    ] {
+        assert!(plan.contains(line), "{line}\n{plan}");
+    }
 }
 
 #[test]

@@ -331,6 +331,7 @@ cases! {
     environments_is_a_file,
     gitops_branch_newline,
     gitops_repository_quote,
+    grpc_http_probe,
     huge_registry,
     image_in_overlay,
     infra_field_wrong_type,

@@ -291,6 +291,11 @@ codes! {
         wrong: "namespace: a-very-long-team-namespace-name-that-goes-on-and-on-and-on\n",
         right: "namespace: payments\n"
     }
+    GrpcHttpProbe = "grpc-http-probe" {
+        "A warning: a probe with an HTTP `path` names a gRPC port; a pure gRPC server does not answer the HTTP GET, so the probe fails. Without `path` the port gets the native gRPC probe.",
+        wrong: "ports: [{name: grpc, port: 9090, protocol: grpc}]\nhealthCheck: {readiness: {path: /healthz, port: grpc}}\n",
+        right: "ports: [{name: grpc, port: 9090, protocol: grpc}]\nhealthCheck: {readiness: {port: grpc}}\n"
+    }
 }
 
 impl Code {

@@ -19,6 +19,25 @@ pub struct Platform {
     pub gitops: GitOps,
     #[cfg_attr(test, serde(default))]
     pub ci: Vec<CiSystem>,
+    /// `platform.mesh`: how the Istio data plane reaches the pods.
+    #[cfg_attr(test, serde(default = "fixture::mesh"))]
+    pub mesh: Mesh,
+}
+
+/// `platform.mesh`.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+pub struct Mesh {
+    pub dataplane: Dataplane,
+}
+
+/// `platform.mesh.dataplane`: an Envoy sidecar per pod, or Istio ambient mode (ztunnel per
+/// node, waypoints for L7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dataplane {
+    Sidecar,
+    Ambient,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -272,6 +291,29 @@ pub struct Service {
     /// `Model::registry_services`.
     #[cfg_attr(test, serde(default))]
     pub version: Option<ImageVersion>,
+    /// External endpoints the service calls (`egress`), in the order written.
+    #[cfg_attr(test, serde(default))]
+    pub egress: Vec<Egress>,
+}
+
+/// One external endpoint a service calls: a DNS name or an IPv4 range, and a port.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+pub struct Egress {
+    #[serde(flatten)]
+    pub to: EgressTo,
+    pub port: u16,
+}
+
+/// Where an [`Egress`] goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+#[serde(rename_all = "lowercase")]
+pub enum EgressTo {
+    /// A DNS name (`api.stripe.com`).
+    Host(String),
+    /// An IPv4 CIDR (`203.0.113.0/24`).
+    Cidr(String),
 }
 
 impl Service {
@@ -616,6 +658,11 @@ mod fixture {
     }
     pub fn target_cpu() -> u32 {
         defaults::TARGET_CPU
+    }
+    pub fn mesh() -> Mesh {
+        Mesh {
+            dataplane: defaults::DATAPLANE,
+        }
     }
     pub fn health_check() -> HealthCheck {
         HealthCheck {

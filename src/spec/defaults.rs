@@ -1,7 +1,7 @@
 //! Every default of the SPEC, in one place: what a field means when no layer writes it.
 //! Lowering is the only reader; the model holds resolved values and has no defaults.
 
-use crate::model::{Approval, Protocol, Strategy, TagPolicy};
+use crate::model::{Approval, Dataplane, Protocol, Strategy, TagPolicy};
 
 /// `platform.gitops.branch`.
 pub const GITOPS_BRANCH: &str = "main";
@@ -31,6 +31,9 @@ pub const STRATEGY: Strategy = Strategy::Rolling;
 pub const CANARY_INTERVAL: &str = "10m";
 /// `rollout.canary.analysis.failureLimit`.
 pub const FAILURE_LIMIT: u32 = 1;
+
+/// `platform.mesh.dataplane`.
+pub const DATAPLANE: Dataplane = Dataplane::Sidecar;
 
 /// An environment's `network.cidr`: a stable /16 per environment name (so adding an
 /// environment moves no other).

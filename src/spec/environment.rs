@@ -106,6 +106,14 @@ pub struct PlatformSpec {
     pub image_registry: Field<String>,
     pub gitops: Field<GitOpsSpec>,
     pub ci: Field<Vec<crate::model::CiSystem>>,
+    pub mesh: Field<MeshSpec>,
+}
+
+/// `platform.mesh`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct MeshSpec {
+    pub dataplane: Field<crate::model::Dataplane>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -32,6 +32,16 @@ pub struct ServiceLayer {
     pub infra: Field<BTreeMap<Spanned<String>, Field<InfraLayer>>>,
     pub expose: Field<ExposeLayer>,
     pub rollout: Field<RolloutLayer>,
+    pub egress: Field<Vec<Field<EgressLayer>>>,
+}
+
+/// One `egress` entry: `host` or `cidr` (the schema allows exactly one), and `port`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct EgressLayer {
+    pub host: Field<String>,
+    pub cidr: Field<String>,
+    pub port: Field<u16>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -22,6 +22,11 @@ pub(crate) fn analysis_template(ctx: &Ctx) -> Option<Value> {
     );
     let window = &canary.interval;
     let prometheus = &ctx.env.monitoring.prometheus_url;
+    // An empty result (no traffic reached the canary, or the metric is missing) must not
+    // pass: `result[0]` alone errors and only fails after consecutiveErrorLimit errors, so
+    // the condition asks for a value first; a ratio over no requests is NaN, which no
+    // comparison passes. <https://argoproj.github.io/argo-rollouts/features/analysis/>,
+    // <https://github.com/argoproj/argo-rollouts/issues/3503>
     let metric = |name: &str, condition: String, query: String| {
         json!({
             "name": name,
@@ -36,13 +41,21 @@ pub(crate) fn analysis_template(ctx: &Ctx) -> Option<Value> {
         let query = format!(
             "sum(rate(istio_requests_total{{{selector},response_code=~\"5.*\"}}[{window}])) / sum(rate(istio_requests_total{{{selector}}}[{window}]))"
         );
-        metrics.push(metric("error-rate", format!("result[0] <= {max}"), query));
+        metrics.push(metric(
+            "error-rate",
+            format!("len(result) > 0 && result[0] <= {max}"),
+            query,
+        ));
     }
     if let Some(max) = analysis.max_latency_p95_ms {
         let query = format!(
             "histogram_quantile(0.95, sum(rate(istio_request_duration_milliseconds_bucket{{{selector}}}[{window}])) by (le))"
         );
-        metrics.push(metric("latency-p95", format!("result[0] <= {max}"), query));
+        metrics.push(metric(
+            "latency-p95",
+            format!("len(result) > 0 && result[0] <= {max}"),
+            query,
+        ));
     }
     if metrics.is_empty() {
         return None;

@@ -32,9 +32,8 @@ pub(crate) fn check_traffic(service: &str, docs: &[Value], stable: &Value) -> Re
             "canary" => canary,
             other => return Err(format!("unexpected subset `{other}`")),
         };
-        // No canary in progress: the canary subset selects no pods and gets weight 0.
         let Some(deployment) = deployment else {
-            continue;
+            return Err(format!("subset `{name}` selects no Deployment's pods"));
         };
         let pod_labels = &deployment["spec"]["template"]["metadata"]["labels"];
         for (k, v) in subset["labels"].as_object().into_iter().flatten() {
@@ -44,6 +43,13 @@ pub(crate) fn check_traffic(service: &str, docs: &[Value], stable: &Value) -> Re
                 ));
             }
         }
+    }
+    // A canary subset or header route without canary pods answers 503.
+    if names.contains(&"canary") != canary.is_some() {
+        return Err(
+            "the DestinationRule has a `canary` subset iff a canary Deployment runs, not so here"
+                .into(),
+        );
     }
     check_routes(vs, &names)
 }
@@ -88,6 +94,76 @@ fn check_routes(vs: &Value, subsets: &[&str]) -> Result<(), String> {
     }
     if !seen_weighted {
         return Err("no weighted route".into());
+    }
+    Ok(())
+}
+
+/// Checks the ServiceEntries of a service against its NetworkPolicy: every port of every
+/// entry is allowed out (an entry's address range by its own ipBlock; a host name by the
+/// rule to the public addresses), and the public rule opens no port that no entry's host
+/// uses (the mesh's `REGISTRY_ONLY` is what checks the name there).
+pub(crate) fn check_egress(docs: &[Value]) -> Result<(), String> {
+    let Some(np) = docs.iter().find(|d| d["kind"] == "NetworkPolicy") else {
+        return Ok(());
+    };
+    let rules = np["spec"]["egress"].as_array().cloned().unwrap_or_default();
+    let allows = |cidr: &str, port: u64| {
+        rules.iter().any(|r| {
+            let to = r["to"].as_array().into_iter().flatten();
+            let ports = r["ports"].as_array().into_iter().flatten();
+            to.clone().any(|t| t["ipBlock"]["cidr"] == cidr)
+                && ports.clone().any(|p| p["port"].as_u64() == Some(port))
+        })
+    };
+    let mut host_ports = Vec::new();
+    for entry in docs.iter().filter(|d| d["kind"] == "ServiceEntry") {
+        let name = entry["metadata"]["name"].as_str().unwrap_or_default();
+        let spec = &entry["spec"];
+        let ports: Vec<u64> = spec["ports"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["number"].as_u64())
+            .collect();
+        let addresses: Vec<&str> = spec["addresses"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        for port in &ports {
+            let targets = if addresses.is_empty() {
+                host_ports.push(*port);
+                vec!["0.0.0.0/0"]
+            } else {
+                addresses.clone()
+            };
+            for cidr in targets {
+                if !allows(cidr, *port) {
+                    return Err(format!(
+                        "ServiceEntry `{name}` lets port {port} out to {cidr}, which the NetworkPolicy blocks"
+                    ));
+                }
+            }
+        }
+    }
+    for rule in &rules {
+        let public = rule["to"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|t| t["ipBlock"]["cidr"] == "0.0.0.0/0");
+        if !public {
+            continue;
+        }
+        for p in rule["ports"].as_array().into_iter().flatten() {
+            let port = p["port"].as_u64().unwrap_or(0);
+            if !host_ports.contains(&port) {
+                return Err(format!(
+                    "the NetworkPolicy opens port {port} to the internet for no ServiceEntry host"
+                ));
+            }
+        }
     }
     Ok(())
 }

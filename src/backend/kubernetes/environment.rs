@@ -10,7 +10,7 @@
 //! deploys — nor can the offline Argo model check validate it (no Argo CD schema ships).
 
 use super::{MANAGED_BY, file, in_cluster, kustomization};
-use crate::model::{Environment, Model};
+use crate::model::{Dataplane, Environment, Model, Strategy};
 use crate::output::OutputFile;
 use crate::output::yaml::{to_yaml, to_yaml_documents};
 use serde_json::{Value, json};
@@ -27,7 +27,7 @@ pub(crate) fn emit_environment(model: &Model, env: &Environment) -> Vec<OutputFi
         file(
             e,
             format!("{dir}/namespaces.yaml"),
-            to_yaml_documents(&namespaces(env)),
+            to_yaml_documents(&namespaces(model, env)),
         ),
         file(
             e,
@@ -50,26 +50,110 @@ pub(crate) fn emit_environment(model: &Model, env: &Environment) -> Vec<OutputFi
             .map(|s| format!("../../{s}/overlays/{}", env.name)),
     );
     let k = kustomization(&resources);
-    files.push(file(e, format!("{dir}/kustomization.yaml"), to_yaml(&k)));
+    let header = match model.platform.mesh.dataplane {
+        Dataplane::Sidecar => SIDECAR_HEADER,
+        Dataplane::Ambient => AMBIENT_HEADER,
+    };
+    files.push(file(
+        e,
+        format!("{dir}/kustomization.yaml"),
+        format!("{header}{}", to_yaml(&k)),
+    ));
     files
 }
 
-/// A Namespace and its STRICT PeerAuthentication for every namespace in use.
-fn namespaces(env: &Environment) -> Vec<Value> {
+/// What the cluster must run for this tree to be admitted, with `dataplane: sidecar`.
+/// Istio's default `istio-init` container needs NET_ADMIN and NET_RAW, which Pod Security
+/// `restricted` (and `baseline`) refuse; the Istio CNI plugin does the redirection instead.
+/// <https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/>,
+/// <https://istio.io/latest/docs/setup/additional-setup/cni/>
+const SIDECAR_HEADER: &str = "\
+# Requires istio-cni: these namespaces enforce Pod Security `restricted`, which refuses the
+# NET_ADMIN/NET_RAW of Istio's default istio-init container. Install Istio with the CNI
+# plugin (istioctl install --set components.cni.enabled=true, or the istio/cni Helm chart).
+# See https://istio.io/latest/docs/setup/additional-setup/pod-security-admission/
+";
+
+/// With `dataplane: ambient` no init container exists: ztunnel and the CNI node agent
+/// capture traffic. <https://istio.io/latest/docs/ambient/overview/>
+const AMBIENT_HEADER: &str = "\
+# Requires Istio in ambient mode (istioctl install --set profile=ambient): the namespaces are
+# labelled istio.io/dataplane-mode=ambient; no sidecar or istio-init runs in the pods.
+";
+
+/// A Namespace and its STRICT PeerAuthentication for every namespace in use; with the
+/// sidecar data plane its `Sidecar` with the `REGISTRY_ONLY` outbound policy, with ambient
+/// the waypoint of a namespace whose VirtualServices route by weight or header (L7).
+fn namespaces(model: &Model, env: &Environment) -> Vec<Value> {
+    let dataplane = model.platform.mesh.dataplane;
     let mut docs = Vec::new();
     for ns in env.namespaces() {
-        docs.push(json!({
+        let operators = in_cluster::kinds_in(env, &ns);
+        let enforce = if operators.is_empty() {
+            "restricted"
+        } else {
+            "baseline"
+        };
+        let mut labels = json!({
+            "app.kubernetes.io/managed-by": MANAGED_BY,
+            "infrac.dev/environment": env.name,
+            "pod-security.kubernetes.io/enforce": enforce,
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+        });
+        // Ambient: AuthorizationPolicies here name principals and ports only (L4), which
+        // ztunnel enforces without a waypoint; only weighted/header routing (L7) needs one.
+        // <https://istio.io/latest/docs/ambient/usage/waypoint/>
+        let l7 = env
+            .services
+            .values()
+            .any(|s| env.namespace_of(s) == ns && s.rollout.strategy == Strategy::Canary);
+        match dataplane {
+            Dataplane::Sidecar => labels["istio-injection"] = json!("enabled"),
+            Dataplane::Ambient => {
+                labels["istio.io/dataplane-mode"] = json!("ambient");
+                if l7 {
+                    labels["istio.io/use-waypoint"] = json!("waypoint");
+                }
+            }
+        }
+        let mut namespace = json!({
             "apiVersion": "v1",
             "kind": "Namespace",
-            "metadata": {"name": ns, "labels": {
+            "metadata": {"name": ns, "labels": labels},
+        });
+        if !operators.is_empty() {
+            namespace["metadata"]["annotations"] = json!({
+                "infrac.dev/pod-security-reason": in_cluster::baseline_reason(&operators),
+            });
+        }
+        docs.push(namespace);
+        let meta = |name: &str| {
+            json!({"name": name, "namespace": ns, "labels": {
                 "app.kubernetes.io/managed-by": MANAGED_BY,
                 "infrac.dev/environment": env.name,
-                "istio-injection": "enabled",
-                "pod-security.kubernetes.io/enforce": "restricted",
-                "pod-security.kubernetes.io/audit": "restricted",
-                "pod-security.kubernetes.io/warn": "restricted",
-            }},
-        }));
+            }})
+        };
+        match dataplane {
+            // Only hosts in the mesh's registry (services and ServiceEntries) get out.
+            // <https://istio.io/latest/docs/reference/config/networking/sidecar/#OutboundTrafficPolicy>
+            Dataplane::Sidecar => docs.push(json!({
+                "apiVersion": "networking.istio.io/v1",
+                "kind": "Sidecar",
+                "metadata": meta("default"),
+                "spec": {"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}},
+            })),
+            Dataplane::Ambient if l7 => docs.push(json!({
+                "apiVersion": "gateway.networking.k8s.io/v1",
+                "kind": "Gateway",
+                "metadata": meta("waypoint"),
+                "spec": {
+                    "gatewayClassName": "istio-waypoint",
+                    "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}],
+                },
+            })),
+            Dataplane::Ambient => {}
+        }
         docs.push(json!({
             "apiVersion": "security.istio.io/v1",
             "kind": "PeerAuthentication",

@@ -95,6 +95,38 @@ pub(crate) fn emit_resources(model: &Model, env: &Environment) -> Vec<Value> {
     docs
 }
 
+/// The in-cluster backing resource types whose operator pods run in namespace `ns` of `env`,
+/// sorted, without duplicates.
+pub(crate) fn kinds_in(env: &Environment, ns: &str) -> Vec<InfraType> {
+    let mut kinds: Vec<InfraType> = env
+        .services
+        .values()
+        .filter(|s| env.namespace_of(s) == ns)
+        .flat_map(|s| s.infra.values())
+        .filter(|i| placement(env.cloud.provider, i.kind) == Placement::InCluster)
+        .map(|i| i.kind)
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// Why a namespace with operator pods enforces Pod Security `baseline` (auditing and
+/// warning at `restricted`): the operators' default pods do not set everything
+/// `restricted` requires (seccomp profile, dropped capabilities, no privilege escalation).
+/// Strimzi, for one, applies its Baseline pod security provider unless the operator itself
+/// is configured with `STRIMZI_POD_SECURITY_PROVIDER_CLASS=restricted`, which infrac does not
+/// install. <https://strimzi.io/blog/2022/09/12/pod-security-providers/>,
+/// <https://kubernetes.io/docs/concepts/security/pod-security-standards/>
+pub(crate) fn baseline_reason(kinds: &[InfraType]) -> String {
+    let names: Vec<&str> = kinds.iter().map(|k| k.as_str()).collect();
+    format!(
+        "baseline, not restricted: the default pods of the {} operator(s) do not meet restricted; \
+         audit and warn stay at restricted",
+        names.join(", ")
+    )
+}
+
 /// One in-cluster resource being rendered.
 struct Res<'a> {
     name: String,

@@ -80,6 +80,7 @@ pub(crate) fn traffic(ctx: &Ctx) -> Vec<Value> {
             if let Some(c) = canary {
                 let replicas = canary_replicas(service.replicas.min, c.weight);
                 docs.push(track_deployment(ctx, "canary", &c.tag, replicas));
+                docs.push(canary_hpa(ctx, c.weight));
             }
             docs
         }
@@ -102,6 +103,46 @@ pub(crate) fn traffic(ctx: &Ctx) -> Vec<Value> {
         }
         Strategy::Rolling => plain_virtual_service(ctx).into_iter().collect(),
     }
+}
+
+/// Whether a canary runs: `versions.yaml` gives this environment's service a canary entry.
+fn canary_running(ctx: &Ctx) -> bool {
+    ctx.service
+        .version
+        .as_ref()
+        .is_some_and(|v| v.canary.is_some())
+}
+
+/// The canary's own HPA, so that its scale follows the stable side's: the stable HPA's
+/// bounds scaled by the canary's traffic weight, `ceil(bound × weight / 100)`, at least one
+/// (the Deployment starts at `canary_replicas`, the same formula on `replicas.min`), with
+/// the stable side's CPU target. Each HPA scales on its own pods' load, which the weights
+/// split in the same proportion.
+/// <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/>
+fn canary_hpa(ctx: &Ctx, weight: u32) -> Value {
+    let service = ctx.service;
+    let name = format!("{}-canary", service.name);
+    let labels = common_labels(&ctx.model.platform.name, service);
+    let mut obj = object(
+        "autoscaling/v2",
+        "HorizontalPodAutoscaler",
+        &name,
+        Some(&ctx.namespace),
+        &labels,
+    );
+    let min = canary_replicas(service.replicas.min, weight);
+    let max = canary_replicas(service.replicas.max.max(service.replicas.min), weight).max(min);
+    obj.insert(
+        "spec".into(),
+        json!({
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
+            "minReplicas": min,
+            "maxReplicas": max,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": service.replicas.target_cpu}}}],
+        }),
+    );
+    Value::Object(obj)
 }
 
 /// The Deployment of a non-stable track, with its full image reference (so Kustomize's
@@ -131,7 +172,14 @@ fn destination_rule(ctx: &Ctx) -> Value {
         Some(&ctx.namespace),
         &labels,
     );
-    let subsets: Vec<Value> = ["stable", "canary"]
+    // A `canary` subset without pods would make the header route answer 503: it exists
+    // only while a canary runs.
+    let tracks: &[&str] = if canary_running(ctx) {
+        &["stable", "canary"]
+    } else {
+        &["stable"]
+    };
+    let subsets: Vec<Value> = tracks
         .iter()
         .map(|t| json!({"name": t, "labels": {"version": t}}))
         .collect();
@@ -225,7 +273,8 @@ fn canary_virtual_service(ctx: &Ctx) -> Value {
         .rollout
         .canary
         .as_ref()
-        .and_then(|c| c.header.as_ref());
+        .and_then(|c| c.header.as_ref())
+        .filter(|_| canary_running(ctx));
     let (stable, canary) = weights(ctx);
     let mut http = Vec::new();
     if let Some(h) = header {
@@ -240,12 +289,17 @@ fn canary_virtual_service(ctx: &Ctx) -> Value {
         }
     }
     for scope in &scopes {
-        let mut route = json!({
-            "name": format!("{}-weighted", scope.name),
-            "route": [
+        let destinations = if canary_running(ctx) {
+            json!([
                 {"destination": scope.destination(&fqdn, "stable"), "weight": stable},
                 {"destination": scope.destination(&fqdn, "canary"), "weight": canary},
-            ],
+            ])
+        } else {
+            json!([{"destination": scope.destination(&fqdn, "stable"), "weight": 100}])
+        };
+        let mut route = json!({
+            "name": format!("{}-weighted", scope.name),
+            "route": destinations,
         });
         let m = scope.match_();
         if m.as_object().is_some_and(|o| !o.is_empty()) {

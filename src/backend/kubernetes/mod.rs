@@ -21,6 +21,7 @@ macro_rules! obj {
 mod analysis;
 mod base;
 mod crosscheck;
+mod egress;
 mod environment;
 pub(crate) mod identity;
 mod in_cluster;

@@ -5,7 +5,7 @@
 //! Peers are this environment's enabled services only. It must not emit Istio policy (that is
 //! `istio`), and must not reach into other environments.
 
-use super::{Ctx, common_labels, in_cluster, object, service_selector};
+use super::{Ctx, common_labels, egress as external, in_cluster, object, service_selector};
 use crate::backend::contract::{Placement, placement};
 use crate::model::{CloudProvider, InfraType, Service};
 use serde_json::{Value, json};
@@ -86,6 +86,45 @@ fn egress(ctx: &Ctx) -> Vec<Value> {
             }
         };
         rules.push(obj! {"to" => vec![to], "ports" => tcp_ports(ports)});
+    }
+    rules.extend(external_rules(ctx));
+    rules
+}
+
+/// The allows for the endpoints outside the cluster (`egress::endpoints`): an ipBlock per
+/// address range; for host names one rule, to every address but the private ranges, on the
+/// union of their ports. A NetworkPolicy matches addresses only, never DNS names
+/// (<https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet>),
+/// so the name check is the mesh's: its outbound policy is `REGISTRY_ONLY`, and only the
+/// ServiceEntry hosts get out.
+fn external_rules(ctx: &Ctx) -> Vec<Value> {
+    let mut rules = Vec::new();
+    let mut public: Vec<u16> = Vec::new();
+    for e in external::endpoints(ctx) {
+        if e.addresses.is_empty() {
+            public.extend(&e.ports);
+            continue;
+        }
+        let to: Vec<Value> = e
+            .addresses
+            .iter()
+            .map(|cidr| json!({"ipBlock": {"cidr": cidr}}))
+            .collect();
+        rules.push(obj! {"to" => to, "ports" => tcp_ports(e.ports.iter().copied())});
+        if e.addresses == [external::GKE_METADATA] {
+            let (cidr, port) = external::GKE_METADATA_NODE;
+            rules.push(
+                obj! {"to" => json!([{"ipBlock": {"cidr": cidr}}]), "ports" => tcp_ports([port])},
+            );
+        }
+    }
+    public.sort_unstable();
+    public.dedup();
+    if !public.is_empty() {
+        rules.push(obj! {
+            "to" => json!([{"ipBlock": {"cidr": "0.0.0.0/0", "except": external::PRIVATE_RANGES}}]),
+            "ports" => tcp_ports(public),
+        });
     }
     rules
 }

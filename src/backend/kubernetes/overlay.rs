@@ -7,7 +7,9 @@
 //! against the same renderer fed the environment's service. Disabled services never get here.
 
 use super::base::{BASE_KINDS, base_objects};
-use super::{Ctx, ENV_LABEL, analysis, file, istio, kustomization, network, patch, secrets};
+use super::{
+    Ctx, ENV_LABEL, analysis, egress, file, istio, kustomization, network, patch, secrets,
+};
 use crate::error::Error;
 use crate::model::{Environment, Model, Service};
 use crate::output::OutputFile;
@@ -35,6 +37,12 @@ pub(crate) fn emit_overlay(
             ))
         })?;
     }
+    super::crosscheck::check_egress(&docs).map_err(|e| {
+        Error::Internal(format!(
+            "egress objects of `{}` in `{}` disagree: {e}",
+            service.name, env.name
+        ))
+    })?;
     let mut resources = vec!["../../base".to_owned()];
     if !docs.is_empty() {
         resources.push("resources.yaml".to_owned());
@@ -62,6 +70,7 @@ pub(crate) fn overlay_resources(ctx: &Ctx) -> Vec<Value> {
         istio::authorization_policy(ctx),
     ];
     docs.extend(secrets::external_secret(ctx));
+    docs.extend(egress::service_entries(ctx));
     docs.extend(istio::traffic(ctx));
     docs.extend(analysis::analysis_template(ctx));
     docs

@@ -299,3 +299,378 @@ fn secure_pod_defaults() {
     );
     assert_eq!(base[4]["spec"]["maxUnavailable"], 1);
 }
+
+/// `kubectl kustomize kubernetes/environments/<env>` of `tree`, as documents: what a user
+/// applies. `None` (the test is skipped) only when kubectl is missing outside CI.
+fn kustomize(tree: &[OutputFile], env: &str) -> Option<Vec<Value>> {
+    let dir = tempfile::tempdir().unwrap();
+    for f in tree {
+        let path = dir.path().join(&f.path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, &f.contents).unwrap();
+    }
+    let out = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir.path().join(format!("kubernetes/environments/{env}")))
+        .output();
+    let out = match out {
+        Ok(out) => out,
+        Err(_) if std::env::var_os("CI").is_none() => {
+            eprintln!("kubectl missing: rendered-output check skipped");
+            return None;
+        }
+        Err(e) => panic!("kubectl is required in CI: {e}"),
+    };
+    assert!(
+        out.status.success(),
+        "kubectl kustomize {env}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let docs: Vec<Value> =
+        serde_saphyr::from_multiple_with_options(&text, crate::backend::yaml_read_options())
+            .unwrap();
+    Some(docs)
+}
+
+fn rendered<'a>(docs: &'a [Value], kind: &str, ns: &str, name: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| {
+            d["kind"] == kind && d["metadata"]["name"] == name && d["metadata"]["namespace"] == ns
+        })
+        .unwrap_or_else(|| panic!("no {kind} {ns}/{name} rendered"))
+}
+
+/// The fixture with `egress` and an object-storage bucket on payment-service in prod.
+fn egress_model() -> crate::model::Model {
+    use crate::model::{Egress, EgressTo, Infra, InfraType};
+    let mut m = model();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    let s = prod.services.get_mut("payment-service").unwrap();
+    s.egress = vec![
+        Egress {
+            to: EgressTo::Host("api.stripe.com".into()),
+            port: 443,
+        },
+        Egress {
+            to: EgressTo::Cidr("203.0.113.0/24".into()),
+            port: 8443,
+        },
+        Egress {
+            to: EgressTo::Host("api.stripe.com".into()),
+            port: 8443,
+        },
+    ];
+    s.infra.insert(
+        "files".into(),
+        Infra {
+            kind: InfraType::Bucket,
+            version: None,
+            topics: vec![],
+            exchanges: vec![],
+            sizing: Default::default(),
+        },
+    );
+    m
+}
+
+/// Issue 16 item 2: `egress` became a ServiceEntry per host and the NetworkPolicy allows;
+/// the cloud's workload-identity token endpoint and object storage's public endpoint are
+/// allowed by default; the namespace's Sidecar is REGISTRY_ONLY.
+#[test]
+fn egress_reaches_service_entries_and_network_policy() {
+    let tree = emit(&egress_model()).expect("emit");
+    let Some(docs) = kustomize(&tree, "prod") else {
+        return;
+    };
+    let entries: Vec<Value> = docs
+        .iter()
+        .filter(|d| d["kind"] == "ServiceEntry")
+        .map(|d| json!([d["metadata"]["name"], d["metadata"]["namespace"], d["spec"]]))
+        .collect();
+    let tls = |p: u16| json!({"number": p, "name": format!("tls-{p}"), "protocol": "TLS"});
+    let tcp = |p: u16| json!({"number": p, "name": format!("tcp-{p}"), "protocol": "TCP"});
+    let entry = |hosts: Value, ports: Vec<Value>, resolution: &str| {
+        json!({"hosts": hosts, "ports": ports, "location": "MESH_EXTERNAL",
+               "resolution": resolution, "exportTo": ["."]})
+    };
+    let mut cidr = entry(
+        json!(["203-0-113-0-24.egress.invalid"]),
+        vec![tcp(8443)],
+        "NONE",
+    );
+    cidr["addresses"] = json!(["203.0.113.0/24"]);
+    let login = entry(json!(["login.microsoftonline.com"]), vec![tls(443)], "DNS");
+    let want = vec![
+        json!(["account-service-azure-login", "accounts", login]),
+        json!(["ledger-service-azure-login", "payments", login]),
+        json!(["payment-service-203-0-113-0-24", "payments", cidr]),
+        json!([
+            "payment-service-api.stripe.com",
+            "payments",
+            entry(json!(["api.stripe.com"]), vec![tls(443), tcp(8443)], "DNS")
+        ]),
+        json!([
+            "payment-service-azure-blob",
+            "payments",
+            entry(json!(["*.blob.core.windows.net"]), vec![tls(443)], "NONE")
+        ]),
+        json!(["payment-service-azure-login", "payments", login]),
+    ];
+    let mut got = entries.clone();
+    got.sort_by_key(|e| e[0].as_str().unwrap().to_owned());
+    assert_eq!(got, want);
+    let np = rendered(&docs, "NetworkPolicy", "payments", "payment-service");
+    let egress = np["spec"]["egress"].as_array().unwrap();
+    let external: Vec<&Value> = egress
+        .iter()
+        .filter(|r| r["to"][0].get("ipBlock").is_some())
+        .collect();
+    assert_eq!(
+        external,
+        [
+            // postgres and kafka, managed in the VNet
+            &json!({"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 5432}]}),
+            &json!({"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 9093}]}),
+            &json!({"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}], "ports": [{"protocol": "TCP", "port": 443}]}),
+            &json!({"to": [{"ipBlock": {"cidr": "203.0.113.0/24"}}], "ports": [{"protocol": "TCP", "port": 8443}]}),
+            &json!({"to": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": egress::PRIVATE_RANGES}}],
+                    "ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 8443}]}),
+        ]
+    );
+    for ns in ["accounts", "payments"] {
+        let sidecar = rendered(&docs, "Sidecar", ns, "default");
+        assert_eq!(
+            sidecar["spec"],
+            json!({"outboundTrafficPolicy": {"mode": "REGISTRY_ONLY"}})
+        );
+    }
+}
+
+/// The cross-check fails the compile when a ServiceEntry's port is not let out, or the
+/// public allow opens a port no ServiceEntry host uses.
+#[test]
+fn egress_crosscheck_catches_disagreement() {
+    let m = egress_model();
+    let e = m.environment("prod").unwrap();
+    let docs = overlay::overlay_resources(&Ctx::new(&m, e, &e.services["payment-service"]));
+    crosscheck::check_egress(&docs).unwrap();
+    let np_at = docs
+        .iter()
+        .position(|d| d["kind"] == "NetworkPolicy")
+        .unwrap();
+    fn last_rule(d: &mut [Value], np_at: usize) -> &mut Value {
+        d[np_at]["spec"]["egress"]
+            .as_array_mut()
+            .unwrap()
+            .last_mut()
+            .unwrap()
+    }
+    let mut dropped = docs.clone();
+    last_rule(&mut dropped, np_at)["ports"]
+        .as_array_mut()
+        .unwrap()
+        .pop();
+    assert!(crosscheck::check_egress(&dropped).is_err());
+    let mut extra = docs.clone();
+    last_rule(&mut extra, np_at)["ports"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"protocol": "TCP", "port": 25}));
+    assert!(crosscheck::check_egress(&extra).is_err());
+    let mut cidr = docs.clone();
+    let at = cidr
+        .iter()
+        .position(|d| d["metadata"]["name"] == "payment-service-203-0-113-0-24")
+        .unwrap();
+    cidr[at]["spec"]["addresses"] = json!(["198.51.100.0/24"]);
+    assert!(crosscheck::check_egress(&cidr).is_err());
+}
+
+/// Issue 16 item 4: where no canary runs (dev), the DestinationRule has only `stable` and
+/// the VirtualService no header route (a request with the header got a 503 from the empty
+/// `canary` subset); where one runs (prod), both are there.
+#[test]
+fn no_canary_subset_or_header_route_without_a_canary() {
+    let tree = files();
+    let Some(dev) = kustomize(&tree, "dev") else {
+        return;
+    };
+    let dr = rendered(&dev, "DestinationRule", "payments-dev", "payment-service");
+    assert_eq!(
+        dr["spec"]["subsets"],
+        json!([{"name": "stable", "labels": {"version": "stable"}}])
+    );
+    let vs = rendered(&dev, "VirtualService", "payments-dev", "payment-service");
+    let names: Vec<&str> = vs["spec"]["http"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["gateway-weighted", "mesh-weighted"]);
+    for route in vs["spec"]["http"].as_array().unwrap() {
+        assert_eq!(route["route"].as_array().unwrap().len(), 1, "{route}");
+        assert_eq!(route["route"][0]["destination"]["subset"], "stable");
+        assert_eq!(route["route"][0]["weight"], 100);
+    }
+    let prod = kustomize(&tree, "prod").unwrap();
+    let dr = rendered(&prod, "DestinationRule", "payments", "payment-service");
+    assert_eq!(dr["spec"]["subsets"].as_array().unwrap().len(), 2);
+    let vs = rendered(&prod, "VirtualService", "payments", "payment-service");
+    assert_eq!(vs["spec"]["http"][0]["name"], "gateway-canary-header");
+    // The cross-check refuses a canary subset without canary pods.
+    let m = model();
+    let e = m.environment("dev").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
+    let mut docs = overlay::overlay_resources(&ctx);
+    let stable = base::base_objects("shop", ctx.service, Some(&ctx))[2].clone();
+    crosscheck::check_traffic("payment-service", &docs, &stable).unwrap();
+    let dr_at = docs
+        .iter()
+        .position(|d| d["kind"] == "DestinationRule")
+        .unwrap();
+    docs[dr_at]["spec"]["subsets"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "canary", "labels": {"version": "canary"}}));
+    assert!(crosscheck::check_traffic("payment-service", &docs, &stable).is_err());
+}
+
+/// Issue 16 item 6: the canary Deployment gets its own HPA, the stable HPA's bounds scaled
+/// by the weight (ceil, at least one), with the stable CPU target.
+#[test]
+fn canary_hpa_follows_the_stable_hpa() {
+    let mut m = model();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    let s = prod.services.get_mut("payment-service").unwrap();
+    s.replicas.max = 12;
+    s.version.as_mut().unwrap().canary.as_mut().unwrap().weight = 25;
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    let hpa = rendered(
+        &docs,
+        "HorizontalPodAutoscaler",
+        "payments",
+        "payment-service-canary",
+    );
+    assert_eq!(
+        hpa["spec"],
+        json!({
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "payment-service-canary"},
+            "minReplicas": 2,
+            "maxReplicas": 3,
+            "metrics": [{"type": "Resource", "resource": {"name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": 70}}}],
+        })
+    );
+    let deployment = rendered(&docs, "Deployment", "payments", "payment-service-canary");
+    assert_eq!(deployment["spec"]["replicas"], 2);
+    let dev = kustomize(&files(), "dev").unwrap();
+    assert!(!dev.iter().any(|d| d["kind"] == "HorizontalPodAutoscaler"
+        && d["metadata"]["name"] == "payment-service-canary"));
+}
+
+/// Issue 16 item 1: with the sidecar data plane the environment's kustomization says it
+/// needs istio-cni (restricted refuses istio-init); with ambient the namespaces are ambient,
+/// inject no sidecar, and a namespace with L7 routing (a canary) gets its waypoint.
+#[test]
+fn pod_security_with_each_dataplane() {
+    let tree = files();
+    let k = tree
+        .iter()
+        .find(|f| f.path == "kubernetes/environments/prod/kustomization.yaml")
+        .unwrap();
+    assert!(
+        k.contents.starts_with("# Requires istio-cni:"),
+        "{}",
+        k.contents
+    );
+    let mut m = model();
+    m.platform.mesh.dataplane = crate::model::Dataplane::Ambient;
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    let labels = |ns: &str| {
+        let d = docs
+            .iter()
+            .find(|d| d["kind"] == "Namespace" && d["metadata"]["name"] == ns)
+            .unwrap();
+        d["metadata"]["labels"].clone()
+    };
+    let payments = labels("payments");
+    assert_eq!(payments["istio.io/dataplane-mode"], "ambient");
+    assert_eq!(payments["istio.io/use-waypoint"], "waypoint");
+    // ledger-service's RabbitmqCluster runs here: baseline, with the reason on the object.
+    assert_eq!(payments["pod-security.kubernetes.io/enforce"], "baseline");
+    assert_eq!(payments["pod-security.kubernetes.io/warn"], "restricted");
+    let ns = rendered_namespace(&docs, "payments");
+    assert_eq!(
+        ns["metadata"]["annotations"]["infrac.dev/pod-security-reason"],
+        in_cluster::baseline_reason(&[crate::model::InfraType::Rabbitmq])
+    );
+    assert!(payments.get("istio-injection").is_none());
+    assert!(labels("accounts").get("istio.io/use-waypoint").is_none());
+    let waypoint = rendered(&docs, "Gateway", "payments", "waypoint");
+    assert_eq!(waypoint["spec"]["gatewayClassName"], "istio-waypoint");
+    assert!(!docs.iter().any(|d| d["kind"] == "Sidecar"));
+}
+
+fn rendered_namespace<'a>(docs: &'a [Value], name: &str) -> &'a Value {
+    docs.iter()
+        .find(|d| d["kind"] == "Namespace" && d["metadata"]["name"] == name)
+        .unwrap()
+}
+
+/// A namespace without operator pods enforces restricted and carries no reason.
+#[test]
+fn namespaces_without_operators_enforce_restricted() {
+    let mut m = model();
+    for env in &mut m.environments {
+        for s in env.services.values_mut() {
+            s.infra.clear();
+        }
+    }
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    for ns in ["accounts", "payments"] {
+        let d = rendered_namespace(&docs, ns);
+        assert_eq!(
+            d["metadata"]["labels"]["pod-security.kubernetes.io/enforce"],
+            "restricted"
+        );
+        assert_eq!(d["metadata"]["labels"]["istio-injection"], "enabled");
+        assert!(d["metadata"].get("annotations").is_none());
+    }
+}
+
+/// Issue 16 item 7: a Prometheus query that returns no data fails the analysis; the
+/// condition does not pass (nor merely error on) an empty result.
+#[test]
+fn analysis_without_data_fails() {
+    let docs = overlay_docs("prod", "payment-service");
+    let template = find(&docs, "AnalysisTemplate", "payment-service").unwrap();
+    let conditions: Vec<&Value> = template["spec"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| &m["successCondition"])
+        .collect();
+    assert_eq!(
+        conditions,
+        [
+            &json!("len(result) > 0 && result[0] <= 0.01"),
+            &json!("len(result) > 0 && result[0] <= 200")
+        ]
+    );
+}

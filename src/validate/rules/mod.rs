@@ -8,6 +8,7 @@ mod environments;
 mod names;
 mod overlays;
 mod ports;
+mod probes;
 mod required;
 mod resources;
 mod rollout;
@@ -66,13 +67,14 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 10] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 11] = [
         names::check,
         required::check,
         dependencies::check,
         environments::check,
         overlays::check,
         ports::check,
+        probes::check,
         resources::check,
         rollout::check,
         secrets::check,
