@@ -21,6 +21,7 @@ mod root;
 mod secrets;
 mod sizing;
 mod stack;
+mod store_auth;
 
 use std::collections::BTreeSet;
 
