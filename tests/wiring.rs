@@ -490,8 +490,8 @@ fn follow(cloud: &str, store: &str, seen: &mut Seen) {
                 format!("orders' Vault policy misses {name}")
             });
         }
-        seen.check(doc.contains("/billing"), || {
-            "orders' Vault policy misses /billing".into()
+        seen.check(doc.contains("\"billing\""), || {
+            "orders' Vault policy misses billing (without its leading /)".into()
         });
     }
 }

@@ -205,7 +205,8 @@ fn policy_text(entries: &BTreeSet<String>) -> Expression {
             [
                 s("path \"%s/data/%s\" {\n  capabilities = [\"read\"]\n}\n"),
                 r("var.vault_mount"),
-                s(entry),
+                // A registry path may be written `/billing`; Vault paths have no leading `/`.
+                s(entry.trim_start_matches('/')),
             ],
         )
     });
