@@ -17,6 +17,7 @@ mod modules;
 mod names;
 mod plan;
 mod providers;
+mod registry;
 mod root;
 mod secrets;
 mod sizing;

@@ -52,7 +52,7 @@ pub fn files(
         ("main.tf", main_tf(model, env, plan)?),
         (
             "variables.tf",
-            format::render(variables_body(&variables(env))?, &[])?,
+            format::render(variables_body(&variables(model, env))?, &[])?,
         ),
         ("outputs.tf", format::render(outputs_body(env, plan), &[])?),
     ])
@@ -141,6 +141,7 @@ fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, E
         }
     }
     body = body.add_blocks(super::store_auth::blocks(model, env, plan));
+    body = body.add_blocks(super::registry::pull_rights(model, env));
     let text = format::render(body.build(), &notes)?;
     Ok(format!("{}\n{text}", header(env, plan)))
 }
@@ -201,7 +202,7 @@ fn operator_kind(kind: InfraType) -> &'static str {
     }
 }
 
-fn variables(env: &Environment) -> Vec<Var> {
+fn variables(model: &Model, env: &Environment) -> Vec<Var> {
     let region = env.cloud.region.as_str();
     let mut vars = match env.cloud.provider {
         CloudProvider::Aws => vec![Var::new("region", "string", "AWS region.").or(region)],
@@ -259,6 +260,7 @@ fn variables(env: &Environment) -> Vec<Var> {
         ]),
         SecretStoreKind::AwsSecretsManager | SecretStoreKind::GcpSecretManager => {}
     }
+    vars.extend(super::registry::variables(model, env));
     vars
 }
 

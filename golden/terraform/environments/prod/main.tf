@@ -757,3 +757,15 @@ resource "azurerm_role_assignment" "secret_operator" {
   role_definition_name = "Key Vault Secrets User"
   principal_id         = azurerm_user_assigned_identity.secret_operator.principal_id
 }
+
+data "azurerm_container_registry" "images" {
+  name                = "paymentsacr"
+  resource_group_name = var.container_registry_resource_group_name
+}
+
+resource "azurerm_role_assignment" "image_pull" {
+  scope                            = data.azurerm_container_registry.images.id
+  role_definition_name             = "AcrPull"
+  principal_id                     = module.cluster.kubelet_object_id
+  skip_service_principal_aad_check = true
+}

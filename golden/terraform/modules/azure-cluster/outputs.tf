@@ -19,3 +19,8 @@ output "ca_certificate" {
   value       = base64decode(azurerm_kubernetes_cluster.this.kube_config[0].cluster_ca_certificate)
   sensitive   = true
 }
+
+output "kubelet_object_id" {
+  description = "The kubelet identity, which pulls the images."
+  value       = azurerm_kubernetes_cluster.this.kubelet_identity[0].object_id
+}

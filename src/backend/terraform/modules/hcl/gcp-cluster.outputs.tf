@@ -17,3 +17,8 @@ output "ca_certificate" {
   description = "The cluster CA certificate, PEM."
   value       = base64decode(google_container_cluster.this.master_auth[0].cluster_ca_certificate)
 }
+
+output "node_service_account_email" {
+  description = "The node service account, which pulls the images."
+  value       = google_service_account.nodes.email
+}
