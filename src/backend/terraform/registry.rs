@@ -17,7 +17,7 @@ enum Registry<'a> {
     /// `<name>.azurecr.io`.
     Acr(&'a str),
     /// `<location>-docker.pkg.dev/<project>/<repository>`.
-    ArtifactRegistry {
+    Artifact {
         location: &'a str,
         project: &'a str,
         repository: &'a str,
@@ -34,7 +34,7 @@ fn parse(image_registry: &str) -> Registry<'_> {
     if let Some(location) = host.strip_suffix("-docker.pkg.dev")
         && let (Some(project), Some(repository)) = (parts.next(), parts.next())
     {
-        return Registry::ArtifactRegistry {
+        return Registry::Artifact {
             location,
             project,
             repository,
@@ -69,7 +69,7 @@ pub fn pull_rights(model: &Model, env: &Environment) -> Vec<Block> {
         // <https://cloud.google.com/artifact-registry/docs/access-control#gke>
         (
             CloudProvider::Gcp,
-            Registry::ArtifactRegistry {
+            Registry::Artifact {
                 location,
                 project,
                 repository,
@@ -122,7 +122,7 @@ mod tests {
         );
         assert_eq!(
             parse("europe-west1-docker.pkg.dev/acme/images"),
-            Registry::ArtifactRegistry {
+            Registry::Artifact {
                 location: "europe-west1",
                 project: "acme",
                 repository: "images"
