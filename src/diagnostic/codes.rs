@@ -296,6 +296,21 @@ codes! {
         wrong: "ports: [{name: grpc, port: 9090, protocol: grpc}]\nhealthCheck: {readiness: {path: /healthz, port: grpc}}\n",
         right: "ports: [{name: grpc, port: 9090, protocol: grpc}]\nhealthCheck: {readiness: {port: grpc}}\n"
     }
+    OpenSearchZoneNodes = "opensearch-zone-nodes" {
+        "An AWS OpenSearch domain with high availability spreads its data nodes over two Availability Zones, which needs an even number of nodes; an odd count fails at apply.",
+        wrong: "search: {type: elasticsearch, highAvailability: true, nodes: 3}\n",
+        right: "search: {type: elasticsearch, highAvailability: true, nodes: 4}\n"
+    }
+    KeyVaultName = "key-vault-name" {
+        "An Azure Key Vault name is 3 to 24 letters, digits and single dashes, starting with a letter and ending with a letter or digit; another name fails at apply.",
+        wrong: "secretStore: {type: azure-key-vault, name: payments-platform-production-kv}\n",
+        right: "secretStore: {type: azure-key-vault, name: payments-prod-kv}\n"
+    }
+    PrivateServicesRange = "private-services-range" {
+        "On GCP the private-services range (Cloud SQL, Memorystore) is a sixteenth of the environment's network, and Google needs it to be at least a /24: the network must be a /20 or larger.",
+        wrong: "network: {cidr: 10.10.0.0/22}\n",
+        right: "network: {cidr: 10.10.0.0/16}\n"
+    }
 }
 
 impl Code {

@@ -35,6 +35,15 @@ pub(crate) fn emit_environment(model: &Model, env: &Environment) -> Vec<OutputFi
             to_yaml(&application(model, env)),
         ),
     ];
+    let store = super::secrets::cluster_secret_store(model, env);
+    if !store.is_empty() {
+        resources.push("secret-store.yaml".to_owned());
+        files.push(file(
+            e,
+            format!("{dir}/secret-store.yaml"),
+            to_yaml_documents(&store),
+        ));
+    }
     let operators = in_cluster::emit_resources(model, env);
     if !operators.is_empty() {
         resources.push("in-cluster.yaml".to_owned());

@@ -7,18 +7,45 @@
 
 use super::{Ctx, common_labels, in_cluster, object};
 use crate::backend::contract::{
-    Placement, connection_keys, connection_secret_name, env_var_name, placement,
+    IDENTITY_CLIENT_ID_ENV, IDENTITY_CLIENT_ID_KEY, Placement, SECRET_OPERATOR_NAMESPACE,
+    SECRET_OPERATOR_SERVICE_ACCOUNT, connection_keys, connection_secret_name, env_var_name,
+    identity_in_store, identity_pod_labels, identity_secret_name, placement, vault_auth_path,
+    vault_operator_role,
 };
-use crate::model::{CloudProvider, Service};
-use serde_json::{Value, json};
+use crate::model::{CloudProvider, Environment, Model, SecretStoreKind, Service};
+use serde_json::{Map, Value, json};
 
 /// The Secret the service's ExternalSecret writes.
 pub(crate) fn secret_name(service: &Service) -> String {
     format!("{}-secrets", service.name)
 }
 
+/// Whether `service` owns a managed resource on `provider`, and so has a cloud identity
+/// (Terraform's `local.services`).
+fn has_identity(service: &Service, provider: CloudProvider) -> bool {
+    service
+        .infra
+        .values()
+        .any(|infra| placement(provider, infra.kind) == Placement::Managed)
+}
+
+/// The pod labels the workload identity of `env`'s container needs: Azure's
+/// `azure.workload.identity/use` when the container reads its client id
+/// ([`crate::backend::contract::workload_identity`]).
+pub(crate) fn identity_pod_labels_for(env: &[Value]) -> Map<String, Value> {
+    let reads_client_id = env.iter().any(|v| v["name"] == IDENTITY_CLIENT_ID_ENV);
+    let mut labels = Map::new();
+    if reads_client_id {
+        for (k, v) in identity_pod_labels(CloudProvider::Azure) {
+            labels.insert((*k).to_owned(), json!(v));
+        }
+    }
+    labels
+}
+
 /// The container `env` of `service`: one entry per `secrets` item, then one per connection
-/// key of each backing resource. `provider` None (the base) wires every resource as managed.
+/// key of each backing resource, then (Azure) the identity's client id. `provider` None
+/// (the base) wires every resource as managed.
 pub(crate) fn env_vars(service: &Service, provider: Option<CloudProvider>) -> Vec<Value> {
     let secret = secret_name(service);
     let mut vars: Vec<Value> = service
@@ -37,6 +64,13 @@ pub(crate) fn env_vars(service: &Service, provider: Option<CloudProvider>) -> Ve
             }
         }
     }
+    if provider.is_some_and(|p| identity_in_store(p) && has_identity(service, p)) {
+        vars.push(secret_env(
+            IDENTITY_CLIENT_ID_ENV,
+            &secret,
+            IDENTITY_CLIENT_ID_ENV,
+        ));
+    }
     vars
 }
 
@@ -48,20 +82,30 @@ pub(crate) fn secret_env(name: &str, secret: &str, key: &str) -> Value {
 /// The ExternalSecret of one service in one environment, when it has anything to fetch.
 pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
     let (service, env) = (ctx.service, ctx.env);
+    let store = env.secret_store.kind;
     let mut data: Vec<Value> = service
         .secrets
         .iter()
-        .map(|(name, r)| remote(name, &r.path, &r.key))
+        .map(|(name, r)| user_remote(store, name, &r.path, &r.key))
         .collect();
+    let platform = &ctx.model.platform.name;
     for (resource, infra) in &service.infra {
         if placement(env.cloud.provider, infra.kind) == Placement::InCluster {
             continue;
         }
-        let entry =
-            connection_secret_name(&ctx.model.platform.name, &env.name, &service.name, resource);
+        let entry = connection_secret_name(platform, &env.name, &service.name, resource);
         for key in connection_keys(infra.kind) {
             data.push(remote(&env_var_name(resource, key), &entry, key));
         }
+    }
+    let provider = env.cloud.provider;
+    if identity_in_store(provider) && has_identity(service, provider) {
+        let entry = identity_secret_name(platform, &env.name, &service.name);
+        data.push(remote(
+            IDENTITY_CLIENT_ID_ENV,
+            &entry,
+            IDENTITY_CLIENT_ID_KEY,
+        ));
     }
     if data.is_empty() {
         return None;
@@ -86,6 +130,96 @@ pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
     Some(Value::Object(obj))
 }
 
+/// A JSON-document entry `key` of the store, property `property` (the connection secrets
+/// Terraform writes; on Infisical a secret at the root folder whose value is that JSON).
 fn remote(secret_key: &str, key: &str, property: &str) -> Value {
     json!({"secretKey": secret_key, "remoteRef": {"key": key, "property": property}})
+}
+
+/// A registry `secrets` item `{path, key}`. On Infisical the path is a folder and the key a
+/// secret in it, addressed together as `<folder>/<key>` with no property: External Secrets'
+/// Infisical provider splits a `remoteRef.key` holding a `/` into folder and secret name
+/// (`getSecretAddress` in providers/v1/infisical of external-secrets/external-secrets;
+/// <https://external-secrets.io/latest/provider/infisical/>). Every other store keeps the path
+/// as the entry and the key as the property of its JSON value.
+fn user_remote(store: SecretStoreKind, secret_key: &str, path: &str, key: &str) -> Value {
+    match store {
+        SecretStoreKind::Infisical => {
+            let folder = path.trim_end_matches('/');
+            let folder = if folder.starts_with('/') {
+                folder.to_owned()
+            } else {
+                format!("/{folder}")
+            };
+            let address = if folder == "/" {
+                format!("/{key}")
+            } else {
+                format!("{folder}/{key}")
+            };
+            json!({"secretKey": secret_key, "remoteRef": {"key": address}})
+        }
+        SecretStoreKind::Vault
+        | SecretStoreKind::AwsSecretsManager
+        | SecretStoreKind::AzureKeyVault
+        | SecretStoreKind::GcpSecretManager => remote(secret_key, path, key),
+    }
+}
+
+/// The environment's ClusterSecretStore (named `secretStore.name`, as every ExternalSecret
+/// references it) and what its auth needs in the cluster, authenticating as the External
+/// Secrets Operator controller whose cloud / Vault identity Terraform creates
+/// (`terraform::store_auth`). Empty where the store needs a value the model does not hold:
+/// a GCP project id (`gcpsm.projectID`), an Infisical project slug, or the region of an AWS
+/// store on another cloud.
+pub(crate) fn cluster_secret_store(model: &Model, env: &Environment) -> Vec<Value> {
+    let store = &env.secret_store;
+    let operator_sa = json!({"name": SECRET_OPERATOR_SERVICE_ACCOUNT,
+                             "namespace": SECRET_OPERATOR_NAMESPACE});
+    let provider = match (env.cloud.provider, store.kind) {
+        // No auth: the controller's own credentials, from its EKS Pod Identity association.
+        // <https://external-secrets.io/latest/provider/aws-secrets-manager/>
+        (CloudProvider::Aws, SecretStoreKind::AwsSecretsManager) => json!({"aws": {
+            "service": "SecretsManager", "region": env.cloud.region}}),
+        // <https://external-secrets.io/latest/provider/azure-key-vault/>
+        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => json!({"azurekv": {
+            "authType": "WorkloadIdentity",
+            "vaultUrl": format!("https://{}.vault.azure.net", store.name),
+            "serviceAccountRef": operator_sa}}),
+        // <https://external-secrets.io/latest/provider/hashicorp-vault/>
+        (_, SecretStoreKind::Vault) => {
+            let Some(address) = &store.address else {
+                return vec![];
+            };
+            let platform = &model.platform.name;
+            json!({"vault": {
+                "server": address, "path": "secret", "version": "v2",
+                "auth": {"kubernetes": {
+                    "mountPath": vault_auth_path(platform, &env.name),
+                    "role": vault_operator_role(platform, &env.name),
+                    "serviceAccountRef": operator_sa}}}})
+        }
+        _ => return vec![],
+    };
+    let labels = json!({"app.kubernetes.io/managed-by": super::MANAGED_BY,
+                        super::ENV_LABEL: env.name});
+    let mut docs = vec![json!({
+        "apiVersion": "external-secrets.io/v1",
+        "kind": "ClusterSecretStore",
+        "metadata": {"name": store.name, "labels": labels},
+        "spec": {"provider": provider},
+    })];
+    if store.kind == SecretStoreKind::Vault {
+        // Vault reviews each login with the logging-in token itself (no reviewer JWT), which
+        // needs the TokenReview right. <https://developer.hashicorp.com/vault/docs/auth/kubernetes#use-the-vault-client-s-jwt-as-the-reviewer-jwt>
+        docs.push(json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": {"name": format!("{}-vault-auth-delegator", store.name), "labels": labels},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
+                        "name": "system:auth-delegator"},
+            "subjects": [{"kind": "ServiceAccount", "name": SECRET_OPERATOR_SERVICE_ACCOUNT,
+                          "namespace": SECRET_OPERATOR_NAMESPACE}],
+        }));
+    }
+    docs
 }

@@ -67,9 +67,11 @@ pub(crate) fn deployment(w: &Workload) -> Value {
         obj! {"matchLabels" => track_selector(&w.service.name, w.track)},
     );
     spec.insert("strategy".into(), strategy(w.service));
+    let mut pod_labels = labels;
+    pod_labels.extend(super::secrets::identity_pod_labels_for(&w.env));
     spec.insert(
         "template".into(),
-        obj! {"metadata" => obj! {"labels" => labels}, "spec" => pod_spec(w)},
+        obj! {"metadata" => obj! {"labels" => pod_labels}, "spec" => pod_spec(w)},
     );
     obj.insert("spec".into(), Value::Object(spec));
     Value::Object(obj)

@@ -1,8 +1,10 @@
 //! Workload identities: each service owning a managed resource gets a cloud identity bound
-//! to its Kubernetes ServiceAccount (`<service>` in its namespace) — an IRSA role on AWS, a
-//! user-assigned identity with a federated credential on Azure, a GCP service account with
-//! a workload identity binding — and grants on its own resources only: read on its own
-//! connection secrets (when the store is the cloud's own) and data access on its own bucket.
+//! to its Kubernetes ServiceAccount (`<service>` in its namespace) — an IAM role with an EKS
+//! Pod Identity association on AWS, a user-assigned identity with a federated credential on
+//! Azure, the ServiceAccount itself as a GKE workload principal on GCP (the mechanisms and
+//! why: [`crate::backend::contract::workload_identity`]) — and grants on its own resources
+//! only: read on its own connection secrets (when the store is the cloud's own) and data
+//! access on its own bucket.
 
 use hcl::expr::{Object, ObjectKey};
 use hcl::{Block, BlockBuilder, Expression};
@@ -48,25 +50,28 @@ pub fn identities(env: &Environment) -> Vec<Block> {
     }
 }
 
+/// EKS Pod Identity: a role only the EKS Auth service can assume, for the session tags of
+/// this namespace and ServiceAccount, and the association that hands it to the pods.
+/// Trust policy and tags: <https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html>;
+/// association: <https://docs.aws.amazon.com/eks/latest/APIReference/API_CreatePodIdentityAssociation.html>.
 fn aws_identities() -> Vec<Block> {
-    let issuer = r("module.cluster.oidc_issuer");
-    let key = |suffix: &str| {
-        let claim = fmt(&format!("%s:{suffix}"), [issuer.clone()]);
-        ObjectKey::Expression(Expression::Parenthesis(Box::new(claim)))
-    };
+    let quoted = |k: &str| ObjectKey::Expression(s(k));
     let condition: Object<ObjectKey, Expression> = [
-        (key("sub"), service_account_subject()),
-        (key("aud"), s("sts.amazonaws.com")),
+        (
+            quoted("aws:RequestTag/kubernetes-namespace"),
+            r("each.value.namespace"),
+        ),
+        (
+            quoted("aws:RequestTag/kubernetes-service-account"),
+            r("each.key"),
+        ),
     ]
     .into_iter()
     .collect();
     let statement = obj([
         ("Effect", s("Allow")),
-        (
-            "Principal",
-            obj([("Federated", r("module.cluster.oidc_provider_arn"))]),
-        ),
-        ("Action", s("sts:AssumeRoleWithWebIdentity")),
+        ("Principal", obj([("Service", s("pods.eks.amazonaws.com"))])),
+        ("Action", arr([s("sts:AssumeRole"), s("sts:TagSession")])),
         (
             "Condition",
             obj([("StringEquals", Expression::Object(condition))]),
@@ -82,9 +87,23 @@ fn aws_identities() -> Vec<Block> {
             .add_attribute(("tags", owner_tags()))
             .add_attribute(("assume_role_policy", call("jsonencode", [document])))
             .build(),
+        for_each_block(
+            "aws_eks_pod_identity_association",
+            "service",
+            "local.services",
+        )
+        .add_attribute(("cluster_name", r("module.cluster.name")))
+        .add_attribute(("namespace", r("each.value.namespace")))
+        .add_attribute(("service_account", r("each.key")))
+        .add_attribute(("role_arn", indexed("aws_iam_role", "service", "arn")))
+        .add_attribute(("tags", owner_tags()))
+        .build(),
     ]
 }
 
+/// A user-assigned identity per service, federated with the cluster's OIDC issuer for the
+/// service's ServiceAccount token.
+/// <https://learn.microsoft.com/en-us/azure/aks/workload-identity-deploy-cluster>
 fn azure_identities() -> Vec<Block> {
     let group = || r("azurerm_resource_group.this.name");
     vec![
@@ -116,37 +135,30 @@ fn azure_identities() -> Vec<Block> {
     ]
 }
 
-fn gcp_identities(env: &Environment) -> Vec<Block> {
-    let pool_member = fmt(
-        "serviceAccount:%s.svc.id.goog[%s/%s]",
-        [
-            r("var.project_id"),
-            r("each.value.namespace"),
-            r("each.key"),
-        ],
-    );
+/// The project's number, which GKE workload principals are named by.
+fn gcp_identities(_env: &Environment) -> Vec<Block> {
     vec![
-        for_each_block("google_service_account", "service", "local.services")
-            .add_attribute(("project", r("var.project_id")))
-            .add_attribute(("account_id", r("each.value.identity_name")))
-            .add_attribute((
-                "display_name",
-                fmt("%s in %s", [r("each.key"), s(&env.name)]),
-            ))
+        Block::builder("data")
+            .add_label("google_project")
+            .add_label("this")
+            .add_attribute(("project_id", r("var.project_id")))
             .build(),
-        for_each_block(
-            "google_service_account_iam_member",
-            "workload_identity",
-            "local.services",
-        )
-        .add_attribute((
-            "service_account_id",
-            indexed("google_service_account", "service", "name"),
-        ))
-        .add_attribute(("role", "roles/iam.workloadIdentityUser"))
-        .add_attribute(("member", pool_member))
-        .build(),
     ]
+}
+
+/// `principal://…/subject/ns/<namespace>/sa/<service>`: the owner's ServiceAccount itself,
+/// granted directly (Workload Identity Federation for GKE without a Google service account).
+/// <https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity>
+fn gcp_principal() -> Expression {
+    fmt(
+        "principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s.svc.id.goog/subject/ns/%s/sa/%s",
+        [
+            r("data.google_project.this.number"),
+            r("var.project_id"),
+            ri("local.services", r("each.value.service"), "namespace"),
+            r("each.value.service"),
+        ],
+    )
 }
 
 /// What the owner of a `kind` resource may do: read its secret, use its bucket.
@@ -262,10 +274,7 @@ fn azure_grants(need: &Need) -> Vec<Block> {
 }
 
 fn gcp_grants(need: &Need) -> Vec<Block> {
-    let member = fmt(
-        "serviceAccount:%s",
-        [owner("google_service_account", "email")],
-    );
+    let member = gcp_principal();
     let mut out = Vec::new();
     if need.secret {
         let secret_id = indexed("google_secret_manager_secret", need.label, "secret_id");

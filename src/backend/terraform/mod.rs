@@ -17,10 +17,12 @@ mod modules;
 mod names;
 mod plan;
 mod providers;
+mod registry;
 mod root;
 mod secrets;
 mod sizing;
 mod stack;
+mod store_auth;
 
 use std::collections::BTreeSet;
 

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use super::names::{self, dns_label};
 use super::sizing::{self, Resolved};
-use crate::backend::contract::{Placement, connection_secret_name, placement};
+use crate::backend::contract::{
+    Placement, connection_secret_name, identity_in_store, identity_secret_name, placement,
+};
 use crate::model::{CloudProvider, Environment, InfraType, Model};
 
 /// One managed backing resource.
@@ -28,8 +30,12 @@ pub struct Resource {
 pub struct Owner {
     pub team: String,
     pub namespace: String,
-    /// IAM role / managed identity / GCP service account id.
+    /// IAM role / managed identity name (unused on GCP, whose grants name the
+    /// ServiceAccount itself).
     pub identity_name: String,
+    /// The store entry carrying the identity's client id, where the cloud needs one
+    /// ([`identity_secret_name`]).
+    pub identity_secret: Option<String>,
 }
 
 /// Everything the root of one environment needs.
@@ -84,6 +90,8 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
                 team: service.team.clone(),
                 namespace: env.namespace_of(service),
                 identity_name: identity_name(cloud, platform, &env.name, &service.name),
+                identity_secret: identity_in_store(cloud)
+                    .then(|| identity_secret_name(platform, &env.name, &service.name)),
             });
         }
     }

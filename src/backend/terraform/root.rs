@@ -52,9 +52,9 @@ pub fn files(
         ("main.tf", main_tf(model, env, plan)?),
         (
             "variables.tf",
-            format::render(variables_body(&variables(env))?, &[])?,
+            format::render(variables_body(&variables(model, env))?, &[])?,
         ),
-        ("outputs.tf", format::render(outputs_body(plan), &[])?),
+        ("outputs.tf", format::render(outputs_body(env, plan), &[])?),
     ])
 }
 
@@ -133,10 +133,15 @@ fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, E
             notes.extend(n);
         }
         body = body.add_blocks(identity::identities(env));
+        let (blocks, n) = secrets::identity_writes(env);
+        body = body.add_blocks(blocks);
+        notes.extend(n);
         for kind in plan.managed.keys() {
             body = body.add_blocks(identity::grants(env, *kind));
         }
     }
+    body = body.add_blocks(super::store_auth::blocks(model, env, plan));
+    body = body.add_blocks(super::registry::pull_rights(model, env));
     let text = format::render(body.build(), &notes)?;
     Ok(format!("{}\n{text}", header(env, plan)))
 }
@@ -197,7 +202,7 @@ fn operator_kind(kind: InfraType) -> &'static str {
     }
 }
 
-fn variables(env: &Environment) -> Vec<Var> {
+fn variables(model: &Model, env: &Environment) -> Vec<Var> {
     let region = env.cloud.region.as_str();
     let mut vars = match env.cloud.provider {
         CloudProvider::Aws => vec![Var::new("region", "string", "AWS region.").or(region)],
@@ -255,6 +260,7 @@ fn variables(env: &Environment) -> Vec<Var> {
         ]),
         SecretStoreKind::AwsSecretsManager | SecretStoreKind::GcpSecretManager => {}
     }
+    vars.extend(super::registry::variables(model, env));
     vars
 }
 
@@ -267,7 +273,7 @@ fn map_of(collection: &str, attr: &str) -> Expression {
     Expression::from(for_expr)
 }
 
-fn outputs_body(plan: &EnvPlan) -> Body {
+fn outputs_body(env: &Environment, plan: &EnvPlan) -> Body {
     let output = |name: &str, description: &str, value: Expression| {
         Block::builder("output")
             .add_label(name)
@@ -298,27 +304,29 @@ fn outputs_body(plan: &EnvPlan) -> Body {
         ));
     }
     if !plan.owners.is_empty() {
-        let (collection, attr, what) = match plan.cloud {
-            CloudProvider::Aws => ("aws_iam_role.service", "arn", "eks.amazonaws.com/role-arn"),
-            CloudProvider::Azure => (
+        let named = match plan.cloud {
+            CloudProvider::Aws => Some((
+                "aws_iam_role.service",
+                "arn",
+                "IAM role of each service, handed to its ServiceAccount by an EKS Pod Identity association.",
+            )),
+            CloudProvider::Azure => Some((
                 "azurerm_user_assigned_identity.service",
                 "client_id",
-                "azure.workload.identity/client-id",
-            ),
-            CloudProvider::Gcp => (
-                "google_service_account.service",
-                "email",
-                "iam.gke.io/gcp-service-account",
-            ),
+                "Client id of each service's identity; pods read it as AZURE_CLIENT_ID from the secret store.",
+            )),
+            // GKE grants name the ServiceAccount itself: there is no cloud identity to show.
+            CloudProvider::Gcp => None,
         };
-        let description =
-            format!("Workload identity of each service, for its ServiceAccount annotation {what}.");
-        body = body.add_block(output(
-            "workload_identities",
-            &description,
-            map_of(collection, attr),
-        ));
+        if let Some((collection, attr, description)) = named {
+            body = body.add_block(output(
+                "workload_identities",
+                description,
+                map_of(collection, attr),
+            ));
+        }
     }
     body = body.add_blocks(super::messaging::connection_outputs(plan));
+    body = body.add_blocks(super::store_auth::outputs(env));
     body.build()
 }

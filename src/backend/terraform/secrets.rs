@@ -8,7 +8,7 @@ use hcl::{Block, BlockBuilder, Expression};
 
 use super::format::BlockNote;
 use super::hclx::{call, obj, r, ri, s};
-use crate::backend::contract::connection_keys;
+use crate::backend::contract::{IDENTITY_CLIENT_ID_KEY, connection_keys, identity_in_store};
 use crate::model::{Environment, InfraType, SecretStoreKind};
 
 /// Blocks the store needs once per root (the vault lookup, the encryption key).
@@ -58,34 +58,71 @@ fn document(kind: InfraType) -> Expression {
     call("jsonencode", [obj(fields)])
 }
 
+/// What one family of store entries is: `resource "<ty>" "<label>"` over `over`, named by
+/// `each.value.secret_name`, holding `value`.
+struct Entry {
+    label: &'static str,
+    over: String,
+    value: Expression,
+}
+
 /// The secret-store resources holding the connection details of every `kind` resource.
 pub fn writes(env: &Environment, kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
+    write(
+        env,
+        Entry {
+            label: kind.as_str(),
+            over: format!("local.{}", kind.as_str()),
+            value: document(kind),
+        },
+    )
+}
+
+/// The entries holding each service's Azure identity client id
+/// ([`identity_secret_name`](crate::backend::contract::identity_secret_name)), for
+/// `local.services` whose `secret_name` is that name; none on other clouds.
+pub fn identity_writes(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
+    if !identity_in_store(env.cloud.provider) {
+        return (vec![], vec![]);
+    }
+    let client_id = indexed("azurerm_user_assigned_identity", "service", "client_id");
+    write(
+        env,
+        Entry {
+            label: "identity",
+            over: "local.services".to_owned(),
+            value: call("jsonencode", [obj([(IDENTITY_CLIENT_ID_KEY, client_id)])]),
+        },
+    )
+}
+
+fn write(env: &Environment, entry: Entry) -> (Vec<Block>, Vec<BlockNote>) {
     match env.secret_store.kind {
-        SecretStoreKind::AzureKeyVault => key_vault(kind),
-        SecretStoreKind::AwsSecretsManager => secrets_manager(kind),
-        SecretStoreKind::GcpSecretManager => (secret_manager(kind), vec![]),
-        SecretStoreKind::Vault => (vec![vault(kind)], vec![]),
-        SecretStoreKind::Infisical => (vec![infisical(kind)], vec![]),
+        SecretStoreKind::AzureKeyVault => key_vault(entry),
+        SecretStoreKind::AwsSecretsManager => secrets_manager(entry),
+        SecretStoreKind::GcpSecretManager => (secret_manager(entry), vec![]),
+        SecretStoreKind::Vault => (vec![vault(entry)], vec![]),
+        SecretStoreKind::Infisical => (vec![infisical(entry)], vec![]),
     }
 }
 
-/// `resource "<ty>" "<kind>" { for_each = local.<kind> ... }`.
-fn resource(ty: &str, kind: InfraType) -> BlockBuilder {
+/// `resource "<ty>" "<label>" { for_each = <over> ... }`.
+fn resource(ty: &str, entry: &Entry) -> BlockBuilder {
     Block::builder("resource")
         .add_label(ty)
-        .add_label(kind.as_str())
-        .add_attribute(("for_each", r(&format!("local.{}", kind.as_str()))))
+        .add_label(entry.label)
+        .add_attribute(("for_each", r(&entry.over)))
 }
 
-fn key_vault(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
-    let block = resource("azurerm_key_vault_secret", kind)
+fn key_vault(entry: Entry) -> (Vec<Block>, Vec<BlockNote>) {
+    let block = resource("azurerm_key_vault_secret", &entry)
         .add_attribute(("name", r("each.value.secret_name")))
         .add_attribute(("key_vault_id", r("data.azurerm_key_vault.store.id")))
         .add_attribute(("content_type", "application/json"))
-        .add_attribute(("value", document(kind)))
+        .add_attribute(("value", entry.value))
         .build();
     let note = BlockNote::new(
-        &["resource", "azurerm_key_vault_secret", kind.as_str()],
+        &["resource", "azurerm_key_vault_secret", entry.label],
         &[
             "#checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date",
         ],
@@ -93,20 +130,20 @@ fn key_vault(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
     (vec![block], vec![note])
 }
 
-fn secrets_manager(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
-    let label = kind.as_str();
-    let secret = resource("aws_secretsmanager_secret", kind)
+fn secrets_manager(entry: Entry) -> (Vec<Block>, Vec<BlockNote>) {
+    let label = entry.label;
+    let secret = resource("aws_secretsmanager_secret", &entry)
         .add_attribute(("name", r("each.value.secret_name")))
         .add_attribute(("kms_key_id", r("aws_kms_key.secrets.arn")))
         .add_attribute(("recovery_window_in_days", 7))
         .add_attribute(("tags", r("local.tags")))
         .build();
-    let version = resource("aws_secretsmanager_secret_version", kind)
+    let version = resource("aws_secretsmanager_secret_version", &entry)
         .add_attribute((
             "secret_id",
             indexed("aws_secretsmanager_secret", label, "id"),
         ))
-        .add_attribute(("secret_string", document(kind)))
+        .add_attribute(("secret_string", entry.value))
         .build();
     let note = BlockNote::new(
         &["resource", "aws_secretsmanager_secret", label],
@@ -117,38 +154,38 @@ fn secrets_manager(kind: InfraType) -> (Vec<Block>, Vec<BlockNote>) {
     (vec![secret, version], vec![note])
 }
 
-fn secret_manager(kind: InfraType) -> Vec<Block> {
+fn secret_manager(entry: Entry) -> Vec<Block> {
     let replication = Block::builder("replication")
         .add_block(Block::builder("auto").build())
         .build();
-    let secret = resource("google_secret_manager_secret", kind)
+    let secret = resource("google_secret_manager_secret", &entry)
         .add_attribute(("project", r("var.project_id")))
         .add_attribute(("secret_id", r("each.value.secret_name")))
         .add_attribute(("labels", r("local.tags")))
         .add_block(replication)
         .build();
-    let version = resource("google_secret_manager_secret_version", kind)
+    let version = resource("google_secret_manager_secret_version", &entry)
         .add_attribute((
             "secret",
-            indexed("google_secret_manager_secret", kind.as_str(), "id"),
+            indexed("google_secret_manager_secret", entry.label, "id"),
         ))
-        .add_attribute(("secret_data", document(kind)))
+        .add_attribute(("secret_data", entry.value))
         .build();
     vec![secret, version]
 }
 
-fn vault(kind: InfraType) -> Block {
-    resource("vault_kv_secret_v2", kind)
+fn vault(entry: Entry) -> Block {
+    resource("vault_kv_secret_v2", &entry)
         .add_attribute(("mount", r("var.vault_mount")))
         .add_attribute(("name", r("each.value.secret_name")))
-        .add_attribute(("data_json", document(kind)))
+        .add_attribute(("data_json", entry.value))
         .build()
 }
 
-fn infisical(kind: InfraType) -> Block {
-    resource("infisical_secret", kind)
+fn infisical(entry: Entry) -> Block {
+    resource("infisical_secret", &entry)
         .add_attribute(("name", r("each.value.secret_name")))
-        .add_attribute(("value", document(kind)))
+        .add_attribute(("value", entry.value))
         .add_attribute(("env_slug", r("var.infisical_env_slug")))
         .add_attribute(("workspace_id", r("var.infisical_workspace_id")))
         .add_attribute(("folder_path", s("/")))

@@ -42,11 +42,17 @@ pub fn locals(model: &Model, env: &Environment, plan: &EnvPlan) -> Block {
         block = block.add_attribute((kind.as_str(), obj(entries)));
     }
     let owners = plan.owners.iter().map(|(name, owner)| {
-        let value = obj([
+        let mut fields = vec![
             ("team", tag_value(cloud, &owner.team)),
             ("namespace", s(&owner.namespace)),
-            ("identity_name", s(&owner.identity_name)),
-        ]);
+        ];
+        if cloud != CloudProvider::Gcp {
+            fields.push(("identity_name", s(&owner.identity_name)));
+        }
+        if let Some(secret) = &owner.identity_secret {
+            fields.push(("secret_name", s(secret)));
+        }
+        let value = obj(fields);
         (name.clone(), value)
     });
     block.add_attribute(("services", obj(owners))).build()

@@ -3,6 +3,7 @@
 //! reports it) and a rule skips it, so a partly invalid tree never hides the other
 //! findings. Every rule returns its diagnostics; none stops at the first problem.
 
+mod cloud;
 mod dependencies;
 mod environments;
 mod names;
@@ -67,7 +68,7 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 11] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 12] = [
         names::check,
         required::check,
         dependencies::check,
@@ -79,6 +80,7 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         rollout::check,
         secrets::check,
         versions::check,
+        cloud::check,
     ];
     // Rules are independent readers of the same spec: run them on every core. `collect`
     // keeps the rule order, so the output does not depend on scheduling.

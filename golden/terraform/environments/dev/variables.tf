@@ -14,3 +14,8 @@ variable "key_vault_resource_group_name" {
   description = "Resource group of that Key Vault."
   type        = string
 }
+
+variable "container_registry_resource_group_name" {
+  description = "Resource group of the platform's container registry (platform.imageRegistry)."
+  type        = string
+}

@@ -19,6 +19,11 @@ output "kafka_endpoints" {
 }
 
 output "workload_identities" {
-  description = "Workload identity of each service, for its ServiceAccount annotation azure.workload.identity/client-id."
+  description = "Client id of each service's identity; pods read it as AZURE_CLIENT_ID from the secret store."
   value       = { for key, m in azurerm_user_assigned_identity.service : key => m.client_id }
+}
+
+output "secret_operator_client_id" {
+  description = "Client id for the External Secrets Operator ServiceAccount annotation azure.workload.identity/client-id (set once at its Helm install)."
+  value       = azurerm_user_assigned_identity.secret_operator.client_id
 }

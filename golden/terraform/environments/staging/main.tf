@@ -441,81 +441,97 @@ locals {
       team          = "accounts"
       namespace     = "accounts-staging"
       identity_name = "payments-engine-staging-account-service"
+      secret_name   = "payments-engine-staging-account-service--identity"
     }
     api-gateway = {
       team          = "edge"
       namespace     = "edge-staging"
       identity_name = "payments-engine-staging-api-gateway"
+      secret_name   = "payments-engine-staging-api-gateway--identity"
     }
     clearing-bankserv-service = {
       team          = "clearing"
       namespace     = "clearing-staging"
       identity_name = "payments-engine-staging-clearing-bankserv-service"
+      secret_name   = "payments-engine-staging-clearing-bankserv-service--identity"
     }
     clearing-rtc-service = {
       team          = "clearing"
       namespace     = "clearing-staging"
       identity_name = "payments-engine-staging-clearing-rtc-service"
+      secret_name   = "payments-engine-staging-clearing-rtc-service--identity"
     }
     clearing-samos-service = {
       team          = "clearing"
       namespace     = "clearing-staging"
       identity_name = "payments-engine-staging-clearing-samos-service"
+      secret_name   = "payments-engine-staging-clearing-samos-service--identity"
     }
     fraud-service = {
       team          = "risk"
       namespace     = "risk-staging"
       identity_name = "payments-engine-staging-fraud-service"
+      secret_name   = "payments-engine-staging-fraud-service--identity"
     }
     fx-rate-service = {
       team          = "treasury"
       namespace     = "treasury-staging"
       identity_name = "payments-engine-staging-fx-rate-service"
+      secret_name   = "payments-engine-staging-fx-rate-service--identity"
     }
     limit-service = {
       team          = "risk"
       namespace     = "risk-staging"
       identity_name = "payments-engine-staging-limit-service"
+      secret_name   = "payments-engine-staging-limit-service--identity"
     }
     notification-service = {
       team          = "platform"
       namespace     = "platform-staging"
       identity_name = "payments-engine-staging-notification-service"
+      secret_name   = "payments-engine-staging-notification-service--identity"
     }
     payment-service = {
       team          = "payments"
       namespace     = "payments-staging"
       identity_name = "payments-engine-staging-payment-service"
+      secret_name   = "payments-engine-staging-payment-service--identity"
     }
     reporting-service = {
       team          = "reporting"
       namespace     = "reporting-staging"
       identity_name = "payments-engine-staging-reporting-service"
+      secret_name   = "payments-engine-staging-reporting-service--identity"
     }
     routing-service = {
       team          = "clearing"
       namespace     = "clearing-staging"
       identity_name = "payments-engine-staging-routing-service"
+      secret_name   = "payments-engine-staging-routing-service--identity"
     }
     saga-orchestrator = {
       team          = "payments"
       namespace     = "payments-staging"
       identity_name = "payments-engine-staging-saga-orchestrator"
+      secret_name   = "payments-engine-staging-saga-orchestrator--identity"
     }
     tenant-service = {
       team          = "platform"
       namespace     = "platform-staging"
       identity_name = "payments-engine-staging-tenant-service"
+      secret_name   = "payments-engine-staging-tenant-service--identity"
     }
     transaction-service = {
       team          = "accounts"
       namespace     = "accounts-staging"
       identity_name = "payments-engine-staging-transaction-service"
+      secret_name   = "payments-engine-staging-transaction-service--identity"
     }
     validation-service = {
       team          = "payments"
       namespace     = "payments-staging"
       identity_name = "payments-engine-staging-validation-service"
+      secret_name   = "payments-engine-staging-validation-service--identity"
     }
   }
 }
@@ -681,6 +697,17 @@ resource "azurerm_federated_identity_credential" "service" {
   subject             = format("system:serviceaccount:%s:%s", each.value.namespace, each.key)
 }
 
+resource "azurerm_key_vault_secret" "identity" {
+  #checkov:skip=CKV_AZURE_41:connection details live as long as the resource; they are rotated with it, not by date
+  for_each     = local.services
+  name         = each.value.secret_name
+  key_vault_id = data.azurerm_key_vault.store.id
+  content_type = "application/json"
+  value = jsonencode({
+    client_id = azurerm_user_assigned_identity.service[each.key].client_id
+  })
+}
+
 resource "azurerm_role_assignment" "postgres_secret" {
   for_each             = local.postgres
   scope                = azurerm_key_vault_secret.postgres[each.key].resource_versionless_id
@@ -700,4 +727,38 @@ resource "azurerm_role_assignment" "kafka_secret" {
   scope                = azurerm_key_vault_secret.kafka[each.key].resource_versionless_id
   role_definition_name = "Key Vault Secrets User"
   principal_id         = azurerm_user_assigned_identity.service[each.value.service].principal_id
+}
+
+resource "azurerm_user_assigned_identity" "secret_operator" {
+  name                = "payments-engine-staging-external-secrets"
+  resource_group_name = azurerm_resource_group.this.name
+  location            = azurerm_resource_group.this.location
+  tags                = local.tags
+}
+
+resource "azurerm_federated_identity_credential" "secret_operator" {
+  name                = "external-secrets"
+  resource_group_name = azurerm_resource_group.this.name
+  parent_id           = azurerm_user_assigned_identity.secret_operator.id
+  audience            = ["api://AzureADTokenExchange"]
+  issuer              = module.cluster.oidc_issuer_url
+  subject             = "system:serviceaccount:external-secrets:external-secrets"
+}
+
+resource "azurerm_role_assignment" "secret_operator" {
+  scope                = data.azurerm_key_vault.store.id
+  role_definition_name = "Key Vault Secrets User"
+  principal_id         = azurerm_user_assigned_identity.secret_operator.principal_id
+}
+
+data "azurerm_container_registry" "images" {
+  name                = "paymentsacr"
+  resource_group_name = var.container_registry_resource_group_name
+}
+
+resource "azurerm_role_assignment" "image_pull" {
+  scope                            = data.azurerm_container_registry.images.id
+  role_definition_name             = "AcrPull"
+  principal_id                     = module.cluster.kubelet_object_id
+  skip_service_principal_aad_check = true
 }

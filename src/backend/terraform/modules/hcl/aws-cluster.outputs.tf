@@ -17,3 +17,8 @@ output "oidc_issuer" {
   description = "The cluster's OIDC issuer, without https://."
   value       = replace(aws_eks_cluster.this.identity[0].oidc[0].issuer, "https://", "")
 }
+
+output "ca_certificate" {
+  description = "The cluster CA certificate, PEM."
+  value       = base64decode(aws_eks_cluster.this.certificate_authority[0].data)
+}

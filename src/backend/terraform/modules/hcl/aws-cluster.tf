@@ -96,6 +96,26 @@ resource "aws_eks_node_group" "this" {
   depends_on = [aws_iam_role_policy_attachment.nodes]
 }
 
+# Network-policy enforcement by the VPC CNI: without it NetworkPolicy objects are accepted
+# but not enforced, and the default-deny of every namespace is silently absent.
+# https://docs.aws.amazon.com/eks/latest/userguide/cni-network-policy.html
+resource "aws_eks_addon" "vpc_cni" {
+  cluster_name                = aws_eks_cluster.this.name
+  addon_name                  = "vpc-cni"
+  resolve_conflicts_on_create = "OVERWRITE"
+  resolve_conflicts_on_update = "PRESERVE"
+  configuration_values        = jsonencode({ enableNetworkPolicy = "true" })
+  tags                        = var.tags
+}
+
+# The agent that hands EKS Pod Identity credentials to pods.
+# https://docs.aws.amazon.com/eks/latest/userguide/pod-id-agent-setup.html
+resource "aws_eks_addon" "pod_identity_agent" {
+  cluster_name = aws_eks_cluster.this.name
+  addon_name   = "eks-pod-identity-agent"
+  tags         = var.tags
+}
+
 data "tls_certificate" "oidc" {
   url = aws_eks_cluster.this.identity[0].oidc[0].issuer
 }

@@ -84,9 +84,12 @@ resource "google_container_node_pool" "this" {
   location = var.region
   cluster  = google_container_cluster.this.name
 
+  # Totals over the region's zones: min_node_count/max_node_count are per zone, so a
+  # regional pool would multiply the request by the zone count.
+  # https://registry.terraform.io/providers/hashicorp/google/latest/docs/resources/container_node_pool#total_min_node_count
   autoscaling {
-    min_node_count = each.value.min
-    max_node_count = each.value.max
+    total_min_node_count = each.value.min
+    total_max_node_count = each.value.max
   }
 
   management {

@@ -66,12 +66,17 @@ resource "google_compute_router_nat" "this" {
   }
 }
 
+# Cloud SQL and Memorystore get their addresses from this range: fixed inside var.cidr (the
+# range the NetworkPolicies open), after the nodes and services subnets and before the pods
+# range, never chosen by Google outside it.
+# https://cloud.google.com/vpc/docs/configure-private-services-access#allocating-range
 resource "google_compute_global_address" "private_services" {
   name          = "${var.name}-private-services"
   project       = var.project_id
   purpose       = "VPC_PEERING"
   address_type  = "INTERNAL"
-  prefix_length = 20
+  address       = cidrhost(cidrsubnet(var.cidr, 4, 2), 0)
+  prefix_length = tonumber(split("/", cidrsubnet(var.cidr, 4, 2))[1])
   network       = google_compute_network.this.id
 }
 

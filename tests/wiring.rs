@@ -1,0 +1,556 @@
+//! The seam between the Terraform and Kubernetes targets, followed link by link for every
+//! (cloud × resource type × secret store): a platform whose one service owns every backing
+//! resource type is compiled per pairing, and each resource is traced from the registry to
+//! the pod's environment variable:
+//!
+//! - managed: the Terraform secret name (`locals.<kind>[key].secret_name`) is the
+//!   ExternalSecret's `remoteRef.key`, the document Terraform writes has every property the
+//!   ExternalSecret reads, and the ExternalSecret's key is the one the container's
+//!   `secretKeyRef` reads;
+//! - in cluster: no Terraform secret, no ExternalSecret entry, and the variable still set;
+//! - the ServiceAccount the pods run as is the one Terraform binds the identity to (EKS Pod
+//!   Identity association, Azure federated credential + client id through the store, GKE
+//!   principal), and the ClusterSecretStore the ExternalSecret names exists where the model
+//!   holds everything it needs.
+//!
+//! Any broken link fails with the pairing and the link.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use hcl::{Block, Body, Expression};
+use infrac::output::{FileSet, Target};
+use serde_json::Value;
+
+const TYPES: [(&str, &str); 9] = [
+    ("db", "{type: postgres, version: \"16\"}"),
+    ("my", "{type: mysql}"),
+    ("sql", "{type: sqlserver}"),
+    ("docs", "{type: mongodb}"),
+    ("cache", "{type: redis}"),
+    ("events", "{type: kafka, topics: [order-placed]}"),
+    ("queue", "{type: rabbitmq, exchanges: [orders]}"),
+    ("search", "{type: elasticsearch}"),
+    ("files", "{type: bucket}"),
+];
+
+fn registry(store: &str) -> String {
+    let infra: String = TYPES
+        .iter()
+        .map(|(name, spec)| format!("      {name}: {spec}\n"))
+        .collect();
+    format!(
+        r#"apiVersion: infrac.dev/v1
+kind: Registry
+platform:
+  name: shop
+  imageRegistry: registry.example.com/shop
+  gitops: {{repository: github.com/shop/gitops, branch: main}}
+  ci: [github]
+defaults:
+  replicas: {{min: 1, max: 2, targetCPU: 70}}
+  resources: {{requests: {{cpu: 250m, memory: 256Mi}}, limits: {{cpu: "1", memory: 1Gi}}}}
+  rollout: {{strategy: rolling, maxSurge: 25%, maxUnavailable: 0}}
+services:
+  orders:
+    team: orders
+    namespace: orders
+    image: shop/orders
+    build: {{language: go, context: services/orders}}
+    ports: [{{name: http, port: 8080}}]
+    healthCheck:
+      readiness: {{path: /ready, port: http}}
+    secrets:
+      API_TOKEN: {{store: {store}, path: /billing, key: API_TOKEN}}
+    infra:
+{infra}"#
+    )
+}
+
+fn environment(cloud: &str, region: &str, store: &str, backend: &str) -> String {
+    let address = match store {
+        "vault" => ", address: \"https://vault.example.com:8200\"",
+        "infisical" => ", address: \"https://infisical.example.com\"",
+        _ => "",
+    };
+    format!(
+        r#"apiVersion: infrac.dev/v1
+kind: Environment
+cloud: {{provider: {cloud}, region: {region}}}
+cluster:
+  name: shop-dev
+  version: "1.31"
+  nodePools:
+    default: {{vmSize: standard, min: 1, max: 3}}
+terraform:
+  backend: {backend}
+secretStore: {{type: {store}, name: shopdevstore{address}}}
+network: {{cidr: 10.10.0.0/16}}
+namespaceSuffix: "-dev"
+imageTags: branch-sha-timestamp
+"#
+    )
+}
+
+const VERSIONS: &str = "apiVersion: infrac.dev/v1\nkind: Versions\nenvironments:\n  dev:\n    orders: main-a1b2c3d-20251101120000\n";
+
+fn compile(cloud: &str, store: &str) -> FileSet {
+    let (region, backend) = match cloud {
+        "aws" => (
+            "eu-west-1",
+            "{type: s3, config: {bucket: shop-tfstate, key: dev.tfstate, region: eu-west-1}}",
+        ),
+        "azure" => (
+            "westeurope",
+            "{type: azurerm, config: {resource_group_name: tf, storage_account_name: tf, container_name: tf, key: dev.tfstate}}",
+        ),
+        _ => (
+            "europe-west1",
+            "{type: gcs, config: {bucket: shop-tfstate, prefix: dev}}",
+        ),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join("environments")).unwrap();
+    std::fs::write(root.join("registry.yaml"), registry(store)).unwrap();
+    std::fs::write(root.join("versions.yaml"), VERSIONS).unwrap();
+    std::fs::write(
+        root.join("environments/dev.yaml"),
+        environment(cloud, region, store, backend),
+    )
+    .unwrap();
+    emit(root, &format!("{cloud} × {store}"))
+}
+
+fn emit(root: &Path, what: &str) -> FileSet {
+    let frontend = infrac::pipeline::run_frontend(root);
+    let Some(model) = frontend.model.as_ref() else {
+        panic!(
+            "{what} does not validate:\n{}",
+            infrac::diagnostic::render::text(&frontend.diagnostics, &frontend.sources, false)
+        )
+    };
+    let templates = infrac::templates::Templates::builtin().unwrap();
+    let ctx = infrac::backend::EmitCtx::new(&frontend.project, &templates);
+    infrac::backend::emit(model, &Target::ALL, &ctx).unwrap()
+}
+
+fn yaml_docs(files: &FileSet, path: &str) -> Vec<Value> {
+    let Some(file) = files.get(path) else {
+        return vec![];
+    };
+    serde_saphyr::from_multiple(&file.contents).unwrap()
+}
+
+fn doc<'a>(docs: &'a [Value], kind: &str) -> Option<&'a Value> {
+    docs.iter().find(|d| d["kind"] == kind)
+}
+
+/// Applies the overlay's JSON patches of `kind` to the base object (add, replace, remove).
+fn patched(base: &Value, kustomization: &Value, kind: &str) -> Value {
+    let mut out = base.clone();
+    for p in kustomization["patches"].as_array().into_iter().flatten() {
+        if p["target"]["kind"] != kind {
+            continue;
+        }
+        let ops: Vec<Value> = serde_saphyr::from_str(p["patch"].as_str().unwrap()).unwrap();
+        for op in ops {
+            let path: Vec<String> = op["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .skip(1)
+                .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                .collect();
+            let (last, parents) = path.split_last().unwrap();
+            let mut at = &mut out;
+            for seg in parents {
+                at = match at {
+                    Value::Array(a) => &mut a[seg.parse::<usize>().unwrap()],
+                    other => &mut other[seg.as_str()],
+                };
+            }
+            match (op["op"].as_str().unwrap(), at) {
+                ("remove", Value::Array(a)) => {
+                    a.remove(last.parse::<usize>().unwrap());
+                }
+                ("remove", Value::Object(m)) => {
+                    m.remove(last);
+                }
+                ("add", Value::Array(a)) if last == "-" => a.push(op["value"].clone()),
+                ("add", Value::Array(a)) => a.insert(last.parse().unwrap(), op["value"].clone()),
+                ("replace", Value::Array(a)) => {
+                    a[last.parse::<usize>().unwrap()] = op["value"].clone()
+                }
+                (_, Value::Object(m)) => {
+                    m.insert(last.clone(), op["value"].clone());
+                }
+                (op, _) => panic!("cannot apply {op} at {path:?}"),
+            }
+        }
+    }
+    out
+}
+
+fn blocks<'a>(body: &'a Body, ty: &str) -> impl Iterator<Item = &'a Block> {
+    body.blocks().filter(move |b| b.identifier.as_str() == ty)
+}
+
+fn attr<'a>(block: &'a Block, name: &str) -> Option<&'a Expression> {
+    block
+        .body
+        .attributes()
+        .find(|a| a.key.as_str() == name)
+        .map(|a| &a.expr)
+}
+
+fn object_keys(expr: &Expression) -> BTreeMap<String, &Expression> {
+    let Expression::Object(o) = expr else {
+        panic!("not an object: {expr:?}")
+    };
+    o.iter()
+        .map(|(k, v)| {
+            let key = match k {
+                hcl::ObjectKey::Identifier(i) => i.to_string(),
+                hcl::ObjectKey::Expression(Expression::String(s)) => s.clone(),
+                other => format!("{other:?}"),
+            };
+            (key, v)
+        })
+        .collect()
+}
+
+fn string(expr: &Expression) -> String {
+    match expr {
+        Expression::String(s) => s.clone(),
+        other => panic!("not a string: {other:?}"),
+    }
+}
+
+/// The properties of `jsonencode({...})`.
+fn jsonencode_keys(expr: &Expression) -> BTreeSet<String> {
+    let Expression::FuncCall(call) = expr else {
+        panic!("not jsonencode: {expr:?}")
+    };
+    object_keys(&call.args[0]).into_keys().collect()
+}
+
+fn text(expr: &Expression) -> String {
+    hcl::format::to_string(expr).unwrap()
+}
+
+struct Seen {
+    pairing: String,
+    problems: Vec<String>,
+}
+
+impl Seen {
+    fn check(&mut self, ok: bool, link: impl FnOnce() -> String) {
+        if !ok {
+            self.problems.push(format!("{}: {}", self.pairing, link()));
+        }
+    }
+}
+
+fn follow(cloud: &str, store: &str, seen: &mut Seen) {
+    let files = compile(cloud, store);
+    let main = files
+        .get("terraform/environments/dev/main.tf")
+        .expect("main.tf");
+    let body: Body = hcl::from_str(&main.contents).unwrap();
+    let locals: Vec<&Block> = body
+        .blocks()
+        .filter(|b| b.identifier.as_str() == "locals")
+        .collect();
+    let local = |name: &str| locals.iter().find_map(|b| attr(b, name));
+    let resources = blocks(&body, "resource").collect::<Vec<_>>();
+
+    let base = yaml_docs(&files, "kubernetes/orders/base/resources.yaml");
+    let kustomization = yaml_docs(&files, "kubernetes/orders/overlays/dev/kustomization.yaml")
+        .pop()
+        .expect("overlay kustomization");
+    let overlay = yaml_docs(&files, "kubernetes/orders/overlays/dev/resources.yaml");
+    let deployment = patched(
+        doc(&base, "Deployment").unwrap(),
+        &kustomization,
+        "Deployment",
+    );
+    let sa = patched(
+        doc(&base, "ServiceAccount").unwrap(),
+        &kustomization,
+        "ServiceAccount",
+    );
+    let namespace = kustomization["namespace"].as_str().unwrap().to_owned();
+    let es = doc(&overlay, "ExternalSecret").expect("ExternalSecret");
+    let target = es["spec"]["target"]["name"].as_str().unwrap();
+    let remote: BTreeMap<&str, &Value> = es["spec"]["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["secretKey"].as_str().unwrap(), &d["remoteRef"]))
+        .collect();
+    let pod_env: BTreeMap<&str, &Value> =
+        deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| (e["name"].as_str().unwrap(), &e["valueFrom"]))
+            .collect();
+
+    // Every variable the pod reads from the ExternalSecret's Secret is one it writes.
+    for (name, from) in &pod_env {
+        let r = &from["secretKeyRef"];
+        if r["name"] == target {
+            let key = r["key"].as_str().unwrap();
+            seen.check(remote.contains_key(key), || {
+                format!("pod env {name} reads `{key}`, which the ExternalSecret does not write")
+            });
+        }
+    }
+    // The registry secret `{path: /billing, key: API_TOKEN}`.
+    let want = if store == "infisical" {
+        serde_json::json!({"key": "/billing/API_TOKEN"})
+    } else {
+        serde_json::json!({"key": "/billing", "property": "API_TOKEN"})
+    };
+    seen.check(remote.get("API_TOKEN") == Some(&&want), || {
+        format!(
+            "API_TOKEN is read as {:?}, not {want}",
+            remote.get("API_TOKEN")
+        )
+    });
+
+    for (entry, spec) in TYPES {
+        let kind = spec
+            .trim_start_matches("{type: ")
+            .split([',', '}'])
+            .next()
+            .unwrap();
+        let key = format!("orders-{entry}");
+        let tf_entry = local(kind)
+            .map(object_keys)
+            .and_then(|m| m.get(&key).map(|v| object_keys(v)));
+        let var = format!("{}_", entry.to_ascii_uppercase());
+        let vars: Vec<&&str> = pod_env.keys().filter(|k| k.starts_with(&var)).collect();
+        seen.check(!vars.is_empty(), || {
+            format!("{kind} `{entry}`: no env var in the pod")
+        });
+        let Some(tf_entry) = tf_entry else {
+            // In cluster: nothing of it may go through the store.
+            seen.check(!remote.keys().any(|k| k.starts_with(&var)), || {
+                format!("{kind} `{entry}` runs in the cluster but the ExternalSecret reads it")
+            });
+            continue;
+        };
+        let secret_name = string(tf_entry["secret_name"]);
+        let write = resources.iter().find(|b| {
+            b.labels[1].as_str() == kind
+                && ["value", "secret_string", "secret_data", "data_json"]
+                    .iter()
+                    .any(|a| attr(b, a).is_some())
+        });
+        let Some(write) = write else {
+            seen.check(false, || {
+                format!("{kind}: Terraform writes no connection secret")
+            });
+            continue;
+        };
+        let document = ["value", "secret_string", "secret_data", "data_json"]
+            .iter()
+            .find_map(|a| attr(write, a))
+            .map(jsonencode_keys)
+            .unwrap();
+        for v in vars {
+            let Some(r) = remote.get(*v) else {
+                seen.check(false, || {
+                    format!("{kind} `{entry}`: {v} is not in the ExternalSecret")
+                });
+                continue;
+            };
+            seen.check(r["key"] == secret_name.as_str(), || {
+                format!("{v} reads `{}`, Terraform writes `{secret_name}`", r["key"])
+            });
+            let property = r["property"].as_str().unwrap_or_default();
+            seen.check(document.contains(property), || {
+                format!("{v} reads property `{property}`, absent from what Terraform writes {document:?}")
+            });
+        }
+    }
+
+    // The ServiceAccount the pods run as is the one the identity is bound to.
+    let services = object_keys(local("services").expect("locals.services"));
+    let owner = object_keys(services["orders"]);
+    seen.check(string(owner["namespace"]) == namespace, || {
+        format!(
+            "Terraform binds namespace {:?}, pods run in {namespace}",
+            owner["namespace"]
+        )
+    });
+    seen.check(
+        sa["metadata"]["name"] == "orders"
+            && deployment["spec"]["template"]["spec"]["serviceAccountName"] == "orders",
+        || "the pods do not run as ServiceAccount orders".to_owned(),
+    );
+    let find = |ty: &str, label: &str| {
+        resources
+            .iter()
+            .find(|b| b.labels[0].as_str() == ty && b.labels[1].as_str() == label)
+    };
+    match cloud {
+        "aws" => {
+            let assoc = find("aws_eks_pod_identity_association", "service");
+            seen.check(
+                assoc.is_some_and(|b| {
+                    attr(b, "service_account").map(text) == Some("each.key".into())
+                        && attr(b, "namespace").map(text) == Some("each.value.namespace".into())
+                }),
+                || "no EKS Pod Identity association for the service's ServiceAccount".into(),
+            );
+        }
+        "azure" => {
+            let fic = find("azurerm_federated_identity_credential", "service");
+            seen.check(
+                fic.and_then(|b| attr(b, "subject"))
+                    .map(text)
+                    .is_some_and(|t| {
+                        t.contains("system:serviceaccount:%s:%s")
+                            && t.contains("each.value.namespace")
+                            && t.contains("each.key")
+                    }),
+                || "the federated credential does not name the service's ServiceAccount".into(),
+            );
+            let labels = &deployment["spec"]["template"]["metadata"]["labels"];
+            seen.check(labels["azure.workload.identity/use"] == "true", || {
+                "the pod lacks azure.workload.identity/use".into()
+            });
+            let id_secret = owner.get("secret_name").map(|e| string(e));
+            let r = remote.get("AZURE_CLIENT_ID");
+            seen.check(
+                id_secret.is_some()
+                    && r.is_some_and(|r| {
+                        r["key"] == id_secret.clone().unwrap().as_str()
+                            && r["property"] == "client_id"
+                    }),
+                || format!("AZURE_CLIENT_ID is read as {r:?}, Terraform writes {id_secret:?}"),
+            );
+            seen.check(find_write(&resources, "identity"), || {
+                "Terraform does not write the identity's client id".into()
+            });
+            seen.check(pod_env.contains_key("AZURE_CLIENT_ID"), || {
+                "the pod does not read AZURE_CLIENT_ID".into()
+            });
+        }
+        _ => {
+            let principal = resources
+                .iter()
+                .filter_map(|b| attr(b, "member"))
+                .map(text)
+                .collect::<Vec<_>>();
+            seen.check(
+                !principal.is_empty()
+                    && principal.iter().all(|t| {
+                        t.contains("subject/ns/%s/sa/%s") && t.contains("each.value.service")
+                    }),
+                || format!("GCP grants do not name the ServiceAccount: {principal:?}"),
+            );
+        }
+    }
+
+    // The store the ExternalSecret names.
+    let store_name = es["spec"]["secretStoreRef"]["name"].as_str().unwrap();
+    let stores = yaml_docs(&files, "kubernetes/environments/dev/secret-store.yaml");
+    let complete = matches!(
+        (cloud, store),
+        ("aws", "aws-secrets-manager") | ("azure", "azure-key-vault") | (_, "vault")
+    );
+    if complete {
+        let css = doc(&stores, "ClusterSecretStore");
+        seen.check(
+            css.is_some_and(|c| c["metadata"]["name"] == store_name),
+            || format!("no ClusterSecretStore {store_name}"),
+        );
+        let env_k = yaml_docs(&files, "kubernetes/environments/dev/kustomization.yaml");
+        seen.check(
+            env_k[0]["resources"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|x| x == "secret-store.yaml")),
+            || "the environment does not apply its ClusterSecretStore".into(),
+        );
+    }
+    if store == "vault" {
+        let policy = find("vault_policy", "service").is_some();
+        let role = find("vault_kubernetes_auth_backend_role", "service").is_some();
+        seen.check(policy && role, || {
+            "no Vault policy and role per service".into()
+        });
+        let services = object_keys(local("vault_services").expect("locals.vault_services"));
+        let doc = text(services["orders"]);
+        for (_, name) in locals.iter().flat_map(|b| locals_secret_names(b)) {
+            seen.check(doc.contains(&name), || {
+                format!("orders' Vault policy misses {name}")
+            });
+        }
+        seen.check(doc.contains("\"billing\""), || {
+            "orders' Vault policy misses billing (without its leading /)".into()
+        });
+    }
+}
+
+fn find_write(resources: &[&Block], label: &str) -> bool {
+    resources.iter().any(|b| {
+        b.labels[1].as_str() == label
+            && ["value", "secret_string", "secret_data", "data_json"]
+                .iter()
+                .any(|a| attr(b, a).is_some())
+    })
+}
+
+/// Every `secret_name` of a managed resource in `locals`, by kind.
+fn locals_secret_names(locals: &Block) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for a in locals.body.attributes() {
+        if a.key.as_str() == "services" || a.key.as_str() == "vault_services" {
+            continue;
+        }
+        let Expression::Object(o) = &a.expr else {
+            continue;
+        };
+        for v in o.values() {
+            if let Expression::Object(_) = v
+                && let Some(n) = object_keys(v).get("secret_name")
+            {
+                out.push((a.key.to_string(), string(n)));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_resource_reaches_the_pod_on_every_cloud_and_store() {
+    let pairings = [
+        ("aws", "aws-secrets-manager"),
+        ("aws", "vault"),
+        ("aws", "infisical"),
+        ("azure", "azure-key-vault"),
+        ("azure", "vault"),
+        ("azure", "infisical"),
+        ("gcp", "gcp-secret-manager"),
+        ("gcp", "vault"),
+        ("gcp", "infisical"),
+    ];
+    let mut problems = Vec::new();
+    for (cloud, store) in pairings {
+        let mut seen = Seen {
+            pairing: format!("{cloud} × {store}"),
+            problems: vec![],
+        };
+        follow(cloud, store, &mut seen);
+        problems.extend(seen.problems);
+    }
+    assert!(
+        problems.is_empty(),
+        "broken links:\n{}",
+        problems.join("\n")
+    );
+}
