@@ -18,7 +18,7 @@ fn main() {
     };
     let templates = infrac::templates::Templates::builtin().expect("templates");
     let ctx = infrac::backend::EmitCtx::new(&frontend.project, &templates);
-    let files = infrac::backend::emit(model, &infrac::output::Target::ALL, &ctx)
+    let files = infrac::backend::emit(model, &infrac::artifact::Target::ALL, &ctx)
         .expect("every target compiles");
     println!("{} files", files.len());
     std::mem::forget(files);

@@ -5,7 +5,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a command-line tool: it prints
 
-use infrac::output::yaml::{emit_block_yaml, serde_saphyr_yaml};
+use infrac::artifact::yaml::{emit_block_yaml, serde_saphyr_yaml};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

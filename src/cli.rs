@@ -7,9 +7,9 @@
 //! plan`, with `INFRAC_ROOT`) and by each command that reads a platform repo (a flattened
 //! [`RootArg`]), so `explain-code`, `completions`, `man` and `schema` neither take nor show it.
 
+use crate::artifact::Target;
 use crate::graph::GraphFormat;
 use crate::model::{CiSystem, CloudProvider};
-use crate::output::Target;
 use crate::validate::schema::SchemaKind;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::{Path, PathBuf};

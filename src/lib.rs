@@ -13,14 +13,19 @@
 //!    every field optional and positioned); the semantic rules of [`validate`] read them.
 //! 6. [`lower`] turns the typed layers into the resolved [`model::Model`], every default
 //!    taken from [`spec::defaults`].
-//! 7. [`backend`] compiles the model into an in-memory [`output::FileSet`] per back end.
+//! 7. [`backend`] compiles the model into an in-memory [`artifact::FileSet`] per back end:
+//!    each back end an `emit(&Model, &EmitCtx)`, [`backend::EmitCtx`] carrying the project
+//!    (`infrac.toml`) and the templates; each also tells the plan which resources its files
+//!    hold and which environment a path of its layout belongs to.
 //! 8. [`output`] writes the file set atomically with its manifest, or diffs it against the
 //!    golden tree for `plan` and `check`.
 //!
-//! [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
+//! [`artifact`] is the vocabulary between the back ends and the writer (targets, generated
+//! files, the YAML emitter). [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
 //! [`printer`] owns stdout and stderr (nothing else prints); [`teardown`] lets the binary
 //! leave its large trees to the process exit.
 
+pub mod artifact;
 pub mod backend;
 pub mod cli;
 pub mod commands;

@@ -3,7 +3,7 @@
 //! Every path is relative to the project root (the directory holding `infrac.toml`, or
 //! `--root`). Reading the file is the loader's job; this module only parses its text.
 
-use crate::output::Target;
+use crate::artifact::Target;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

@@ -2,10 +2,10 @@
 //! their committed output tree (`golden/`, or the `out` of their `infrac.toml`; the same diff code as `infrac plan`; stale, missing and extra
 //! files all fail). `UPDATE_GOLDEN=1 cargo test --test golden` rewrites them.
 
+use infrac::artifact::{FileSet, Target};
 use infrac::output::layout::Layout;
 use infrac::output::plan::{PlanFilter, plan, render_text::render_text};
 use infrac::output::write::write_tree;
-use infrac::output::{FileSet, Target};
 use std::path::{Path, PathBuf};
 
 /// The platform's layout: `out` and the `[output]` moves of its `infrac.toml`.
@@ -92,7 +92,7 @@ fn compilation_is_deterministic() {
 fn reverse_keys(text: &str) -> String {
     let node = infrac::load::yaml::parse(text, 0).expect("fixture parses");
     let json = reverse(node.to_json());
-    infrac::output::yaml::to_yaml(&json)
+    infrac::artifact::yaml::to_yaml(&json)
 }
 
 fn reverse(v: serde_json::Value) -> serde_json::Value {

@@ -6,6 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
+use infrac::artifact::{FileSet, OutputFile, Target};
 use infrac::output::layout::Layout;
 use infrac::output::plan::render_json::render_json;
 use infrac::output::plan::render_markdown::{
@@ -14,7 +15,6 @@ use infrac::output::plan::render_markdown::{
 use infrac::output::plan::render_text::render_text;
 use infrac::output::plan::{Drift, FileAction, Plan, PlanFilter, plan};
 use infrac::output::write::{WriteError, write_tree};
-use infrac::output::{FileSet, OutputFile, Target};
 
 const DEPLOYMENT: &str = "apiVersion: apps/v1
 kind: Deployment

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use hcl::{Block, Body, Expression};
-use infrac::output::{FileSet, Target};
+use infrac::artifact::{FileSet, Target};
 use serde_json::Value;
 
 const TYPES: [(&str, &str); 9] = [

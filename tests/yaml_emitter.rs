@@ -1,4 +1,4 @@
-//! Differential test of the hand-rolled YAML emitter (`output::yaml`) against serde-saphyr,
+//! Differential test of the hand-rolled YAML emitter (`artifact::yaml`) against serde-saphyr,
 //! which defines infrac's YAML: for every value here the emitter's text must equal
 //! serde-saphyr's byte for byte, with no fallback taken.
 //!
@@ -11,7 +11,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a test: it reports what it measured
 
-use infrac::output::yaml::{emit_block_yaml, serde_saphyr_yaml, to_yaml, to_yaml_documents};
+use infrac::artifact::yaml::{emit_block_yaml, serde_saphyr_yaml, to_yaml, to_yaml_documents};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -733,7 +733,7 @@ fn documents_match() {
         to_yaml_documents(&docs),
         serde_saphyr::to_string_multiple_with_options(
             &docs,
-            infrac::output::yaml::serde_saphyr_options()
+            infrac::artifact::yaml::serde_saphyr_options()
         )
         .unwrap()
     );
@@ -903,7 +903,7 @@ fn golden_kubernetes_files_round_trip() {
         }
         let reference = serde_saphyr::to_string_multiple_with_options(
             &docs,
-            infrac::output::yaml::serde_saphyr_options(),
+            infrac::artifact::yaml::serde_saphyr_options(),
         )
         .expect("serde-saphyr re-emits");
         if ours == reference {

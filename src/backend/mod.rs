@@ -18,8 +18,8 @@ pub mod terraform;
 
 use indexmap::IndexMap;
 
+use crate::artifact::{FileSet, Target};
 use crate::model::Model;
-use crate::output::{FileSet, Target};
 use crate::project::Project;
 use crate::templates::Templates;
 
@@ -74,7 +74,7 @@ pub struct Owner {
 
 /// The owner of the file at file-set path `logical_path`, asked of the back end whose layout
 /// it follows; `None` when no back end writes such a path. For a generated file its
-/// [`OutputFile`](crate::output::OutputFile) says so itself: this is for one known only from
+/// [`OutputFile`](crate::artifact::OutputFile) says so itself: this is for one known only from
 /// disk or the manifest (a stale file the next build deletes).
 pub fn claim(logical_path: &str) -> Option<Owner> {
     Target::ALL.into_iter().find_map(|target| {
@@ -129,7 +129,7 @@ mod tests {
     use super::*;
 
     /// Every file each back end writes for the example and every valid fixture.
-    fn every_generated_file() -> Vec<(String, crate::output::OutputFile)> {
+    fn every_generated_file() -> Vec<(String, crate::artifact::OutputFile)> {
         let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let mut platforms = vec![("example".to_owned(), root.clone())];
         for name in ["aws-shop", "azure-minimal", "gcp-analytics"] {

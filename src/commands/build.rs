@@ -1,12 +1,12 @@
 //! `build`, `plan` and `check`: compile in memory, then write the golden tree or diff it.
 
+use crate::artifact::{FileSet, Target};
 use crate::cli::PlanFormat;
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::error::Error;
 use crate::output::layout::Layout;
 use crate::output::plan::{self, PlanFilter};
 use crate::output::write::{WriteError, write_tree};
-use crate::output::{FileSet, Target};
 use crate::pipeline::{Frontend, run_frontend};
 use crate::printer::Printer;
 use crate::templates::Templates;

@@ -1,4 +1,4 @@
-//! Where generated files live on disk: maps a [`FileSet`](super::FileSet) path
+//! Where generated files live on disk: maps a [`FileSet`](crate::artifact::FileSet) path
 //! (`kubernetes/x/base/deployment.yaml`) to a path relative to the project root
 //! (`golden/kubernetes/x/base/deployment.yaml`), honouring the `[output]` moves of `infrac.toml`
 //! (`github = ".github/workflows"`, `gitlab = ".gitlab-ci.yml"`).

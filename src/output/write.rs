@@ -25,11 +25,11 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use super::FileSet;
 use super::fs::{self as safe, Refusal};
 use super::layout::{Layout, LayoutError};
 use super::lock::BuildLock;
 use super::manifest::{Manifest, hash_hex};
+use crate::artifact::FileSet;
 use crate::diagnostic::Code;
 
 /// Why a write did not happen (or stopped).
@@ -344,7 +344,7 @@ fn write_manifest(root: &Path, layout: &Layout, manifest: &Manifest) -> Result<(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::{OutputFile, Target};
+    use crate::artifact::{OutputFile, Target};
 
     fn set(files: &[(&str, &str)]) -> FileSet {
         let mut set = FileSet::new();

@@ -6,8 +6,8 @@
 
 use super::context::{CheckCtx, SharedBuildCtx};
 use super::{Shared, file};
+use crate::artifact::OutputFile;
 use crate::error::Error;
-use crate::output::OutputFile;
 use crate::templates::{self, Templates};
 
 const DIR: &str = "ci/azure-pipelines";

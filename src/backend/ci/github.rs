@@ -5,8 +5,8 @@
 //! Only chooses templates, contexts and paths; the YAML is in `templates/ci/github/`.
 
 use super::{Shared, file};
+use crate::artifact::OutputFile;
 use crate::error::Error;
-use crate::output::OutputFile;
 use crate::templates::{self, Templates};
 
 use super::context::{CheckCtx, SharedBuildCtx};

@@ -6,8 +6,8 @@
 
 use super::context::GitlabCtx;
 use super::{Shared, file};
+use crate::artifact::OutputFile;
 use crate::error::Error;
-use crate::output::OutputFile;
 use crate::templates::{self, Templates};
 
 pub(super) fn emit(shared: &Shared, t: &Templates) -> Result<Vec<OutputFile>, Error> {

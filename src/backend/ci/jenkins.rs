@@ -5,8 +5,8 @@
 
 use super::context::CheckCtx;
 use super::{Shared, file};
+use crate::artifact::OutputFile;
 use crate::error::Error;
-use crate::output::OutputFile;
 use crate::templates::{self, Templates};
 
 const DIR: &str = "ci/jenkins";

@@ -14,9 +14,9 @@ pub mod gitlab;
 pub(crate) mod identity;
 pub mod jenkins;
 
+use crate::artifact::{OutputFile, Target};
 use crate::error::Error;
 use crate::model::{CiSystem, Model};
-use crate::output::{OutputFile, Target};
 use crate::templates::{self, Templates};
 use context::*;
 use facts::*;

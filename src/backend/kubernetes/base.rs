@@ -8,9 +8,9 @@ use super::workload::{Workload, deployment};
 use super::{
     Ctx, common_labels, file, kustomization, object, secrets, service_selector, track_selector,
 };
+use crate::artifact::OutputFile;
+use crate::artifact::yaml::{to_yaml, to_yaml_documents};
 use crate::model::{Model, Protocol, Service, Strategy};
-use crate::output::OutputFile;
-use crate::output::yaml::{to_yaml, to_yaml_documents};
 use serde_json::{Value, json};
 
 /// The kinds of `base_objects`, in order: what overlay patches target.

@@ -10,9 +10,9 @@
 //! deploys — nor can the offline Argo model check validate it (no Argo CD schema ships).
 
 use super::{MANAGED_BY, file, in_cluster, kustomization};
+use crate::artifact::OutputFile;
+use crate::artifact::yaml::{to_yaml, to_yaml_documents};
 use crate::model::{Dataplane, Environment, Model, Strategy};
-use crate::output::OutputFile;
-use crate::output::yaml::{to_yaml, to_yaml_documents};
 use serde_json::{Value, json};
 
 /// Where Argo CD runs and keeps its Applications.

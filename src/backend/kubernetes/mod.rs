@@ -4,7 +4,7 @@
 //! Layout (SPEC "Output layout"): `kubernetes/<service>/base/` from the registry service,
 //! `kubernetes/<service>/overlays/<env>/` with the environment's differences as JSON patches
 //! computed against the base, and `kubernetes/environments/<env>/` aggregating them all.
-//! Every document goes through `crate::output::yaml`. This module never reads or writes a
+//! Every document goes through `crate::artifact::yaml`. This module never reads or writes a
 //! file and never iterates a `HashMap` into output.
 
 /// A JSON object from `key => value` pairs, each value moved in through `Value::from`.
@@ -37,8 +37,8 @@ mod fixture;
 #[cfg(test)]
 mod tests;
 
+use crate::artifact::{OutputFile, Target};
 use crate::model::{Environment, Model, Service};
-use crate::output::{OutputFile, Target};
 use serde_json::{Map, Value, json};
 
 /// Label every generated object carries to say who owns it.

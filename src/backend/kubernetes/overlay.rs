@@ -10,10 +10,10 @@ use super::base::{BASE_KINDS, base_objects};
 use super::{
     Ctx, ENV_LABEL, analysis, egress, file, istio, kustomization, network, patch, secrets,
 };
+use crate::artifact::OutputFile;
+use crate::artifact::yaml::{to_yaml, to_yaml_documents};
 use crate::error::Error;
 use crate::model::{Environment, Model, Service};
-use crate::output::OutputFile;
-use crate::output::yaml::{to_yaml, to_yaml_documents};
 use serde_json::{Value, json};
 
 /// `kubernetes/<service>/overlays/<env>/{kustomization,resources}.yaml`.

@@ -28,10 +28,10 @@ use std::collections::BTreeSet;
 
 use rayon::prelude::*;
 
+use crate::artifact::{OutputFile, Target};
 use crate::error::Error;
 use crate::model::CloudProvider;
 use crate::model::Model;
-use crate::output::{OutputFile, Target};
 use modules::ModuleKind;
 
 /// The files of one environment and the modules its roots call.

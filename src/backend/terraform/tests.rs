@@ -8,9 +8,9 @@ fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
     let project = crate::project::Project::default();
     super::emit(model, &crate::backend::EmitCtx::new(&project, &templates))
 }
+use crate::artifact::OutputFile;
 use crate::backend::contract::{Placement, connection_secret_name, placement};
 use crate::model::Model;
-use crate::output::OutputFile;
 
 fn platforms() -> Vec<(&'static str, PathBuf)> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::{FileAction, FileChange, Plan, ResourceAction};
-use crate::output::Target;
+use crate::artifact::Target;
 
 /// Add / change / remove counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

@@ -30,7 +30,7 @@ pub use resources::{ResourceAction, ResourceChange};
 use super::layout::Layout;
 use super::manifest::{Manifest, hash_hex};
 use super::write::{WriteError, load_manifest, place, read_optional, stray_files};
-use super::{FileSet, Target};
+use crate::artifact::{FileSet, Target};
 use crate::backend::{self, Owner};
 
 /// Which part of the plan to compute. Empty lists mean everything. Files that belong to no

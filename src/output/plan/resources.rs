@@ -61,7 +61,7 @@ fn resource(action: ResourceAction, id: &str, fields: Vec<FieldChange>) -> Resou
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::Target;
+    use crate::artifact::Target;
 
     fn kubernetes(text: &str) -> Resources {
         crate::backend::resources(Target::Kubernetes, "kubernetes/x.yaml", text).unwrap()
