@@ -132,11 +132,11 @@ fn canary_start_advance_promote() {
     );
     // No canary subset, header route or canary destination existed before the start.
     for line in [
-        "spec.subsets[canary]: (none) → {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}}",
-        "spec.http[gateway-canary-header]: (none) → ",
-        "spec.http[mesh-canary-header]: (none) → ",
+        "+ spec.subsets[canary]: {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}}",
+        "+ spec.http[gateway-canary-header]: {",
+        "+ spec.http[mesh-canary-header]: {",
         "spec.http[gateway-weighted].route[0].weight: 100 → 95",
-        "spec.http[mesh-weighted].route[1]: (none) → {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":5}",
+        "+ spec.http[mesh-weighted].route[1]: {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":5}",
         "+ HorizontalPodAutoscaler payments/payment-service-canary",
     ] {
         assert!(plan.contains(line), "{line}\n{plan}");
@@ -215,11 +215,11 @@ fn canary_abort_keeps_stable() {
     // After the abort nothing routes to a canary: subset, header routes and the canary
     // destination go, stable takes 100.
     for line in [
-        "spec.subsets[canary]: {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}} → (none)",
-        "spec.http[gateway-canary-header]: {",
-        "spec.http[mesh-canary-header]: {",
+        "- spec.subsets[canary]: {\"name\":\"canary\",\"labels\":{\"version\":\"canary\"}}",
+        "- spec.http[gateway-canary-header]: {",
+        "- spec.http[mesh-canary-header]: {",
         "spec.http[mesh-weighted].route[0].weight: 90 → 100",
-        "spec.http[mesh-weighted].route[1]: {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":10} → (none)",
+        "- spec.http[mesh-weighted].route[1]: {\"destination\":{\"host\":\"payment-service.payments.svc.cluster.local\",\"subset\":\"canary\"},\"weight\":10}",
         "- HorizontalPodAutoscaler payments/payment-service-canary",
     ] {
         assert!(plan.contains(line), "{line}\n{plan}");
