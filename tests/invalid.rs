@@ -308,6 +308,8 @@ cases! {
     build_context_github_expression,
     build_dockerfile_parent_dir,
     canary_for_rolling_service,
+    canary_interval_huge,
+    canary_interval_zero,
     canary_steps_not_ending_at_100,
     canary_steps_not_increasing,
     canary_strategy_without_steps,
