@@ -304,6 +304,7 @@ macro_rules! cases {
 
 cases! {
     alias_bomb,
+    backend_config_credentials,
     build_context_command_substitution,
     build_context_github_expression,
     build_dockerfile_parent_dir,
@@ -376,6 +377,14 @@ cases! {
     requests_above_limits_cpu,
     requests_above_limits_memory,
     secret_store_address,
+    secret_value_aws_key_id,
+    secret_value_github_token,
+    secret_value_high_entropy,
+    secret_value_jwt,
+    secret_value_openssh_private_key,
+    secret_value_pem_private_key,
+    secret_value_slack_webhook,
+    secret_value_url_credentials,
     secret_store_mismatch,
     secret_store_mismatch_registry,
     self_dependency,
