@@ -234,7 +234,11 @@ fn lower_environment(
         terraform: TerraformSettings {
             backend: Backend {
                 kind: string(&backend.kind, "type")?,
-                config: opt(&backend.config, "config")?.cloned().unwrap_or_default(),
+                config: opt(&backend.config, "config")?
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(k, v)| v.get().map(|v| (k.clone(), v.clone())))
+                    .collect(),
             },
         },
         secret_store: SecretStore {

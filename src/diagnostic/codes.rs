@@ -191,6 +191,11 @@ codes! {
         wrong: "canary: {steps: [10, 50, 25]}\n",
         right: "canary: {steps: [10, 25, 50, 100]}\n"
     }
+    CanaryInterval = "canary-interval" {
+        "A canary step interval is out of range: it must be between 1s and 24h (a number without leading zeros and a unit `s`, `m` or `h`).",
+        wrong: "canary: {steps: [10, 50, 100], interval: 1152921504606846976h}\n",
+        right: "canary: {steps: [10, 50, 100], interval: 30m}\n"
+    }
     MissingCanary = "missing-canary" {
         "A service with `strategy: canary` needs a `rollout.canary` block with its steps.",
         wrong: "rollout: {strategy: canary}\n",

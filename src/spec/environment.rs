@@ -67,7 +67,8 @@ pub struct TerraformSpec {
 pub struct BackendSpec {
     #[serde(rename = "type")]
     pub kind: Field<String>,
-    pub config: Field<BTreeMap<String, serde_json::Value>>,
+    /// Each argument with its position (the secrets rule reports values where written).
+    pub config: Field<BTreeMap<String, Field<serde_json::Value>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -5,6 +5,7 @@
 
 mod cloud;
 mod dependencies;
+mod durations;
 mod environments;
 mod names;
 mod overlays;
@@ -68,7 +69,7 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 12] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 13] = [
         names::check,
         required::check,
         dependencies::check,
@@ -78,6 +79,7 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         probes::check,
         resources::check,
         rollout::check,
+        durations::check,
         secrets::check,
         versions::check,
         cloud::check,

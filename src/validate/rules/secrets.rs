@@ -1,8 +1,15 @@
-//! Secrets stay out of the repository: `config` carries no passwords or keys, and a
-//! secret reference names its environment's store.
+//! Secrets stay out of the repository: `config` carries no passwords or keys, neither does
+//! `terraform.backend.config`, and a secret reference names its environment's store.
+//!
+//! A value is a secret by its key name (`DB_PASSWORD`, backend `access_key`) or by its
+//! shape ([`secret_shape`]): known token formats, private-key headers, credentials in a URL,
+//! and long high-entropy strings. Numbers and booleans are never secrets (so
+//! `PASSWORD_MIN_LENGTH: 12` or `TOKEN_TTL_SECONDS: 3600` pass), nor are URLs without
+//! credentials (`PASSWORD_RESET_URL: https://…`).
 
 use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::load::yaml::Pos;
 use crate::spec::{Field, SpecService};
 
 /// Config keys that name a secret; their values belong in the secret store.
@@ -17,12 +24,34 @@ const SECRET_WORDS: [&str; 8] = [
     "CREDENTIAL",
 ];
 
+/// Terraform backend arguments that carry a credential (the azurerm backend's
+/// `access_key`, `sas_token`, `client_secret`, `client_certificate_password`; the s3
+/// backend's `access_key`, `secret_key`, `token`; the http/pg/consul backends' `password`,
+/// `access_token`): <https://developer.hashicorp.com/terraform/language/backend/azurerm>,
+/// <https://developer.hashicorp.com/terraform/language/backend/s3>. They belong in the CI
+/// system's secret environment (`ARM_ACCESS_KEY`, `AWS_SECRET_ACCESS_KEY`, …).
+const BACKEND_CREDENTIALS: [&str; 12] = [
+    "access_key",
+    "secret_key",
+    "secret_access_key",
+    "sas_token",
+    "client_secret",
+    "client_certificate_password",
+    "password",
+    "token",
+    "access_token",
+    "session_token",
+    "oidc_token",
+    "oidc_request_token",
+];
+
 pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for service in ctx.spec.registry_services.values() {
         out.extend(literal_config(service));
     }
     for env in &ctx.spec.environments {
+        out.extend(backend_config(env));
         let store = env.spec.secret_store.get().and_then(|s| s.kind.get());
         for service in env.services.values() {
             out.extend(literal_config(service));
@@ -45,22 +74,297 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     out
 }
 
+fn move_to_store(key: &str) -> String {
+    format!(
+        "move it to the secret store: `secrets: {{{key}: {{store: <type>, path: <secret>, key: <property>}}}}`"
+    )
+}
+
 fn literal_config(service: &SpecService) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (key, value) in service.layer.config.get().into_iter().flatten() {
-        let upper = key.to_ascii_uppercase();
-        let (empty, pos) = match value {
+        let (text, pos) = match value {
             Field::Absent => continue,
-            Field::Set(s) => (s.value.is_empty(), s.pos),
-            Field::Invalid(s) => (false, s.pos),
+            Field::Set(s) => (Some(s.value.as_str()), s.pos),
+            Field::Invalid(s) => (None, s.pos),
         };
-        if !empty && SECRET_WORDS.iter().any(|w| upper.contains(w)) {
+        let what = format!("`config.{key}` of `{}`", service.name);
+        if let Some(text) = text {
+            if let Some(shape) = secret_shape(text) {
+                out.push(shape_finding(&what, shape, pos).with_help(move_to_store(key)));
+                continue;
+            }
+            if text.is_empty() || is_plain_setting(text) {
+                continue;
+            }
+        }
+        let upper = key.to_ascii_uppercase();
+        if SECRET_WORDS.iter().any(|w| upper.contains(w)) {
             out.push(
-                Diagnostic::error(Code::LiteralSecret, pos, format!("`config.{key}` of `{}` looks like a secret written in the repository", service.name))
-                    .with_label("a literal value")
-                    .with_help(format!("move it under `secrets:` as a reference: `{key}: {{store: <type>, path: <secret>, key: <property>}}`")),
+                Diagnostic::error(
+                    Code::LiteralSecret,
+                    pos,
+                    format!("{what} looks like a secret written in the repository"),
+                )
+                .with_label("a literal value")
+                .with_help(format!("move it under `secrets:` as a reference: `{key}: {{store: <type>, path: <secret>, key: <property>}}`")),
             );
         }
     }
     out
+}
+
+fn backend_config(env: &crate::spec::SpecEnv) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let Some(config) = env
+        .spec
+        .terraform
+        .get()
+        .and_then(|t| t.backend.get())
+        .and_then(|b| b.config.get())
+    else {
+        return out;
+    };
+    let help = "remove it from `terraform.backend.config` and give it to `terraform init` from the CI system's secret store (e.g. the `ARM_ACCESS_KEY`, `ARM_CLIENT_SECRET` or `AWS_SECRET_ACCESS_KEY` environment variable)";
+    for (key, value) in config {
+        let Some(value) = value.spanned() else {
+            continue;
+        };
+        let what = format!(
+            "`terraform.backend.config.{key}` of environment `{}`",
+            env.name
+        );
+        let text = match &value.value {
+            serde_json::Value::String(s) => s.as_str(),
+            _ => continue,
+        };
+        if let Some(shape) = secret_shape(text) {
+            out.push(shape_finding(&what, shape, value.pos).with_help(help));
+        } else if !text.is_empty()
+            && !is_plain_setting(text)
+            && BACKEND_CREDENTIALS.contains(&key.to_ascii_lowercase().as_str())
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::LiteralSecret,
+                    value.pos,
+                    format!("{what} is a credential written in the repository"),
+                )
+                .with_label("a literal credential")
+                .with_help(help),
+            );
+        }
+    }
+    out
+}
+
+fn shape_finding(what: &str, shape: &str, pos: Pos) -> Diagnostic {
+    Diagnostic::error(
+        Code::LiteralSecret,
+        pos,
+        format!("{what} holds {shape}, written in the repository"),
+    )
+    .with_label(shape.to_owned())
+}
+
+/// A number or a boolean: a setting (`PASSWORD_MIN_LENGTH: 12`), never a secret.
+fn is_plain_setting(text: &str) -> bool {
+    let t = text.trim();
+    t.parse::<f64>().is_ok()
+        || matches!(t, "true" | "false" | "True" | "False" | "TRUE" | "FALSE")
+        || (t.contains("://") && url_credentials(t).is_none())
+}
+
+/// What kind of secret a value looks like, if any.
+pub fn secret_shape(text: &str) -> Option<&'static str> {
+    if text.contains("-----BEGIN ") && text.contains("PRIVATE KEY") {
+        return Some("a private key");
+    }
+    if url_credentials(text).is_some() {
+        return Some("credentials in a URL");
+    }
+    if text.contains("hooks.slack.com/services/") {
+        return Some("a Slack webhook URL");
+    }
+    let words = text.split(|c: char| {
+        !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '/' || c == '+')
+    });
+    for word in words {
+        if is_aws_key_id(word) {
+            return Some("an AWS access key id");
+        }
+        if is_github_token(word) {
+            return Some("a GitHub token");
+        }
+        if is_slack_token(word) {
+            return Some("a Slack token");
+        }
+        if is_jwt(word) {
+            return Some("a JSON Web Token");
+        }
+    }
+    if is_high_entropy(text) {
+        return Some("a high-entropy string (a key or token)");
+    }
+    None
+}
+
+/// `scheme://user:password@host`: the password part, when non-empty.
+fn url_credentials(text: &str) -> Option<&str> {
+    let (_, rest) = text.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (_, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some(password)
+}
+
+/// `AKIA…`/`ASIA…` and the other AWS key id prefixes, then 16 upper-case letters or digits:
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-unique-ids>.
+fn is_aws_key_id(word: &str) -> bool {
+    const PREFIXES: [&str; 4] = ["AKIA", "ASIA", "ABIA", "ACCA"];
+    word.len() == 20
+        && PREFIXES.iter().any(|p| word.starts_with(p))
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+}
+
+/// `ghp_`/`gho_`/`ghu_`/`ghs_`/`ghr_` + 36 alphanumerics, or `github_pat_` + 22 or more:
+/// <https://github.blog/engineering/platform-security/behind-githubs-new-authentication-token-formats/>.
+fn is_github_token(word: &str) -> bool {
+    if let Some(rest) = word.strip_prefix("github_pat_") {
+        return rest.len() >= 22 && rest.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    }
+    ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"].iter().any(|p| {
+        word.strip_prefix(p)
+            .is_some_and(|rest| rest.len() >= 36 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    })
+}
+
+/// `xoxb-…`, `xoxp-…` and the other Slack token prefixes.
+fn is_slack_token(word: &str) -> bool {
+    ["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-"]
+        .iter()
+        .any(|p| word.strip_prefix(p).is_some_and(|rest| rest.len() >= 10))
+}
+
+/// Three base64url segments, the first two JSON objects (`eyJ` is base64 of `{"`).
+fn is_jwt(word: &str) -> bool {
+    let parts: Vec<&str> = word.split('.').collect();
+    parts.len() == 3
+        && parts[0].starts_with("eyJ")
+        && parts[1].starts_with("eyJ")
+        && parts.iter().all(|p| {
+            p.len() >= 4
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+}
+
+/// At least 32 characters of the base64 alphabet only, with upper case, lower case and
+/// digits all present and a Shannon entropy above 4.5 bits per character. Paths, URLs,
+/// versions, image digests (`sha256:…`, hex only) and UUIDs never qualify: they carry `.`,
+/// `:` or leading `/`, or use the 16 hex characters only (at most 4 bits per character).
+fn is_high_entropy(text: &str) -> bool {
+    let t = text.trim();
+    if t.len() < 32 || t.starts_with('/') || t.contains("//") {
+        return false;
+    }
+    if !t
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-'))
+    {
+        return false;
+    }
+    let upper = t.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = t.bytes().any(|b| b.is_ascii_lowercase());
+    let digit = t.bytes().any(|b| b.is_ascii_digit());
+    upper && lower && digit && shannon_entropy(t) > 4.5
+}
+
+fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = [0usize; 256];
+    for b in text.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let len = text.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = c as f64 / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_plain_setting, secret_shape};
+
+    #[test]
+    fn known_formats_are_secrets() {
+        let cases = [
+            ("AKIAIOSFODNN7EXAMPLE", "an AWS access key id"),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n",
+                "a private key",
+            ),
+            (
+                "-----BEGIN OPENSSH PRIVATE KEY-----\nb3Bl\n",
+                "a private key",
+            ),
+            ("ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789", "a GitHub token"),
+            (
+                "github_pat_11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyz",
+                "a GitHub token",
+            ),
+            (
+                "postgres://app:s3cr3t@db.internal:5432/orders",
+                "credentials in a URL",
+            ),
+            (
+                "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+                "a Slack webhook URL",
+            ),
+            (
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                "a JSON Web Token",
+            ),
+            (
+                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+                "a high-entropy string (a key or token)",
+            ),
+        ];
+        for (value, shape) in cases {
+            assert_eq!(secret_shape(value), Some(shape), "{value}");
+        }
+    }
+
+    #[test]
+    fn settings_and_identifiers_are_not_secrets() {
+        for value in [
+            "12",
+            "3600",
+            "0.25",
+            "true",
+            "https://auth.example.com/oauth/token",
+            "postgres://db.internal:5432/orders",
+            "https://user@example.com/path",
+            "shopacr.azurecr.io/orders@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "123e4567-e89b-12d3-a456-426614174000",
+            "/var/lib/orders/data/cache/segments/current",
+            "v1.42.0-rc.1+build.20250823143022",
+            "com.example.orders.PaymentAuthorizationHandler",
+            "ORDERS_SERVICE_DEFAULT_CURRENCY_CODE_EUR",
+            "info",
+        ] {
+            assert_eq!(secret_shape(value), None, "{value}");
+        }
+        assert!(is_plain_setting("12"));
+        assert!(is_plain_setting("3600"));
+        assert!(is_plain_setting("https://auth.example.com/token"));
+        assert!(!is_plain_setting("hunter2"));
+    }
 }
