@@ -165,8 +165,8 @@ fn groovy_single_quoted(text: &str) -> String {
 }
 
 /// A Groovy single-quoted string literal, quotes included: `'` and `\\` escaped, control
-/// characters as `\\uXXXX`, so the value is one string whatever it holds (Groovy does not
-/// interpolate `$` in single-quoted strings).
+/// characters as `\\u` and four hex digits, so the value is one string whatever it holds
+/// (Groovy does not interpolate `$` in single-quoted strings).
 fn groovy_literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('\'');

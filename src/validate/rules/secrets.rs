@@ -324,7 +324,7 @@ mod tests {
                 "credentials in a URL",
             ),
             (
-                "https://hooks.slack.com/services/T000/B000/XXXXXXXX",
+                "https://hooks.slack.com/services/T000/B000/abcd1234efgh5678",
                 "a Slack webhook URL",
             ),
             (
