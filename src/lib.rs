@@ -21,9 +21,9 @@
 //!    golden tree for `plan` and `check`.
 //!
 //! [`artifact`] is the vocabulary between the back ends and the writer (targets, generated
-//! files, the YAML emitter). [`diagnostic`] holds problems in the user's input; [`error`] the tool's own failures;
-//! [`printer`] owns stdout and stderr (nothing else prints); [`teardown`] lets the binary
-//! leave its large trees to the process exit.
+//! files, the YAML emitter). [`diagnostic`] holds problems in the user's input; [`error`] the
+//! tool's own failures; [`printer`] owns stdout and stderr (nothing else prints);
+//! [`teardown`] lets the binary leave its large trees to the process exit.
 
 pub mod artifact;
 pub mod backend;
