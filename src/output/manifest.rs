@@ -5,8 +5,12 @@
 //!
 //! ```text
 //! # infrac manifest v1: files generated and owned by infrac; do not edit
+//! # generator: infrac 0.1.0
 //! 9f86d08188…0a08  golden/kubernetes/payment-service/base/deployment.yaml
 //! ```
+//!
+//! The `generator` line records the infrac version that wrote the tree: `infrac check` fails
+//! a tree another version generated, since the two may render the same inputs differently.
 //!
 //! Parsing never panics: a corrupt manifest is a [`ManifestError`] with its line number. A
 //! path that could escape the root is corrupt, since the writer deletes what the manifest owns.
@@ -19,6 +23,10 @@ use sha2::{Digest, Sha256};
 use super::layout::is_safe_relative;
 
 const HEADER: &str = "# infrac manifest v1: files generated and owned by infrac; do not edit";
+const GENERATOR: &str = "# generator: infrac ";
+
+/// The version of this infrac, as the manifest records it.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A manifest line that cannot be read or trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,10 +40,27 @@ pub struct ManifestError {
     pub message: String,
 }
 
-/// The files infrac owns: root-relative path → lowercase hex SHA-256.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The files infrac owns: root-relative path → lowercase hex SHA-256, and the version of
+/// infrac that wrote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Manifest {
     entries: BTreeMap<String, String>,
+    generator: Option<Generator>,
+}
+
+/// The `# generator:` line of a manifest: the version it names and where the line is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Generator {
+    pub version: String,
+    /// Byte offset and length of the version in the manifest's text (0, 0 when rendered here).
+    pub offset: usize,
+    pub len: usize,
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// The lowercase hex SHA-256 of `bytes`.
@@ -50,8 +75,22 @@ pub fn hash_hex(bytes: &[u8]) -> String {
 }
 
 impl Manifest {
+    /// An empty manifest written by this version of infrac.
     pub fn new() -> Self {
-        Self::default()
+        Self {
+            entries: BTreeMap::new(),
+            generator: Some(Generator {
+                version: VERSION.to_owned(),
+                offset: 0,
+                len: 0,
+            }),
+        }
+    }
+
+    /// The version of infrac that wrote this manifest; `None` for a manifest from before
+    /// versions were recorded.
+    pub fn generator(&self) -> Option<&Generator> {
+        self.generator.as_ref()
     }
 
     /// Records `path` with the hash of `contents`.
@@ -91,6 +130,9 @@ impl Manifest {
         let mut out = String::with_capacity(self.entries.len() * 120 + HEADER.len() + 1);
         out.push_str(HEADER);
         out.push('\n');
+        out.push_str(GENERATOR);
+        out.push_str(VERSION);
+        out.push('\n');
         for (path, hash) in &self.entries {
             out.push_str(hash);
             out.push_str("  ");
@@ -100,9 +142,9 @@ impl Manifest {
         out
     }
 
-    /// Reads a manifest back. Blank lines and `#` comments are skipped; any other line must be
-    /// `<64 hex>  <safe relative path>`, and no path may appear twice. Every bad line is
-    /// reported.
+    /// Reads a manifest back. Blank lines and `#` comments are skipped (but for the
+    /// `# generator:` line); any other line must be `<64 hex>  <safe relative path>`, and no
+    /// path may appear twice. Every bad line is reported.
     pub fn parse(text: &str) -> Result<Self, Vec<ManifestError>> {
         Self::parse_owned(text, |_| None)
     }
@@ -114,6 +156,7 @@ impl Manifest {
         refuse: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, Vec<ManifestError>> {
         let mut entries = BTreeMap::new();
+        let mut generator = None;
         let mut errors = Vec::new();
         let mut offset = 0;
         for (index, raw) in text.split_inclusive('\n').enumerate() {
@@ -121,6 +164,17 @@ impl Manifest {
             offset += raw.len();
             let content = raw.strip_suffix('\n').unwrap_or(raw);
             let content = content.strip_suffix('\r').unwrap_or(content);
+            if let Some(version) = content.strip_prefix(GENERATOR) {
+                // The first such line counts; a version is printed back, so it is clipped.
+                if generator.is_none() {
+                    generator = Some(Generator {
+                        version: clip(version.trim()),
+                        offset: start + GENERATOR.len(),
+                        len: version.len(),
+                    });
+                }
+                continue;
+            }
             if content.trim().is_empty() || content.starts_with('#') {
                 continue;
             }
@@ -146,7 +200,7 @@ impl Manifest {
             });
         }
         if errors.is_empty() {
-            Ok(Self { entries })
+            Ok(Self { entries, generator })
         } else {
             Err(errors)
         }
@@ -209,9 +263,34 @@ mod tests {
         let text = m.render();
         assert!(text.starts_with("# infrac manifest v1"));
         let lines: Vec<_> = text.lines().skip(1).collect();
+        assert_eq!(lines[0], format!("# generator: infrac {VERSION}"));
+        let lines = &lines[1..];
         assert!(lines[0].ends_with("  .github/workflows/a.yml"));
         assert!(lines[1].ends_with("  golden/b.yaml"));
-        assert_eq!(Manifest::parse(&text).unwrap(), m);
+        let parsed = Manifest::parse(&text).unwrap();
+        assert_eq!(
+            parsed.iter().collect::<Vec<_>>(),
+            m.iter().collect::<Vec<_>>()
+        );
+        assert_eq!(
+            parsed.generator().map(|g| g.version.as_str()),
+            Some(VERSION)
+        );
+    }
+
+    #[test]
+    fn the_generator_line_is_read_with_its_position() {
+        let good = hash_hex(b"x");
+        let text = format!("{HEADER}\n# generator: infrac 0.0.9\n{good}  a\n");
+        let g = Manifest::parse(&text)
+            .unwrap()
+            .generator()
+            .cloned()
+            .unwrap();
+        assert_eq!(g.version, "0.0.9");
+        assert_eq!(&text[g.offset..g.offset + g.len], "0.0.9");
+        let old = format!("{HEADER}\n{good}  a\n");
+        assert_eq!(Manifest::parse(&old).unwrap().generator(), None);
     }
 
     #[test]
