@@ -69,8 +69,12 @@ services:
 
 fn environment(cloud: &str, region: &str, store: &str, backend: &str) -> String {
     let address = match store {
-        "vault" => ", address: \"https://vault.example.com:8200\"",
-        "infisical" => ", address: \"https://infisical.example.com\"",
+        // A mount other than Vault's default, so every place that names it is seen to agree.
+        "vault" => ", address: \"https://vault.example.com:8200\", mount: kv-shop",
+        "infisical" => {
+            ", address: \"https://infisical.example.com\", projectSlug: shop-a1b2, environmentSlug: development"
+        }
+        "gcp-secret-manager" => ", project: shop-secrets",
         _ => "",
     };
     format!(
@@ -237,6 +241,11 @@ fn jsonencode_keys(expr: &Expression) -> BTreeSet<String> {
 
 fn text(expr: &Expression) -> String {
     hcl::format::to_string(expr).unwrap()
+}
+
+/// [`text`] without whitespace, for lists and objects.
+fn compact(expr: &Expression) -> String {
+    text(expr).split_whitespace().collect()
 }
 
 struct Seen {
@@ -441,8 +450,10 @@ fn follow(cloud: &str, store: &str, seen: &mut Seen) {
             });
         }
         _ => {
+            // The services' grants (the controller's is checked with its store).
             let principal = resources
                 .iter()
+                .filter(|b| b.labels[1].as_str() != "secret_operator")
                 .filter_map(|b| attr(b, "member"))
                 .map(text)
                 .collect::<Vec<_>>();
@@ -461,7 +472,11 @@ fn follow(cloud: &str, store: &str, seen: &mut Seen) {
     let stores = yaml_docs(&files, "kubernetes/environments/dev/secret-store.yaml");
     let complete = matches!(
         (cloud, store),
-        ("aws", "aws-secrets-manager") | ("azure", "azure-key-vault") | (_, "vault")
+        ("aws", "aws-secrets-manager")
+            | ("azure", "azure-key-vault")
+            | ("gcp", "gcp-secret-manager")
+            | (_, "vault")
+            | (_, "infisical")
     );
     if complete {
         let css = doc(&stores, "ClusterSecretStore");
@@ -493,7 +508,169 @@ fn follow(cloud: &str, store: &str, seen: &mut Seen) {
         seen.check(doc.contains("\"billing\""), || {
             "orders' Vault policy misses billing (without its leading /)".into()
         });
+        // One mount, `secretStore.mount`: the store's path, every write, every policy.
+        let css = doc_of(&stores, "ClusterSecretStore");
+        seen.check(
+            css["spec"]["provider"]["vault"]["path"] == "kv-shop",
+            || {
+                format!(
+                    "the ClusterSecretStore reads mount {}",
+                    css["spec"]["provider"]["vault"]["path"]
+                )
+            },
+        );
+        for b in resources
+            .iter()
+            .filter(|b| b.labels[0].as_str() == "vault_kv_secret_v2")
+        {
+            let mount = attr(b, "mount").map(text);
+            seen.check(mount.as_deref() == Some("\"kv-shop\""), || {
+                format!(
+                    "vault_kv_secret_v2.{} writes to mount {mount:?}",
+                    b.labels[1].as_str()
+                )
+            });
+        }
+        seen.check(
+            doc.contains("\"kv-shop\"") && !doc.contains("var.vault_mount"),
+            || format!("orders' Vault policy does not name mount kv-shop: {doc}"),
+        );
+        let vars = files
+            .get("terraform/environments/dev/variables.tf")
+            .map(|f| f.contents.clone())
+            .unwrap_or_default();
+        seen.check(!vars.contains("vault_mount"), || {
+            "a vault_mount variable could still disagree with the ClusterSecretStore".into()
+        });
     }
+    if store == "infisical" {
+        let css = doc_of(&stores, "ClusterSecretStore");
+        let p = &css["spec"]["provider"]["infisical"];
+        seen.check(
+            p["secretsScope"]["projectSlug"] == "shop-a1b2"
+                && p["secretsScope"]["environmentSlug"] == "development"
+                && p["hostAPI"] == "https://infisical.example.com",
+            || format!("the Infisical store's scope is {p}"),
+        );
+        let id_ref = &p["auth"]["kubernetesAuthCredentials"]["identityId"];
+        seen.check(
+            id_ref["namespace"] == "external-secrets" && id_ref["key"] == "identityId",
+            || format!("the controller's identity id is read from {id_ref}"),
+        );
+        // The writes use the store's project and environment.
+        for b in resources
+            .iter()
+            .filter(|b| b.labels[0].as_str() == "infisical_secret")
+        {
+            seen.check(
+                attr(b, "env_slug").map(text).as_deref() == Some("\"development\"")
+                    && attr(b, "workspace_id").map(text).as_deref()
+                        == Some("data.infisical_projects.store.id"),
+                || {
+                    format!(
+                        "infisical_secret.{} is not written in the store's scope",
+                        b.labels[1].as_str()
+                    )
+                },
+            );
+        }
+        let project = blocks(&body, "data").find(|b| b.labels[0].as_str() == "infisical_projects");
+        seen.check(
+            project.and_then(|b| attr(b, "slug")).map(text).as_deref() == Some("\"shop-a1b2\""),
+            || "Terraform does not look the project up by its slug".into(),
+        );
+        // A machine identity per service, logging in as its own ServiceAccount and reading
+        // only its own entries.
+        let services = object_keys(local("infisical_services").expect("locals.infisical_services"));
+        let orders = text(services["orders"]);
+        for (_, name) in locals.iter().flat_map(|b| locals_secret_names(b)) {
+            seen.check(orders.contains(&format!("\"{name}\"")), || {
+                format!("orders' Infisical identity cannot read {name}")
+            });
+        }
+        seen.check(
+            orders.contains("\"/billing\"") && orders.contains("\"API_TOKEN\""),
+            || format!("orders' Infisical identity cannot read /billing/API_TOKEN: {orders}"),
+        );
+        let k8s = find("infisical_identity_kubernetes_auth", "service");
+        seen.check(
+            k8s.is_some_and(|b| {
+                attr(b, "allowed_service_account_names").map(compact) == Some("[each.key]".into())
+                    && attr(b, "allowed_namespaces").map(compact)
+                        == Some("[each.value.namespace]".into())
+            }),
+            || "the service identity is not bound to the service's ServiceAccount".into(),
+        );
+        for label in ["service", "secret_operator"] {
+            for ty in [
+                "infisical_identity",
+                "infisical_project_identity",
+                "infisical_project_identity_specific_privilege",
+            ] {
+                seen.check(find(ty, label).is_some(), || format!("no {ty}.{label}"));
+            }
+        }
+        let outputs = files
+            .get("terraform/environments/dev/outputs.tf")
+            .map(|f| f.contents.clone())
+            .unwrap_or_default();
+        seen.check(
+            outputs.contains("output \"secret_operator_identity_id\""),
+            || "no output names the controller's identity id (the hand step)".into(),
+        );
+    }
+    if store == "gcp-secret-manager" {
+        let css = doc_of(&stores, "ClusterSecretStore");
+        seen.check(
+            css["spec"]["provider"]["gcpsm"]["projectID"] == "shop-secrets",
+            || {
+                format!(
+                    "the GCP store reads project {}",
+                    css["spec"]["provider"]["gcpsm"]
+                )
+            },
+        );
+        for b in resources
+            .iter()
+            .filter(|b| b.labels[0].as_str() == "google_secret_manager_secret")
+        {
+            seen.check(
+                attr(b, "project").map(text).as_deref() == Some("\"shop-secrets\""),
+                || {
+                    format!(
+                        "google_secret_manager_secret.{} is written outside the store's project",
+                        b.labels[1].as_str()
+                    )
+                },
+            );
+        }
+        let grant = find("google_secret_manager_secret_iam_member", "secret_operator");
+        seen.check(
+            grant
+                .and_then(|b| attr(b, "member"))
+                .map(text)
+                .is_some_and(|t| {
+                    t.contains("\"external-secrets\"") && t.contains("subject/ns/%s/sa/%s")
+                }),
+            || "the controller's ServiceAccount is not granted the store's secrets".into(),
+        );
+        let granted = grant
+            .and_then(|b| attr(b, "for_each"))
+            .map(text)
+            .unwrap_or_default();
+        for (_, name) in locals.iter().flat_map(|b| locals_secret_names(b)) {
+            seen.check(granted.contains(&format!("\"{name}\"")), || {
+                format!("the controller may not read {name}")
+            });
+        }
+        seen.check(granted.contains("\"billing\""), || {
+            format!("the controller may not read billing: {granted}")
+        });
+    }
+}
+
+fn doc_of(docs: &[Value], kind: &str) -> Value {
+    doc(docs, kind).cloned().unwrap_or(Value::Null)
 }
 
 fn find_write(resources: &[&Block], label: &str) -> bool {

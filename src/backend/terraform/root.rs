@@ -72,7 +72,7 @@ fn providers_body(env: &Environment) -> Body {
             Provider::Google if p == own => block
                 .add_attribute(("project", r("var.project_id")))
                 .add_attribute(("region", r("var.region"))),
-            Provider::Google => block.add_attribute(("project", r("var.secret_store_project"))),
+            Provider::Google => block.add_attribute(("project", secrets::gcp_store_project(env))),
             Provider::Vault | Provider::Infisical => match &env.secret_store.address {
                 Some(address) if p == Provider::Vault => {
                     block.add_attribute(("address", address.as_str()))
@@ -236,29 +236,12 @@ fn variables(model: &Model, env: &Environment) -> Vec<Var> {
             "string",
             "AWS region of the Secrets Manager store.",
         )),
-        SecretStoreKind::GcpSecretManager if own != Provider::Google => vars.push(Var::new(
-            "secret_store_project",
-            "string",
-            "GCP project of the Secret Manager store.",
-        )),
-        SecretStoreKind::Vault => vars.push(
-            Var::new(
-                "vault_mount",
-                "string",
-                "KV v2 mount of the connection secrets.",
-            )
-            .or("secret"),
-        ),
-        SecretStoreKind::Infisical => vars.extend([
-            Var::new(
-                "infisical_workspace_id",
-                "string",
-                "Infisical project holding the connection secrets.",
-            ),
-            Var::new("infisical_env_slug", "string", "Infisical environment.")
-                .or(env.name.as_str()),
-        ]),
-        SecretStoreKind::AwsSecretsManager | SecretStoreKind::GcpSecretManager => {}
+        // The GCP project, the Vault mount and the Infisical project and environment are
+        // `secretStore` fields, so the ClusterSecretStore and these writes cannot disagree.
+        SecretStoreKind::AwsSecretsManager
+        | SecretStoreKind::GcpSecretManager
+        | SecretStoreKind::Vault
+        | SecretStoreKind::Infisical => {}
     }
     vars.extend(super::registry::variables(model, env));
     vars
