@@ -181,6 +181,14 @@ fn azure(platform: &str, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     blocks
 }
 
+/// The hand steps the store's auth leaves (README "Per cloud"), as header lines.
+pub fn hand_steps(env: &Environment) -> Vec<String> {
+    hand_step(env)
+        .map(|(name, step, _)| format!("# Hand step, once after the first apply: {step} (output {name})."))
+        .into_iter()
+        .collect()
+}
+
 /// Whether some service of `env` reads anything from the store.
 fn reads_anything(env: &Environment) -> bool {
     let provider = env.cloud.provider;
@@ -193,39 +201,51 @@ fn reads_anything(env: &Environment) -> bool {
     })
 }
 
-/// The outputs the store's auth needs someone to read (the one hand step of each store that
-/// has one, README "Per cloud"): Azure's controller client id, Infisical's controller
-/// identity id.
-pub fn outputs(env: &Environment) -> Vec<Block> {
+/// The one value the store's auth needs someone to carry into the cluster, known only after
+/// apply: (output, what to do with it, value). Azure: the controller's client id, for its
+/// ServiceAccount's `azure.workload.identity/client-id` annotation; Infisical: the controller's
+/// machine identity id, for the Secret its ClusterSecretStore reads.
+fn hand_step(env: &Environment) -> Option<(&'static str, String, Expression)> {
     match (env.cloud.provider, env.secret_store.kind) {
-        (_, SecretStoreKind::Infisical) if reads_anything(env) && env.secret_store.project_slug.is_some() => vec![
-            Block::builder("output")
-                .add_label("secret_operator_identity_id")
-                .add_attribute((
-                    "description",
-                    format!(
-                        "Id of the External Secrets Operator's Infisical machine identity: put it once in Secret {} (namespace {SECRET_OPERATOR_NAMESPACE}, key {INFISICAL_IDENTITY_KEY}), which the ClusterSecretStore reads.",
-                        infisical_identity_secret(&env.secret_store.name)
-                    ),
-                ))
-                .add_attribute(("value", r("infisical_identity.secret_operator.id")))
-                .build(),
-        ],
-        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => vec![
-            Block::builder("output")
-                .add_label("secret_operator_client_id")
-                .add_attribute((
-                    "description",
-                    "Client id for the External Secrets Operator ServiceAccount annotation azure.workload.identity/client-id (set once at its Helm install).",
-                ))
-                .add_attribute((
-                    "value",
-                    r("azurerm_user_assigned_identity.secret_operator.client_id"),
-                ))
-                .build(),
-        ],
-        _ => vec![],
+        (_, SecretStoreKind::Infisical)
+            if reads_anything(env) && env.secret_store.project_slug.is_some() =>
+        {
+            Some((
+                "secret_operator_identity_id",
+                format!(
+                    "put the External Secrets Operator's Infisical machine identity id in Secret {} (namespace {SECRET_OPERATOR_NAMESPACE}, key {INFISICAL_IDENTITY_KEY}), which the ClusterSecretStore reads",
+                    infisical_identity_secret(&env.secret_store.name)
+                ),
+                r("infisical_identity.secret_operator.id"),
+            ))
+        }
+        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => Some((
+            "secret_operator_client_id",
+            format!(
+                "annotate the External Secrets Operator's ServiceAccount ({SECRET_OPERATOR_NAMESPACE}/{SECRET_OPERATOR_SERVICE_ACCOUNT}) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install)"
+            ),
+            r("azurerm_user_assigned_identity.secret_operator.client_id"),
+        )),
+        _ => None,
     }
+}
+
+/// The outputs the store's auth needs someone to read: [`hand_step`].
+pub fn outputs(env: &Environment) -> Vec<Block> {
+    hand_step(env)
+        .map(|(name, step, value)| {
+            let mut description = step;
+            if let Some(first) = description.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            Block::builder("output")
+                .add_label(name)
+                .add_attribute(("description", format!("{description}.")))
+                .add_attribute(("value", value))
+                .build()
+        })
+        .into_iter()
+        .collect()
 }
 
 /// `path "<mount>/data/<entry>" { capabilities = ["read"] }` for every entry, `<mount>`

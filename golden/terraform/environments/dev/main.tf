@@ -30,6 +30,10 @@
 # postgres transaction-service-db: managed (module.postgres["transaction-service-db"])
 # kafka transaction-service-events: managed (module.kafka["transaction-service-events"])
 # postgres validation-service-db: managed (module.postgres["validation-service-db"])
+#
+# Image registry paymentsacr.azurecr.io: created here, with CI's push right for var.ci_principal and this cluster's pull right.
+# Root variables CI passes (TF_VAR_<name>): key_vault_resource_group_name, ci_principal.
+# Hand step, once after the first apply: annotate the External Secrets Operator's ServiceAccount (external-secrets/external-secrets) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install) (output secret_operator_client_id).
 
 locals {
   protected = false
@@ -749,13 +753,23 @@ resource "azurerm_role_assignment" "secret_operator" {
   principal_id         = azurerm_user_assigned_identity.secret_operator.principal_id
 }
 
-data "azurerm_container_registry" "images" {
+resource "azurerm_container_registry" "images" {
   name                = "paymentsacr"
-  resource_group_name = var.container_registry_resource_group_name
+  resource_group_name = azurerm_resource_group.this.name
+  location            = azurerm_resource_group.this.location
+  sku                 = "Standard"
+  admin_enabled       = false
+  tags                = local.tags
+}
+
+resource "azurerm_role_assignment" "image_push" {
+  scope                = azurerm_container_registry.images.id
+  role_definition_name = "AcrPush"
+  principal_id         = var.ci_principal
 }
 
 resource "azurerm_role_assignment" "image_pull" {
-  scope                            = data.azurerm_container_registry.images.id
+  scope                            = azurerm_container_registry.images.id
   role_definition_name             = "AcrPull"
   principal_id                     = module.cluster.kubelet_object_id
   skip_service_principal_aad_check = true

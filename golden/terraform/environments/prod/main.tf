@@ -30,6 +30,10 @@
 # postgres transaction-service-db: managed (module.postgres["transaction-service-db"])
 # kafka transaction-service-events: managed (module.kafka["transaction-service-events"])
 # postgres validation-service-db: managed (module.postgres["validation-service-db"])
+#
+# Image registry paymentsacr.azurecr.io: created by environment dev; this cluster gets its pull right.
+# Root variables CI passes (TF_VAR_<name>): key_vault_resource_group_name.
+# Hand step, once after the first apply: annotate the External Secrets Operator's ServiceAccount (external-secrets/external-secrets) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install) (output secret_operator_client_id).
 
 locals {
   protected = true
