@@ -34,7 +34,7 @@ const TYPES: [(&str, &str); 9] = [
     ("files", "{type: bucket}"),
 ];
 
-fn registry(store: &str) -> String {
+fn registry_at(store: &str, image_registry: &str) -> String {
     let infra: String = TYPES
         .iter()
         .map(|(name, spec)| format!("      {name}: {spec}\n"))
@@ -44,7 +44,7 @@ fn registry(store: &str) -> String {
 kind: Registry
 platform:
   name: shop
-  imageRegistry: registry.example.com/shop
+  imageRegistry: {image_registry}
   gitops: {{repository: github.com/shop/gitops, branch: main}}
   ci: [github]
 defaults:
@@ -96,9 +96,13 @@ imageTags: branch-sha-timestamp
     )
 }
 
-const VERSIONS: &str = "apiVersion: infrac.dev/v1\nkind: Versions\nenvironments:\n  dev:\n    orders: main-a1b2c3d-20251101120000\n";
-
 fn compile(cloud: &str, store: &str) -> FileSet {
+    compile_with(cloud, store, "registry.example.com/shop", &["dev"])
+}
+
+/// `cloud` with `store`, the platform's images in `image_registry`, and environments `envs`
+/// (each promoting from the one before).
+fn compile_with(cloud: &str, store: &str, image_registry: &str, envs: &[&str]) -> FileSet {
     let (region, backend) = match cloud {
         "aws" => (
             "eu-west-1",
@@ -116,13 +120,27 @@ fn compile(cloud: &str, store: &str) -> FileSet {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir(root.join("environments")).unwrap();
-    std::fs::write(root.join("registry.yaml"), registry(store)).unwrap();
-    std::fs::write(root.join("versions.yaml"), VERSIONS).unwrap();
     std::fs::write(
-        root.join("environments/dev.yaml"),
-        environment(cloud, region, store, backend),
+        root.join("registry.yaml"),
+        registry_at(store, image_registry),
     )
     .unwrap();
+    let mut versions = String::from("apiVersion: infrac.dev/v1\nkind: Versions\nenvironments:\n");
+    for (i, name) in envs.iter().enumerate() {
+        let mut text = environment(cloud, region, store, backend)
+            .replace("shop-dev", &format!("shop-{name}"))
+            .replace("shopdevstore", &format!("shop{name}store"))
+            .replace("\"-dev\"", &format!("\"-{name}\""));
+        if i > 0 {
+            text.push_str(&format!("promotion: {{from: {}}}\n", envs[i - 1]));
+            text = text.replace("imageTags: branch-sha-timestamp", "imageTags: any");
+        }
+        std::fs::write(root.join(format!("environments/{name}.yaml")), text).unwrap();
+        versions.push_str(&format!(
+            "  {name}:\n    orders: main-a1b2c3d-20251101120000\n"
+        ));
+    }
+    std::fs::write(root.join("versions.yaml"), versions).unwrap();
     emit(root, &format!("{cloud} × {store}"))
 }
 
@@ -730,4 +748,126 @@ fn every_resource_reaches_the_pod_on_every_cloud_and_store() {
         "broken links:\n{}",
         problems.join("\n")
     );
+}
+
+/// The body of `terraform/environments/<env>/<file>`.
+fn tf(files: &FileSet, env: &str, file: &str) -> Body {
+    let path = format!("terraform/environments/{env}/{file}");
+    hcl::from_str(&files.get(&path).expect(&path).contents).unwrap()
+}
+
+fn has(body: &Body, kind: &str, ty: &str, label: &str) -> Option<Block> {
+    blocks(body, kind)
+        .find(|b| b.labels[0].as_str() == ty && b.labels.get(1).map(|l| l.as_str()) == Some(label))
+        .cloned()
+}
+
+/// A cloud's registry is created once, by the first environment in promotion order, with
+/// CI's push right for the root variable `ci_principal` (declared there and listed in the
+/// root's header); every cluster gets its pull right; a registry of another kind is left
+/// alone.
+#[test]
+fn registries_are_created_once_with_push_for_ci_and_pull_for_every_cluster() {
+    let cases = [
+        (
+            "aws",
+            "aws-secrets-manager",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            ("aws_ecr_repository", "images"),
+            ("aws_iam_role_policy", "ci_push"),
+            // The node role's AmazonEC2ContainerRegistryReadOnly covers the account.
+            None,
+        ),
+        (
+            "azure",
+            "azure-key-vault",
+            "shopacr.azurecr.io",
+            ("azurerm_container_registry", "images"),
+            ("azurerm_role_assignment", "image_push"),
+            Some(("azurerm_role_assignment", "image_pull")),
+        ),
+        (
+            "gcp",
+            "gcp-secret-manager",
+            "europe-west1-docker.pkg.dev/shop-images/images",
+            ("google_artifact_registry_repository", "images"),
+            (
+                "google_artifact_registry_repository_iam_member",
+                "image_push",
+            ),
+            Some((
+                "google_artifact_registry_repository_iam_member",
+                "image_pull",
+            )),
+        ),
+    ];
+    let mut problems = Vec::new();
+    for (cloud, store, image_registry, create, push, pull) in cases {
+        let files = compile_with(cloud, store, image_registry, &["dev", "prod"]);
+        let mut check = |ok: bool, what: String| {
+            if !ok {
+                problems.push(format!("{cloud}: {what}"));
+            }
+        };
+        let (dev, prod) = (tf(&files, "dev", "main.tf"), tf(&files, "prod", "main.tf"));
+        check(
+            has(&dev, "resource", create.0, create.1).is_some(),
+            format!("dev does not create {}.{}", create.0, create.1),
+        );
+        check(
+            has(&prod, "resource", create.0, create.1).is_none(),
+            format!("prod creates {}.{} a second time", create.0, create.1),
+        );
+        let push_block = has(&dev, "resource", push.0, push.1);
+        let principal = push_block
+            .as_ref()
+            .and_then(|b| {
+                ["member", "principal_id", "role"]
+                    .iter()
+                    .find_map(|a| attr(b, a))
+            })
+            .map(text);
+        check(
+            principal.as_deref() == Some("var.ci_principal"),
+            format!("CI's push right {}.{} names {principal:?}", push.0, push.1),
+        );
+        check(
+            has(&prod, "resource", push.0, push.1).is_none(),
+            "prod grants CI's push a second time".into(),
+        );
+        let dev_vars = tf(&files, "dev", "variables.tf");
+        let declared =
+            blocks(&dev_vars, "variable").any(|b| b.labels[0].as_str() == "ci_principal");
+        check(
+            declared,
+            "dev does not declare variable ci_principal".into(),
+        );
+        let header = &files
+            .get("terraform/environments/dev/main.tf")
+            .unwrap()
+            .contents;
+        check(
+            header
+                .lines()
+                .any(|l| l.starts_with("# Root variables CI passes") && l.contains("ci_principal")),
+            "the dev root's header does not list ci_principal".into(),
+        );
+        if let Some((ty, label)) = pull {
+            for (env, body) in [("dev", &dev), ("prod", &prod)] {
+                check(
+                    has(body, "resource", ty, label).is_some(),
+                    format!("{env}'s cluster has no pull right {ty}.{label}"),
+                );
+            }
+        }
+        // A registry infrac does not know is neither created nor granted.
+        let other = compile_with(cloud, store, "registry.example.com/shop", &["dev"]);
+        let body = tf(&other, "dev", "main.tf");
+        check(
+            has(&body, "resource", create.0, create.1).is_none()
+                && has(&body, "resource", push.0, push.1).is_none(),
+            "a registry.example.com registry is provisioned".into(),
+        );
+    }
+    assert!(problems.is_empty(), "registries:\n{}", problems.join("\n"));
 }

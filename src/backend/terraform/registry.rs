@@ -20,10 +20,9 @@
 //!
 //! Any other registry is neither created nor granted: the header of each root says so.
 
-use hcl::expr::ForExpr;
-use hcl::{Block, Expression, Identifier};
+use hcl::{Block, Expression};
 
-use super::hclx::{arr, call, obj, r, s};
+use super::hclx::{arr, call, obj, r, ri, s};
 use super::modules::Var;
 use crate::model::{CloudProvider, Environment, Model};
 
@@ -31,7 +30,9 @@ use crate::model::{CloudProvider, Environment, Model};
 #[derive(Debug, PartialEq, Eq)]
 enum Registry<'a> {
     /// `<account>.dkr.ecr.<region>.amazonaws.com`.
-    Ecr { region: &'a str },
+    Ecr {
+        region: &'a str,
+    },
     /// `<name>.azurecr.io`.
     Acr(&'a str),
     /// `<location>-docker.pkg.dev/<project>/<repository>`.
@@ -145,12 +146,9 @@ fn aws(model: &Model) -> Vec<Block> {
         "ecr:PutImage",
         "ecr:UploadLayerPart",
     ];
-    // `[for repository in aws_ecr_repository.images : repository.arn]`
-    let arns = ForExpr::new(
-        Identifier::unchecked("repository"),
-        r("aws_ecr_repository.images"),
-        r("repository.arn"),
-    );
+    let arns = arr(names
+        .iter()
+        .map(|n| ri("aws_ecr_repository.images", s(n), "arn")));
     let policy = obj([
         ("Version", s("2012-10-17")),
         (
@@ -164,7 +162,7 @@ fn aws(model: &Model) -> Vec<Block> {
                 obj([
                     ("Effect", s("Allow")),
                     ("Action", arr(push.map(s))),
-                    ("Resource", Expression::from(arns)),
+                    ("Resource", arns),
                 ]),
             ]),
         ),

@@ -184,7 +184,9 @@ fn azure(platform: &str, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
 /// The hand steps the store's auth leaves (README "Per cloud"), as header lines.
 pub fn hand_steps(env: &Environment) -> Vec<String> {
     hand_step(env)
-        .map(|(name, step, _)| format!("# Hand step, once after the first apply: {step} (output {name})."))
+        .map(|(name, step, _)| {
+            format!("# Hand step, once after the first apply: {step} (output {name}).")
+        })
         .into_iter()
         .collect()
 }
