@@ -103,6 +103,19 @@ fn compile(cloud: &str, store: &str) -> FileSet {
 /// `cloud` with `store`, the platform's images in `image_registry`, and environments `envs`
 /// (each promoting from the one before).
 fn compile_with(cloud: &str, store: &str, image_registry: &str, envs: &[&str]) -> FileSet {
+    let dir = tempfile::tempdir().unwrap();
+    let root = compile_dir(cloud, store, image_registry, envs, dir.path());
+    emit(&root, &format!("{cloud} × {store}"))
+}
+
+/// Writes the inputs of [`compile_with`] under `dir`; returns the project root.
+fn compile_dir(
+    cloud: &str,
+    store: &str,
+    image_registry: &str,
+    envs: &[&str],
+    dir: &Path,
+) -> std::path::PathBuf {
     let (region, backend) = match cloud {
         "aws" => (
             "eu-west-1",
@@ -117,8 +130,7 @@ fn compile_with(cloud: &str, store: &str, image_registry: &str, envs: &[&str]) -
             "{type: gcs, config: {bucket: shop-tfstate, prefix: dev}}",
         ),
     };
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
+    let root = dir;
     std::fs::create_dir(root.join("environments")).unwrap();
     std::fs::write(
         root.join("registry.yaml"),
@@ -141,7 +153,7 @@ fn compile_with(cloud: &str, store: &str, image_registry: &str, envs: &[&str]) -
         ));
     }
     std::fs::write(root.join("versions.yaml"), versions).unwrap();
-    emit(root, &format!("{cloud} × {store}"))
+    root.to_path_buf()
 }
 
 fn emit(root: &Path, what: &str) -> FileSet {
@@ -870,4 +882,115 @@ fn registries_are_created_once_with_push_for_ci_and_pull_for_every_cluster() {
         );
     }
     assert!(problems.is_empty(), "registries:\n{}", problems.join("\n"));
+}
+
+/// Every root that provisions a cluster installs Istio with the CNI node agent (the service
+/// namespaces enforce Pod Security `restricted`, which refuses `istio-init`); ambient adds
+/// ztunnel. The Helm provider reaches the cluster the root creates.
+#[test]
+fn every_cluster_gets_istio_with_the_cni_node_agent() {
+    let mut problems = Vec::new();
+    for cloud in ["aws", "azure", "gcp"] {
+        for dataplane in ["sidecar", "ambient"] {
+            let files = compile_mesh(cloud, dataplane);
+            let what = format!("{cloud} × {dataplane}");
+            let main = tf(&files, "dev", "main.tf");
+            let release = |label: &str| has(&main, "resource", "helm_release", label);
+            let chart = |label: &str| {
+                release(label)
+                    .and_then(|b| attr(&b, "chart").map(text))
+                    .unwrap_or_default()
+            };
+            let mut check = |ok: bool, link: String| {
+                if !ok {
+                    problems.push(format!("{what}: {link}"));
+                }
+            };
+            check(
+                chart("istio_cni") == "\"cni\"",
+                "no istio/cni release".into(),
+            );
+            let istiod = release("istiod")
+                .and_then(|b| attr(&b, "values").map(compact))
+                .unwrap_or_default();
+            let depends = release("istiod")
+                .and_then(|b| attr(&b, "depends_on").map(compact))
+                .unwrap_or_default();
+            check(
+                depends.contains("helm_release.istio_cni"),
+                format!("istiod does not wait for the CNI agent: {depends}"),
+            );
+            if dataplane == "sidecar" {
+                check(
+                    istiod.contains("pilot={cni={enabled=true}}"),
+                    format!("istiod does not use the CNI agent: {istiod}"),
+                );
+                check(
+                    release("ztunnel").is_none(),
+                    "ztunnel without ambient".into(),
+                );
+            } else {
+                check(
+                    istiod.contains("profile=\"ambient\""),
+                    format!("istiod is not ambient: {istiod}"),
+                );
+                let cni = release("istio_cni")
+                    .and_then(|b| attr(&b, "values").map(compact))
+                    .unwrap_or_default();
+                check(
+                    cni.contains("profile=\"ambient\""),
+                    format!("istio-cni is not ambient: {cni}"),
+                );
+                check(
+                    chart("ztunnel") == "\"ztunnel\"",
+                    "no ztunnel release".into(),
+                );
+            }
+            let providers = tf(&files, "dev", "providers.tf");
+            let helm = blocks(&providers, "provider").find(|b| b.labels[0].as_str() == "helm");
+            let host = helm
+                .and_then(|b| {
+                    b.body
+                        .blocks()
+                        .find(|k| k.identifier.as_str() == "kubernetes")
+                })
+                .and_then(|k| attr(k, "host").map(text));
+            check(
+                host.as_deref() == Some("module.cluster.endpoint"),
+                format!("the helm provider reaches {host:?}, not the root's cluster"),
+            );
+            let versions = &files
+                .get("terraform/environments/dev/versions.tf")
+                .unwrap()
+                .contents;
+            check(
+                versions.contains("hashicorp/helm"),
+                "versions.tf does not pin the helm provider".into(),
+            );
+        }
+    }
+    assert!(problems.is_empty(), "mesh:\n{}", problems.join("\n"));
+}
+
+fn compile_mesh(cloud: &str, dataplane: &str) -> FileSet {
+    let store = match cloud {
+        "aws" => "aws-secrets-manager",
+        "azure" => "azure-key-vault",
+        _ => "gcp-secret-manager",
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = compile_dir(
+        cloud,
+        store,
+        "registry.example.com/shop",
+        &["dev"],
+        dir.path(),
+    );
+    let registry = std::fs::read_to_string(source.join("registry.yaml")).unwrap();
+    let registry = registry.replace(
+        "  ci: [github]\n",
+        &format!("  ci: [github]\n  mesh: {{dataplane: {dataplane}}}\n"),
+    );
+    std::fs::write(source.join("registry.yaml"), registry).unwrap();
+    emit(&source, &format!("{cloud} × {dataplane}"))
 }

@@ -15,9 +15,9 @@ use super::{identity, secrets, stack};
 use crate::error::Error;
 use crate::model::{CloudProvider, Environment, InfraType, Model, SecretStoreKind};
 
-/// The providers a root configures: the cloud's and the secret store's.
+/// The providers a root configures: the cloud's, Helm's (the mesh) and the secret store's.
 pub fn root_providers(env: &Environment) -> Vec<Provider> {
-    let mut out = vec![cloud_provider(env.cloud.provider)];
+    let mut out = vec![cloud_provider(env.cloud.provider), Provider::Helm];
     if let Some(p) = store_provider(env.secret_store.kind) {
         out.push(p);
     }
@@ -62,6 +62,10 @@ fn providers_body(env: &Environment) -> Body {
     let own = cloud_provider(env.cloud.provider);
     let mut body = Body::builder();
     for p in root_providers(env) {
+        if p == Provider::Helm {
+            body = body.add_block(super::mesh::provider(env));
+            continue;
+        }
         let block = Block::builder("provider").add_label(p.local_name());
         let block = match p {
             Provider::Aws if p == own => block.add_attribute(("region", r("var.region"))),
@@ -80,7 +84,11 @@ fn providers_body(env: &Environment) -> Body {
                 Some(address) => block.add_attribute(("host", address.as_str())),
                 None => block,
             },
-            Provider::Random | Provider::Tls | Provider::Kafka | Provider::Rabbitmq => block,
+            Provider::Random
+            | Provider::Tls
+            | Provider::Kafka
+            | Provider::Rabbitmq
+            | Provider::Helm => block,
         };
         body = body.add_block(block.build());
     }
@@ -118,7 +126,8 @@ fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, E
     }
     body = body
         .add_block(stack::network(model, env))
-        .add_block(stack::cluster(env));
+        .add_block(stack::cluster(env))
+        .add_blocks(super::mesh::blocks(model, env));
     for kind in plan.managed.keys() {
         body = body.add_block(stack::data_module(cloud, *kind));
     }
@@ -185,6 +194,7 @@ fn header(model: &Model, env: &Environment, plan: &EnvPlan) -> String {
         lines.push("# (none)".to_owned());
     }
     lines.push("#".to_owned());
+    lines.push(super::mesh::header_line(model));
     lines.extend(super::registry::header_lines(model, env));
     // What the pipeline must pass (every variable without a default), and the hand steps.
     let required: Vec<&str> = variables(model, env)
