@@ -994,3 +994,258 @@ fn compile_mesh(cloud: &str, dataplane: &str) -> FileSet {
     std::fs::write(source.join("registry.yaml"), registry).unwrap();
     emit(&source, &format!("{cloud} × {dataplane}"))
 }
+
+/// Providers the local mirror does not hold; their blocks are taken out of the copy that is
+/// validated, and references to their resources become stub variables.
+const UNMIRRORED: [&str; 6] = ["random", "tls", "helm", "vault", "infisical", "kubernetes"];
+
+/// The local filesystem mirror with the aws provider (as the conformance check uses it):
+/// `CONFORMANCE_TF_PLUGIN_MIRROR`, else `/opt/tf-plugins`.
+fn aws_mirror() -> Option<std::path::PathBuf> {
+    let dir = std::env::var_os("CONFORMANCE_TF_PLUGIN_MIRROR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| "/opt/tf-plugins".into());
+    dir.join("registry.terraform.io/hashicorp/aws")
+        .is_dir()
+        .then_some(dir)
+}
+
+/// `text` without the blocks of [`UNMIRRORED`] providers, and the addresses of the resources
+/// it dropped.
+fn strip_unmirrored(text: &str) -> (String, Vec<String>) {
+    let unmirrored = |ty: &str| UNMIRRORED.iter().any(|p| ty.starts_with(&format!("{p}_")));
+    let body: Body = hcl::from_str(text).unwrap();
+    let mut dropped: Vec<String> = Vec::new();
+    let mut kept = Body::builder();
+    for structure in body.into_iter() {
+        let hcl::Structure::Block(block) = structure else {
+            kept = kept.add_structure(structure);
+            continue;
+        };
+        let id = block.identifier.as_str();
+        let first = block.labels.first().map(|l| l.as_str().to_owned());
+        match (id, first.as_deref()) {
+            ("provider", Some(p)) if UNMIRRORED.contains(&p) => continue,
+            ("resource", Some(ty)) if unmirrored(ty) => {
+                dropped.push(format!("{ty}.{}", block.labels[1].as_str()));
+                continue;
+            }
+            ("data", Some(ty)) if unmirrored(ty) => {
+                dropped.push(format!("data.{ty}.{}", block.labels[1].as_str()));
+                continue;
+            }
+            ("terraform", _) => {
+                let mut b = hcl::Block::builder("terraform");
+                for s in block.body.into_iter() {
+                    match s {
+                        hcl::Structure::Block(rp)
+                            if rp.identifier.as_str() == "required_providers" =>
+                        {
+                            let mut keep = hcl::Block::builder("required_providers");
+                            for a in rp.body.attributes() {
+                                if !UNMIRRORED.contains(&a.key.as_str()) {
+                                    keep = keep.add_attribute(a.clone());
+                                }
+                            }
+                            b = b.add_block(keep.build());
+                        }
+                        other => b = b.add_structure(other),
+                    }
+                }
+                kept = kept.add_block(b.build());
+            }
+            _ => kept = kept.add_block(block),
+        }
+    }
+    (hcl::to_string(&kept.build()).unwrap(), dropped)
+}
+
+/// `text` with every reference to a `dropped` address replaced by `var.stub_<prefix>_<n>`
+/// (declared at the end, with a default).
+fn stub_references(mut out: String, dropped: &[String], prefix: &str) -> String {
+    let mut stubs = 0;
+    for reference in dropped {
+        while let Some(at) = out.find(reference.as_str()) {
+            // The whole traversal: `.attr`, `[index]`.
+            let bytes = out.as_bytes();
+            let mut end = at + reference.len();
+            let mut depth = 0;
+            while end < bytes.len() {
+                let c = bytes[end] as char;
+                match c {
+                    '[' => depth += 1,
+                    ']' if depth > 0 => depth -= 1,
+                    _ if depth > 0 => {}
+                    c if c.is_ascii_alphanumeric() || c == '_' || c == '.' => {}
+                    _ => break,
+                }
+                end += 1;
+            }
+            stubs += 1;
+            out.replace_range(at..end, &format!("var.stub_{prefix}_{stubs}"));
+        }
+    }
+    for n in 1..=stubs {
+        out.push_str(&format!(
+            "\nvariable \"stub_{prefix}_{n}\" {{\n  default = \"stub\"\n}}\n"
+        ));
+    }
+    out
+}
+
+/// `terraform init -backend=false` and `terraform validate` in `dir` with the mirror only.
+fn terraform_validate(dir: &Path, mirror: &Path, scratch: &Path) -> Result<(), String> {
+    let rc = scratch.join("terraformrc");
+    std::fs::write(
+        &rc,
+        format!(
+            "disable_checkpoint = true\nprovider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
+            mirror.display()
+        ),
+    )
+    .unwrap();
+    let data = scratch.join(dir.file_name().unwrap());
+    let run = |args: &[&str]| {
+        std::process::Command::new("terraform")
+            .args(args)
+            .current_dir(dir)
+            .env("TF_CLI_CONFIG_FILE", &rc)
+            .env("TF_DATA_DIR", &data)
+            .env("CHECKPOINT_DISABLE", "1")
+            .env("TF_IN_AUTOMATION", "1")
+            .output()
+    };
+    for args in [
+        &["init", "-backend=false", "-input=false", "-no-color"][..],
+        &["validate", "-no-color"][..],
+    ] {
+        let out = run(args).map_err(|e| format!("terraform cannot run: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "terraform {}:\n{}{}",
+                args[0],
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The AWS environment roots (and the modules they call) pass `terraform validate` against
+/// the aws provider of the local mirror the conformance check uses: the aws-shop fixture and
+/// one root holding every resource type with each store. What the mirror does not hold
+/// (random, tls, helm, vault, infisical) is taken out of the validated copy; the messaging
+/// roots (Mongey/kafka, cyrilgdn/rabbitmq only) are not validated. Skipped without terraform
+/// or the mirror, except that under `CI` a missing terraform fails.
+#[test]
+fn aws_roots_pass_terraform_validate_with_the_mirrored_provider() {
+    let has_terraform = std::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_terraform {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI is set but terraform cannot run: install terraform"
+        );
+        eprintln!("skipped: no terraform");
+        return;
+    }
+    let Some(mirror) = aws_mirror() else {
+        eprintln!("skipped: no filesystem mirror with hashicorp/aws");
+        return;
+    };
+    let mut trees: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    let fixture =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/aws-shop/golden");
+    let mut files = Vec::new();
+    for entry in walk(&fixture.join("terraform")) {
+        let rel = entry
+            .strip_prefix(&fixture)
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        files.push((rel, std::fs::read_to_string(&entry).unwrap()));
+    }
+    trees.push(("aws-shop".into(), files));
+    for store in ["aws-secrets-manager", "vault", "infisical"] {
+        let set = compile_with(
+            "aws",
+            store,
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+            &["dev"],
+        );
+        let files = set
+            .iter()
+            .filter(|f| f.path.starts_with("terraform/"))
+            .map(|f| (f.path.clone(), f.contents.clone()))
+            .collect();
+        trees.push((format!("every type × {store}"), files));
+    }
+    let mut problems = Vec::new();
+    let mut validated = Vec::new();
+    for (name, files) in trees {
+        let dir = tempfile::tempdir().unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        // Strip every file, then stub the references of each module directory.
+        let mut stripped: Vec<(String, String)> = Vec::new();
+        let mut dropped: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (path, text) in &files {
+            let parent = path.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
+            if path.ends_with(".tf") {
+                let (text, gone) = strip_unmirrored(text);
+                dropped.entry(parent).or_default().extend(gone);
+                stripped.push((path.clone(), text));
+            } else {
+                stripped.push((path.clone(), text.clone()));
+            }
+        }
+        for (path, text) in stripped {
+            let (parent, file) = path.rsplit_once('/').unwrap_or(("", &path));
+            let text = match dropped.get(parent) {
+                Some(gone) if path.ends_with(".tf") => {
+                    stub_references(text, gone, file.trim_end_matches(".tf"))
+                }
+                _ => text,
+            };
+            let to = dir.path().join(&path);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::write(to, text).unwrap();
+        }
+        let envs = dir.path().join("terraform/environments");
+        let mut roots: Vec<_> = std::fs::read_dir(&envs)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| !p.to_string_lossy().ends_with("-messaging"))
+            .collect();
+        roots.sort();
+        for root in roots {
+            let label = format!("{name}: {}", root.file_name().unwrap().to_string_lossy());
+            match terraform_validate(&root, &mirror, scratch.path()) {
+                Ok(()) => validated.push(label),
+                Err(e) => problems.push(format!("{label}: {e}")),
+            }
+        }
+    }
+    eprintln!("validated: {}", validated.join(", "));
+    assert!(
+        problems.is_empty(),
+        "terraform validate:\n{}",
+        problems.join("\n")
+    );
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
