@@ -300,7 +300,7 @@ cloud: {{provider: {provider}, region: {region}}}
 cluster: {{name: {name}-{env}, version: \"1.31\", nodePools: {{default: {{vmSize: {vm}, min: {pmin}, max: {pmax}}}}}}}
 terraform:
   backend: {backend}
-secretStore: {{type: {store}, name: {name}-{env}}}
+secretStore: {{type: {store}, name: {name}-{env}{store_extra}}}
 network: {{cidr: 10.{net}.0.0/16}}
 namespaceSuffix: \"{suffix}\"
 {promotion}imageTags: {policy}
@@ -320,6 +320,12 @@ services:
         pmax = size.pool.1,
         backend = bits.backend.replace("ENV", env),
         store = bits.store,
+        // GCP Secret Manager names its project (the one the registry path names).
+        store_extra = if bits.store == "gcp-secret-manager" {
+            format!(", project: {name}")
+        } else {
+            String::new()
+        },
         net = 10 + index * 10,
         suffix = size.suffix,
         policy = size.policy,

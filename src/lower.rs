@@ -245,6 +245,11 @@ fn lower_environment(
             kind: *req(&store.kind, "type")?,
             name: string(&store.name, "name")?,
             address: opt_string(&store.address, "address")?,
+            project: opt_string(&store.project, "project")?,
+            project_slug: opt_string(&store.project_slug, "projectSlug")?,
+            environment_slug: opt_string(&store.environment_slug, "environmentSlug")?,
+            mount: opt_string(&store.mount, "mount")?
+                .unwrap_or_else(|| defaults::VAULT_MOUNT.to_owned()),
         },
         network: Network { cidr },
         monitoring: Monitoring { prometheus_url },

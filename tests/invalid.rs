@@ -377,6 +377,7 @@ cases! {
     requests_above_limits_cpu,
     requests_above_limits_memory,
     secret_store_address,
+    secret_store_fields,
     secret_value_aws_key_id,
     secret_value_github_token,
     secret_value_high_entropy,

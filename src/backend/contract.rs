@@ -74,6 +74,17 @@ pub const SECRET_OPERATOR_NAMESPACE: &str = "external-secrets";
 /// See [`SECRET_OPERATOR_NAMESPACE`].
 pub const SECRET_OPERATOR_SERVICE_ACCOUNT: &str = "external-secrets";
 
+/// The Secret (in [`SECRET_OPERATOR_NAMESPACE`], key [`INFISICAL_IDENTITY_KEY`]) that holds
+/// the id of the Infisical machine identity the controller logs in as; External Secrets reads
+/// `identityId` only from a Secret. Its value is Terraform's output
+/// `secret_operator_identity_id`, known after apply: the one hand step of an Infisical store.
+/// <https://external-secrets.io/latest/provider/infisical/>
+pub fn infisical_identity_secret(store: &str) -> String {
+    format!("{store}-infisical-identity")
+}
+/// See [`infisical_identity_secret`].
+pub const INFISICAL_IDENTITY_KEY: &str = "identityId";
+
 /// The Kubernetes ServiceAccount a service's pods run as: named after the service, in its
 /// namespace. The Terraform side binds the service's cloud identity to exactly this name
 /// (EKS Pod Identity association, Azure federated credential subject, GKE principal).

@@ -256,6 +256,11 @@ codes! {
         wrong: "secretStore: {type: vault, name: shop-vault}\n",
         right: "secretStore: {type: vault, name: shop-vault, address: \"https://vault.example.com:8200\"}\n"
     }
+    SecretStoreField = "secret-store-field" {
+        "A secret store setting is missing where the store needs it, or set where it does not apply: `project` (the GCP project) for `gcp-secret-manager`, `projectSlug` and `environmentSlug` for `infisical`, `mount` (the KV v2 path) for `vault` only.",
+        wrong: "secretStore: {type: infisical, name: shop-dev, address: \"https://app.infisical.com\"}\n",
+        right: "secretStore: {type: infisical, name: shop-dev, address: \"https://app.infisical.com\", projectSlug: shop-a1b2, environmentSlug: dev}\n"
+    }
     UnpinnedClusterVersion = "unpinned-cluster-version" {
         "A warning: an environment that needs approval (or is called `prod`) has no `cluster.version`, so the cloud's default applies (the AKS or EKS default version, GKE's `REGULAR` channel) and can change under it.",
         wrong: "# environments/prod.yaml\ncluster: {name: shop-prod, nodePools: {default: {vmSize: Standard_D8s_v5, min: 3, max: 9}}}\n",

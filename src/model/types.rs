@@ -188,6 +188,23 @@ pub struct SecretStore {
     pub name: String,
     #[cfg_attr(test, serde(default))]
     pub address: Option<String>,
+    /// `gcp-secret-manager`: the GCP project holding the secrets.
+    #[cfg_attr(test, serde(default))]
+    pub project: Option<String>,
+    /// `infisical`: the project and environment slugs.
+    #[cfg_attr(test, serde(default))]
+    pub project_slug: Option<String>,
+    #[cfg_attr(test, serde(default))]
+    pub environment_slug: Option<String>,
+    /// `vault`: the KV v2 mount, the one name the ClusterSecretStore, the secret writes and
+    /// the policies use.
+    #[cfg_attr(test, serde(default = "default_vault_mount"))]
+    pub mount: String,
+}
+
+#[cfg(test)]
+fn default_vault_mount() -> String {
+    crate::spec::defaults::VAULT_MOUNT.to_owned()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -32,6 +32,9 @@ pub const CANARY_INTERVAL: &str = "10m";
 /// `rollout.canary.analysis.failureLimit`.
 pub const FAILURE_LIMIT: u32 = 1;
 
+/// `secretStore.mount`: Vault's default KV v2 mount.
+pub const VAULT_MOUNT: &str = "secret";
+
 /// `platform.mesh.dataplane`.
 pub const DATAPLANE: Dataplane = Dataplane::Sidecar;
 

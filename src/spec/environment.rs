@@ -72,12 +72,19 @@ pub struct BackendSpec {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default)]
+#[serde(default, rename_all = "camelCase")]
 pub struct SecretStoreSpec {
     #[serde(rename = "type")]
     pub kind: Field<SecretStoreKind>,
     pub name: Field<String>,
     pub address: Field<String>,
+    /// GCP project id (`gcp-secret-manager`).
+    pub project: Field<String>,
+    /// Infisical project and environment slugs (`infisical`).
+    pub project_slug: Field<String>,
+    pub environment_slug: Field<String>,
+    /// KV v2 mount (`vault`).
+    pub mount: Field<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

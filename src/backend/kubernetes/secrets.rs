@@ -7,9 +7,10 @@
 
 use super::{Ctx, common_labels, in_cluster, object};
 use crate::backend::contract::{
-    IDENTITY_CLIENT_ID_ENV, IDENTITY_CLIENT_ID_KEY, Placement, SECRET_OPERATOR_NAMESPACE,
-    SECRET_OPERATOR_SERVICE_ACCOUNT, connection_keys, connection_secret_name, env_var_name,
-    identity_in_store, identity_pod_labels, identity_secret_name, placement, vault_auth_path,
+    IDENTITY_CLIENT_ID_ENV, IDENTITY_CLIENT_ID_KEY, INFISICAL_IDENTITY_KEY, Placement,
+    SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT, connection_keys,
+    connection_secret_name, env_var_name, identity_in_store, identity_pod_labels,
+    identity_secret_name, infisical_identity_secret, placement, vault_auth_path,
     vault_operator_role,
 };
 use crate::model::{CloudProvider, Environment, Model, SecretStoreKind, Service};
@@ -168,9 +169,8 @@ fn user_remote(store: SecretStoreKind, secret_key: &str, path: &str, key: &str) 
 /// The environment's ClusterSecretStore (named `secretStore.name`, as every ExternalSecret
 /// references it) and what its auth needs in the cluster, authenticating as the External
 /// Secrets Operator controller whose cloud / Vault identity Terraform creates
-/// (`terraform::store_auth`). Empty where the store needs a value the model does not hold:
-/// a GCP project id (`gcpsm.projectID`), an Infisical project slug, or the region of an AWS
-/// store on another cloud.
+/// (`terraform::store_auth`). Empty where the controller has no identity the store trusts:
+/// a cloud's store read from another cloud's cluster.
 pub(crate) fn cluster_secret_store(model: &Model, env: &Environment) -> Vec<Value> {
     let store = &env.secret_store;
     let operator_sa = json!({"name": SECRET_OPERATOR_SERVICE_ACCOUNT,
@@ -192,11 +192,39 @@ pub(crate) fn cluster_secret_store(model: &Model, env: &Environment) -> Vec<Valu
             };
             let platform = &model.platform.name;
             json!({"vault": {
-                "server": address, "path": "secret", "version": "v2",
+                "server": address, "path": store.mount, "version": "v2",
                 "auth": {"kubernetes": {
                     "mountPath": vault_auth_path(platform, &env.name),
                     "role": vault_operator_role(platform, &env.name),
                     "serviceAccountRef": operator_sa}}}})
+        }
+        // No auth: the controller's own ServiceAccount is the IAM principal Terraform grants
+        // (Workload Identity Federation for GKE, "Authorizing the Core Controller Pod").
+        // <https://external-secrets.io/latest/provider/google-secrets-manager/>
+        (CloudProvider::Gcp, SecretStoreKind::GcpSecretManager) => {
+            let Some(project) = &store.project else {
+                return vec![];
+            };
+            json!({"gcpsm": {"projectID": project}})
+        }
+        // Kubernetes auth as the controller's machine identity: Infisical reviews the
+        // controller's own ServiceAccount token. The identity id is read from a Secret.
+        // <https://external-secrets.io/latest/provider/infisical/> (`kubernetesAuthCredentials`,
+        // `secretsScope` in apis/externalsecrets/v1/secretsstore_infisical_types.go of
+        // external-secrets/external-secrets)
+        (_, SecretStoreKind::Infisical) => {
+            let (Some(address), Some(project), Some(environment)) =
+                (&store.address, &store.project_slug, &store.environment_slug)
+            else {
+                return vec![];
+            };
+            json!({"infisical": {
+                "hostAPI": address,
+                "secretsScope": {"projectSlug": project, "environmentSlug": environment},
+                "auth": {"kubernetesAuthCredentials": {"identityId": {
+                    "name": infisical_identity_secret(&store.name),
+                    "namespace": SECRET_OPERATOR_NAMESPACE,
+                    "key": INFISICAL_IDENTITY_KEY}}}}})
         }
         _ => return vec![],
     };
@@ -208,13 +236,23 @@ pub(crate) fn cluster_secret_store(model: &Model, env: &Environment) -> Vec<Valu
         "metadata": {"name": store.name, "labels": labels},
         "spec": {"provider": provider},
     })];
-    if store.kind == SecretStoreKind::Vault {
-        // Vault reviews each login with the logging-in token itself (no reviewer JWT), which
-        // needs the TokenReview right. <https://developer.hashicorp.com/vault/docs/auth/kubernetes#use-the-vault-client-s-jwt-as-the-reviewer-jwt>
+    if matches!(
+        store.kind,
+        SecretStoreKind::Vault | SecretStoreKind::Infisical
+    ) {
+        // Vault and Infisical review each login with the logging-in token itself (no
+        // reviewer JWT), which needs the TokenReview right.
+        // <https://developer.hashicorp.com/vault/docs/auth/kubernetes#use-the-vault-client-s-jwt-as-the-reviewer-jwt>,
+        // <https://infisical.com/docs/documentation/platform/identities/kubernetes-auth>
+        let which = if store.kind == SecretStoreKind::Vault {
+            "vault"
+        } else {
+            "infisical"
+        };
         docs.push(json!({
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "ClusterRoleBinding",
-            "metadata": {"name": format!("{}-vault-auth-delegator", store.name), "labels": labels},
+            "metadata": {"name": format!("{}-{which}-auth-delegator", store.name), "labels": labels},
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole",
                         "name": "system:auth-delegator"},
             "subjects": [{"kind": "ServiceAccount", "name": SECRET_OPERATOR_SERVICE_ACCOUNT,

@@ -284,7 +284,10 @@ fn gcp_grants(need: &Need) -> Vec<Block> {
                 need.label,
                 &need.over,
             )
-            .add_attribute(("project", r("var.project_id")))
+            .add_attribute((
+                "project",
+                indexed("google_secret_manager_secret", need.label, "project"),
+            ))
             .add_attribute(("secret_id", secret_id))
             .add_attribute(("role", "roles/secretmanager.secretAccessor"))
             .add_attribute(("member", member.clone()))

@@ -12,6 +12,7 @@ pub(crate) mod addresses;
 mod format;
 mod hclx;
 mod identity;
+mod mesh;
 mod messaging;
 mod modules;
 mod names;

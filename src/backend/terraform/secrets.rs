@@ -100,9 +100,9 @@ fn write(env: &Environment, entry: Entry) -> (Vec<Block>, Vec<BlockNote>) {
     match env.secret_store.kind {
         SecretStoreKind::AzureKeyVault => key_vault(entry),
         SecretStoreKind::AwsSecretsManager => secrets_manager(entry),
-        SecretStoreKind::GcpSecretManager => (secret_manager(entry), vec![]),
-        SecretStoreKind::Vault => (vec![vault(entry)], vec![]),
-        SecretStoreKind::Infisical => (vec![infisical(entry)], vec![]),
+        SecretStoreKind::GcpSecretManager => (secret_manager(env, entry), vec![]),
+        SecretStoreKind::Vault => (vec![vault(env, entry)], vec![]),
+        SecretStoreKind::Infisical => (vec![infisical(env, entry)], vec![]),
     }
 }
 
@@ -154,12 +154,32 @@ fn secrets_manager(entry: Entry) -> (Vec<Block>, Vec<BlockNote>) {
     (vec![secret, version], vec![note])
 }
 
-fn secret_manager(entry: Entry) -> Vec<Block> {
+/// The GCP project of a Secret Manager store: `secretStore.project` (required by the
+/// schema), so the ClusterSecretStore and the writes name the same one.
+pub fn gcp_store_project(env: &Environment) -> Expression {
+    match &env.secret_store.project {
+        Some(project) => s(project),
+        None => r("var.project_id"),
+    }
+}
+
+/// The Infisical project, looked up by `secretStore.projectSlug` (`store_auth` declares the
+/// lookup), and the environment slug: the ClusterSecretStore's `secretsScope`.
+pub fn infisical_scope(env: &Environment) -> (Expression, Expression) {
+    let environment = env
+        .secret_store
+        .environment_slug
+        .as_deref()
+        .unwrap_or(env.name.as_str());
+    (r("data.infisical_projects.store.id"), s(environment))
+}
+
+fn secret_manager(env: &Environment, entry: Entry) -> Vec<Block> {
     let replication = Block::builder("replication")
         .add_block(Block::builder("auto").build())
         .build();
     let secret = resource("google_secret_manager_secret", &entry)
-        .add_attribute(("project", r("var.project_id")))
+        .add_attribute(("project", gcp_store_project(env)))
         .add_attribute(("secret_id", r("each.value.secret_name")))
         .add_attribute(("labels", r("local.tags")))
         .add_block(replication)
@@ -174,20 +194,21 @@ fn secret_manager(entry: Entry) -> Vec<Block> {
     vec![secret, version]
 }
 
-fn vault(entry: Entry) -> Block {
+fn vault(env: &Environment, entry: Entry) -> Block {
     resource("vault_kv_secret_v2", &entry)
-        .add_attribute(("mount", r("var.vault_mount")))
+        .add_attribute(("mount", env.secret_store.mount.as_str()))
         .add_attribute(("name", r("each.value.secret_name")))
         .add_attribute(("data_json", entry.value))
         .build()
 }
 
-fn infisical(entry: Entry) -> Block {
+fn infisical(env: &Environment, entry: Entry) -> Block {
+    let (workspace, environment) = infisical_scope(env);
     resource("infisical_secret", &entry)
         .add_attribute(("name", r("each.value.secret_name")))
         .add_attribute(("value", entry.value))
-        .add_attribute(("env_slug", r("var.infisical_env_slug")))
-        .add_attribute(("workspace_id", r("var.infisical_workspace_id")))
+        .add_attribute(("env_slug", environment))
+        .add_attribute(("workspace_id", workspace))
         .add_attribute(("folder_path", s("/")))
         .build()
 }

@@ -3,7 +3,8 @@
 //! ([`SECRET_OPERATOR_NAMESPACE`]/[`SECRET_OPERATOR_SERVICE_ACCOUNT`]) and its read grants
 //! on the environment's entries (the connection secrets Terraform writes and the registry
 //! `secrets` paths); on Vault also one policy and one Kubernetes auth role per service, on
-//! the service's own paths only.
+//! the service's own paths only; on Infisical one machine identity per service (Kubernetes
+//! auth bound to its ServiceAccount, read rights on its own entries) and the controller's.
 //!
 //! The Kubernetes side (`kubernetes::secrets::cluster_secret_store`) names the same store,
 //! role and ServiceAccount; both read them from `backend::contract`.
@@ -15,9 +16,10 @@ use hcl::{Block, BlockBuilder, Expression};
 use super::hclx::{arr, call, obj, r, ri, s};
 use super::plan::EnvPlan;
 use crate::backend::contract::{
-    Placement, SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT, connection_secret_name,
-    identity_in_store, identity_secret_name, placement, service_account_subject, vault_auth_path,
-    vault_operator_role, vault_service_policy, vault_service_role,
+    INFISICAL_IDENTITY_KEY, Placement, SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT,
+    connection_secret_name, identity_in_store, identity_secret_name, infisical_identity_secret,
+    placement, service_account_subject, vault_auth_path, vault_operator_role, vault_service_policy,
+    vault_service_role,
 };
 use crate::model::{CloudProvider, Environment, Model, SecretStoreKind};
 
@@ -43,7 +45,9 @@ pub fn blocks(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     match (env.cloud.provider, env.secret_store.kind) {
         (CloudProvider::Aws, SecretStoreKind::AwsSecretsManager) => aws(model, env, plan),
         (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => azure(platform, env, plan),
+        (CloudProvider::Gcp, SecretStoreKind::GcpSecretManager) => gcp(env, plan),
         (_, SecretStoreKind::Vault) => vault(model, env),
+        (_, SecretStoreKind::Infisical) => infisical(model, env),
         _ => vec![],
     }
 }
@@ -177,34 +181,84 @@ fn azure(platform: &str, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     blocks
 }
 
-/// The outputs the store's auth needs someone to read: Azure's controller client id.
-pub fn outputs(env: &Environment) -> Vec<Block> {
+/// The hand steps the store's auth leaves (README "Per cloud"), as header lines.
+pub fn hand_steps(env: &Environment) -> Vec<String> {
+    hand_step(env)
+        .map(|(name, step, _)| {
+            format!("# Hand step, once after the first apply: {step} (output {name}).")
+        })
+        .into_iter()
+        .collect()
+}
+
+/// Whether some service of `env` reads anything from the store.
+fn reads_anything(env: &Environment) -> bool {
+    let provider = env.cloud.provider;
+    env.services.values().any(|svc| {
+        !svc.secrets.is_empty()
+            || svc
+                .infra
+                .values()
+                .any(|infra| placement(provider, infra.kind) == Placement::Managed)
+    })
+}
+
+/// The one value the store's auth needs someone to carry into the cluster, known only after
+/// apply: (output, what to do with it, value). Azure: the controller's client id, for its
+/// ServiceAccount's `azure.workload.identity/client-id` annotation; Infisical: the controller's
+/// machine identity id, for the Secret its ClusterSecretStore reads.
+fn hand_step(env: &Environment) -> Option<(&'static str, String, Expression)> {
     match (env.cloud.provider, env.secret_store.kind) {
-        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => vec![
-            Block::builder("output")
-                .add_label("secret_operator_client_id")
-                .add_attribute((
-                    "description",
-                    "Client id for the External Secrets Operator ServiceAccount annotation azure.workload.identity/client-id (set once at its Helm install).",
-                ))
-                .add_attribute((
-                    "value",
-                    r("azurerm_user_assigned_identity.secret_operator.client_id"),
-                ))
-                .build(),
-        ],
-        _ => vec![],
+        (_, SecretStoreKind::Infisical)
+            if reads_anything(env) && env.secret_store.project_slug.is_some() =>
+        {
+            Some((
+                "secret_operator_identity_id",
+                format!(
+                    "put the External Secrets Operator's Infisical machine identity id in Secret {} (namespace {SECRET_OPERATOR_NAMESPACE}, key {INFISICAL_IDENTITY_KEY}), which the ClusterSecretStore reads",
+                    infisical_identity_secret(&env.secret_store.name)
+                ),
+                r("infisical_identity.secret_operator.id"),
+            ))
+        }
+        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => Some((
+            "secret_operator_client_id",
+            format!(
+                "annotate the External Secrets Operator's ServiceAccount ({SECRET_OPERATOR_NAMESPACE}/{SECRET_OPERATOR_SERVICE_ACCOUNT}) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install)"
+            ),
+            r("azurerm_user_assigned_identity.secret_operator.client_id"),
+        )),
+        _ => None,
     }
 }
 
-/// `path "<mount>/data/<entry>" { capabilities = ["read"] }` for every entry.
-fn policy_text(entries: &BTreeSet<String>) -> Expression {
+/// The outputs the store's auth needs someone to read: [`hand_step`].
+pub fn outputs(env: &Environment) -> Vec<Block> {
+    hand_step(env)
+        .map(|(name, step, value)| {
+            let mut description = step;
+            if let Some(first) = description.get_mut(0..1) {
+                first.make_ascii_uppercase();
+            }
+            Block::builder("output")
+                .add_label(name)
+                .add_attribute(("description", format!("{description}.")))
+                .add_attribute(("value", value))
+                .build()
+        })
+        .into_iter()
+        .collect()
+}
+
+/// `path "<mount>/data/<entry>" { capabilities = ["read"] }` for every entry, `<mount>`
+/// being `secretStore.mount` as everywhere else.
+fn policy_text(mount: &str, entries: &BTreeSet<String>) -> Expression {
     let parts = entries.iter().map(|entry| {
         call(
             "format",
             [
                 s("path \"%s/data/%s\" {\n  capabilities = [\"read\"]\n}\n"),
-                r("var.vault_mount"),
+                s(mount),
                 // A registry path may be written `/billing`; Vault paths have no leading `/`.
                 s(entry.trim_start_matches('/')),
             ],
@@ -267,7 +321,7 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
                 "role",
                 s(vault_service_role(platform, &env.name, &svc.name)),
             ),
-            ("document", policy_text(&entries)),
+            ("document", policy_text(&env.secret_store.mount, &entries)),
         ]);
         services.push((svc.name.clone(), value));
     }
@@ -303,7 +357,7 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
     blocks.push(
         resource("vault_policy", "secret_operator")
             .add_attribute(("name", format!("{operator}-policy")))
-            .add_attribute(("policy", policy_text(&every)))
+            .add_attribute(("policy", policy_text(&env.secret_store.mount, &every)))
             .build(),
     );
     blocks.push(
@@ -324,5 +378,258 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
             ))
             .build(),
     );
+    blocks
+}
+
+/// The controller's Kubernetes ServiceAccount granted read on every entry of the store in
+/// `secretStore.project`: the connection secrets Terraform writes (after it writes them) and
+/// the registry `secrets` paths. Workload Identity Federation for GKE names the
+/// ServiceAccount itself as the principal, so the ClusterSecretStore needs no `auth`.
+/// <https://external-secrets.io/latest/provider/google-secrets-manager/> ("Authorizing the
+/// Core Controller Pod"), <https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity>
+fn gcp(env: &Environment, plan: &EnvPlan) -> Vec<Block> {
+    let mut names: BTreeSet<String> = registry_paths(env)
+        .into_iter()
+        .map(|p| p.trim_matches('/').to_owned())
+        .collect();
+    for resources in plan.managed.values() {
+        names.extend(resources.iter().map(|res| res.secret_name.clone()));
+    }
+    if names.is_empty() {
+        return vec![];
+    }
+    let mut blocks = Vec::new();
+    if plan.managed.is_empty() {
+        // Otherwise the identities have looked the project up already.
+        blocks.push(
+            Block::builder("data")
+                .add_label("google_project")
+                .add_label("this")
+                .add_attribute(("project_id", r("var.project_id")))
+                .build(),
+        );
+    }
+    let member = call(
+        "format",
+        [
+            s(
+                "principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s.svc.id.goog/subject/ns/%s/sa/%s",
+            ),
+            r("data.google_project.this.number"),
+            r("var.project_id"),
+            s(SECRET_OPERATOR_NAMESPACE),
+            s(SECRET_OPERATOR_SERVICE_ACCOUNT),
+        ],
+    );
+    let written: Vec<Expression> = plan
+        .managed
+        .keys()
+        .map(|kind| r(&format!("google_secret_manager_secret.{}", kind.as_str())))
+        .collect();
+    let mut block = resource("google_secret_manager_secret_iam_member", "secret_operator")
+        .add_attribute(("for_each", call("toset", [arr(names.iter().map(s))])))
+        .add_attribute(("project", super::secrets::gcp_store_project(env)))
+        .add_attribute(("secret_id", r("each.key")))
+        .add_attribute(("role", "roles/secretmanager.secretAccessor"))
+        .add_attribute(("member", member));
+    if !written.is_empty() {
+        block = block.add_attribute(("depends_on", arr(written)));
+    }
+    blocks.push(block.build());
+    blocks
+}
+
+/// What one reader of an Infisical store may read: the root-folder entries Terraform writes,
+/// by exact name, and each registry secret by folder and name.
+#[derive(Default)]
+struct InfisicalReads {
+    root: BTreeSet<String>,
+    folders: BTreeSet<(String, String)>,
+}
+
+impl InfisicalReads {
+    fn is_empty(&self) -> bool {
+        self.root.is_empty() && self.folders.is_empty()
+    }
+
+    fn extend(&mut self, other: &InfisicalReads) {
+        self.root.extend(other.root.iter().cloned());
+        self.folders.extend(other.folders.iter().cloned());
+    }
+
+    /// `permissions_v2`: read on `secrets`, scoped by environment, folder and secret name.
+    /// <https://registry.terraform.io/providers/Infisical/infisical/latest/docs/resources/project_identity_specific_privilege>,
+    /// <https://infisical.com/docs/internals/permissions/project-permissions>
+    fn permissions(&self, environment: &Expression) -> Expression {
+        let permission = |path: String, names: Expression| {
+            let conditions = obj([
+                ("environment", obj([("$eq", environment.clone())])),
+                ("secretPath", obj([("$eq", s(path))])),
+                ("secretName", names),
+            ]);
+            obj([
+                ("subject", s("secrets")),
+                ("action", arr([s("read")])),
+                ("conditions", call("jsonencode", [conditions])),
+            ])
+        };
+        let mut out = Vec::new();
+        if !self.root.is_empty() {
+            let names = obj([("$in", arr(self.root.iter().map(s)))]);
+            out.push(permission("/".to_owned(), names));
+        }
+        for (folder, key) in &self.folders {
+            out.push(permission(folder.clone(), obj([("$eq", s(key))])));
+        }
+        arr(out)
+    }
+}
+
+/// The folder of a registry `secrets` path on Infisical: `/billing`, `/` for the root (as the
+/// ExternalSecret addresses it, `kubernetes::secrets::user_remote`).
+fn infisical_folder(path: &str) -> String {
+    format!("/{}", path.trim_matches('/'))
+}
+
+/// Infisical machine identities: one per service that reads anything, with Kubernetes auth
+/// bound to its own ServiceAccount and read rights on its own entries only (like the Vault
+/// policy per service), and the controller's, over all of them, whose id the
+/// ClusterSecretStore reads from a Secret (output `secret_operator_identity_id`). Each
+/// identity joins the project with the `no-access` role and gets its reads as specific
+/// privileges. Logins are reviewed with the client's own token (no reviewer JWT).
+/// <https://registry.terraform.io/providers/Infisical/infisical/latest/docs/resources/identity_kubernetes_auth>,
+/// <https://infisical.com/docs/documentation/platform/identities/kubernetes-auth>
+fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
+    let platform = &model.platform.name;
+    let store = &env.secret_store;
+    let Some(slug) = &store.project_slug else {
+        return vec![];
+    };
+    let (_, environment) = super::secrets::infisical_scope(env);
+    let provider = env.cloud.provider;
+    let mut every = InfisicalReads::default();
+    let mut services: Vec<(String, Expression)> = Vec::new();
+    for svc in env.services.values() {
+        let mut reads = InfisicalReads::default();
+        for secret in svc.secrets.values() {
+            reads
+                .folders
+                .insert((infisical_folder(&secret.path), secret.key.clone()));
+        }
+        let mut owns = false;
+        for (entry, infra) in &svc.infra {
+            if placement(provider, infra.kind) == Placement::Managed {
+                owns = true;
+                reads.root.insert(connection_secret_name(
+                    platform, &env.name, &svc.name, entry,
+                ));
+            }
+        }
+        if owns && identity_in_store(provider) {
+            reads
+                .root
+                .insert(identity_secret_name(platform, &env.name, &svc.name));
+        }
+        if reads.is_empty() {
+            continue;
+        }
+        every.extend(&reads);
+        let name = super::names::dns_label(&[platform, &env.name, &svc.name], 64);
+        services.push((
+            svc.name.clone(),
+            obj([
+                ("name", s(name)),
+                ("namespace", s(env.namespace_of(svc))),
+                ("permissions", reads.permissions(&environment)),
+            ]),
+        ));
+    }
+    let project = Block::builder("data")
+        .add_label("infisical_projects")
+        .add_label("store")
+        .add_attribute(("slug", slug.as_str()))
+        .build();
+    let mut blocks = vec![project];
+    if every.is_empty() {
+        return blocks;
+    }
+    // `for_each` over the services, or one block for the controller.
+    let start = |ty: &str, label: &str| {
+        let block = resource(ty, label);
+        if label == "service" {
+            block.add_attribute(("for_each", r("local.infisical_services")))
+        } else {
+            block
+        }
+    };
+    let auth = |label: &str, identity: Expression, namespaces: Expression, accounts: Expression| {
+        start("infisical_identity_kubernetes_auth", label)
+            .add_attribute(("identity_id", identity))
+            .add_attribute(("kubernetes_host", r("module.cluster.endpoint")))
+            .add_attribute((
+                "kubernetes_ca_certificate",
+                r("module.cluster.ca_certificate"),
+            ))
+            .add_attribute(("token_reviewer_mode", "api"))
+            .add_attribute(("allowed_namespaces", namespaces))
+            .add_attribute(("allowed_service_account_names", accounts))
+            .build()
+    };
+    let identity = |label: &str, name: Expression| {
+        start("infisical_identity", label)
+            .add_attribute(("name", name))
+            .add_attribute(("role", "member"))
+            .add_attribute(("org_id", r("data.infisical_projects.store.org_id")))
+            .build()
+    };
+    let membership = |label: &str, identity: Expression| {
+        start("infisical_project_identity", label)
+            .add_attribute(("project_id", r("data.infisical_projects.store.id")))
+            .add_attribute(("identity_id", identity))
+            .add_attribute(("roles", arr([obj([("role_slug", s("no-access"))])])))
+            .build()
+    };
+    let privilege = |label: &str, permissions: Expression| {
+        let identity = if label == "service" {
+            ri(
+                "infisical_project_identity.service",
+                r("each.key"),
+                "identity_id",
+            )
+        } else {
+            r(&format!("infisical_project_identity.{label}.identity_id"))
+        };
+        start("infisical_project_identity_specific_privilege", label)
+            .add_attribute(("project_slug", slug.as_str()))
+            .add_attribute(("identity_id", identity))
+            .add_attribute(("permissions_v2", permissions))
+            .build()
+    };
+    let service_id = || ri("infisical_identity.service", r("each.key"), "id");
+    let operator_id = || r("infisical_identity.secret_operator.id");
+    let operator_name = super::names::dns_label(&[platform, &env.name, "external-secrets"], 64);
+    blocks.extend([
+        Block::builder("locals")
+            .add_attribute(("infisical_services", obj(services)))
+            .build(),
+        identity("service", r("each.value.name")),
+        auth(
+            "service",
+            service_id(),
+            arr([r("each.value.namespace")]),
+            arr([r("each.key")]),
+        ),
+        membership("service", service_id()),
+        privilege("service", r("each.value.permissions")),
+        identity("secret_operator", s(operator_name)),
+        auth(
+            "secret_operator",
+            operator_id(),
+            arr([s(SECRET_OPERATOR_NAMESPACE)]),
+            arr([s(SECRET_OPERATOR_SERVICE_ACCOUNT)]),
+        ),
+        membership("secret_operator", operator_id()),
+        privilege("secret_operator", every.permissions(&environment)),
+    ]);
     blocks
 }

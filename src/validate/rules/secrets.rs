@@ -52,6 +52,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     }
     for env in &ctx.spec.environments {
         out.extend(backend_config(env));
+        out.extend(store_fields(env));
         let store = env.spec.secret_store.get().and_then(|s| s.kind.get());
         for service in env.services.values() {
             out.extend(literal_config(service));
@@ -69,6 +70,76 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
                         );
                 }
             }
+        }
+    }
+    out
+}
+
+/// The store settings each store kind needs, and only those: `project` for GCP Secret
+/// Manager (the ClusterSecretStore's `gcpsm.projectID`,
+/// <https://external-secrets.io/latest/provider/google-secrets-manager/>), `projectSlug` and
+/// `environmentSlug` for Infisical (its required `secretsScope`,
+/// <https://external-secrets.io/latest/provider/infisical/>), `mount` for Vault.
+fn store_fields(env: &crate::spec::SpecEnv) -> Vec<Diagnostic> {
+    use crate::model::SecretStoreKind as K;
+    let mut out = Vec::new();
+    let Some(store) = env.spec.secret_store.spanned() else {
+        return out;
+    };
+    let Some(kind) = store.value.kind.get().copied() else {
+        return out;
+    };
+    let s = &store.value;
+    let fields: [(&str, &Field<String>, &[K], &str); 4] = [
+        (
+            "project",
+            &s.project,
+            &[K::GcpSecretManager],
+            "acme-analytics",
+        ),
+        ("projectSlug", &s.project_slug, &[K::Infisical], "shop-a1b2"),
+        (
+            "environmentSlug",
+            &s.environment_slug,
+            &[K::Infisical],
+            "dev",
+        ),
+        ("mount", &s.mount, &[K::Vault], "secret"),
+    ];
+    let file = format!("environments/{}.yaml", env.name);
+    for (name, field, kinds, example) in fields {
+        let applies = kinds.contains(&kind);
+        let required = applies && name != "mount";
+        if required && !field.is_present() {
+            out.push(
+                Diagnostic::error(
+                    Code::SecretStoreField,
+                    store.key_pos,
+                    format!(
+                        "the `{}` secret store of environment `{}` has no `{name}`",
+                        kind.as_str(),
+                        env.name
+                    ),
+                )
+                .with_label(format!("no `{name}`"))
+                .with_help(format!(
+                    "add `{name}: {example}` under `secretStore` in {file}"
+                )),
+            );
+        } else if !applies && let Some(pos) = field.pos() {
+            out.push(
+                Diagnostic::error(
+                    Code::SecretStoreField,
+                    pos,
+                    format!(
+                        "`secretStore.{name}` does not apply to `{}` (environment `{}`)",
+                        kind.as_str(),
+                        env.name
+                    ),
+                )
+                .with_label(format!("not used by `{}`", kind.as_str()))
+                .with_help(format!("remove `{name}` from `secretStore` in {file}")),
+            );
         }
     }
     out

@@ -15,7 +15,7 @@ variable "key_vault_resource_group_name" {
   type        = string
 }
 
-variable "container_registry_resource_group_name" {
-  description = "Resource group of the platform's container registry (platform.imageRegistry)."
+variable "ci_principal" {
+  description = "Object id of the principal CI pushes images as; it gets AcrPush on the registry."
   type        = string
 }

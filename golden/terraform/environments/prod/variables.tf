@@ -16,6 +16,7 @@ variable "key_vault_resource_group_name" {
 }
 
 variable "container_registry_resource_group_name" {
-  description = "Resource group of the platform's container registry (platform.imageRegistry)."
+  description = "Resource group of the platform's container registry (platform.imageRegistry), created by the first Azure environment."
   type        = string
+  default     = "payments-engine-dev"
 }

@@ -30,6 +30,11 @@
 # postgres transaction-service-db: managed (module.postgres["transaction-service-db"])
 # kafka transaction-service-events: managed (module.kafka["transaction-service-events"])
 # postgres validation-service-db: managed (module.postgres["validation-service-db"])
+#
+# Istio 1.27.1: installed here with the CNI node agent (helm_release.istio_cni), which Pod Security `restricted` needs for sidecars.
+# Image registry paymentsacr.azurecr.io: created by environment dev; this cluster gets its pull right.
+# Root variables CI passes (TF_VAR_<name>): key_vault_resource_group_name.
+# Hand step, once after the first apply: annotate the External Secrets Operator's ServiceAccount (external-secrets/external-secrets) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install) (output secret_operator_client_id).
 
 locals {
   protected = false
@@ -569,6 +574,34 @@ module "cluster" {
   resource_group_name = azurerm_resource_group.this.name
   location            = azurerm_resource_group.this.location
   subnet_id           = module.network.nodes_subnet_id
+}
+
+resource "helm_release" "istio_base" {
+  name             = "istio-base"
+  repository       = "https://istio-release.storage.googleapis.com/charts"
+  chart            = "base"
+  version          = "1.27.1"
+  namespace        = "istio-system"
+  create_namespace = true
+}
+
+resource "helm_release" "istio_cni" {
+  name       = "istio-cni"
+  repository = "https://istio-release.storage.googleapis.com/charts"
+  chart      = "cni"
+  version    = "1.27.1"
+  namespace  = "istio-system"
+  depends_on = [helm_release.istio_base]
+}
+
+resource "helm_release" "istiod" {
+  name       = "istiod"
+  repository = "https://istio-release.storage.googleapis.com/charts"
+  chart      = "istiod"
+  version    = "1.27.1"
+  namespace  = "istio-system"
+  values     = [yamlencode({ pilot = { cni = { enabled = true } } })]
+  depends_on = [helm_release.istio_base, helm_release.istio_cni]
 }
 
 module "postgres" {

@@ -24,6 +24,6 @@ output "workload_identities" {
 }
 
 output "secret_operator_client_id" {
-  description = "Client id for the External Secrets Operator ServiceAccount annotation azure.workload.identity/client-id (set once at its Helm install)."
+  description = "Annotate the External Secrets Operator's ServiceAccount (external-secrets/external-secrets) with azure.workload.identity/client-id set to this client id (Helm value serviceAccount.annotations at its install)."
   value       = azurerm_user_assigned_identity.secret_operator.client_id
 }
