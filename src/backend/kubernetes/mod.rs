@@ -26,6 +26,8 @@ mod environment;
 pub(crate) mod identity;
 mod in_cluster;
 mod istio;
+mod migrations;
+mod monitoring;
 mod network;
 mod overlay;
 mod patch;
@@ -34,6 +36,8 @@ mod workload;
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod observe_tests;
 #[cfg(test)]
 mod tests;
 
