@@ -91,3 +91,23 @@ pub struct RestartsThreshold {
     pub above: u32,
     pub within: String,
 }
+
+impl super::Service {
+    /// The alerts generated for the service in an environment: request alerts only with
+    /// `metrics` (without it nothing scrapes the service, and `validate` warns).
+    pub fn active_alerts(&self) -> Vec<&'static str> {
+        let a = &self.alerts;
+        let metrics = self.metrics.is_some();
+        let mut out = Vec::new();
+        if metrics && a.error_rate.is_some() {
+            out.push("errorRate");
+        }
+        if metrics && a.latency_p95_ms.is_some() {
+            out.push("latencyP95Ms");
+        }
+        if a.restarts.is_some() {
+            out.push("restarts");
+        }
+        out
+    }
+}

@@ -293,7 +293,8 @@ pub struct Service {
     pub version: Option<ImageVersion>,
     /// External endpoints the service calls (`egress`), in the order written.
     #[cfg_attr(test, serde(default))]
-    pub egress: Vec<Egress>,    /// Schema migrations before a rollout (`migrations`).
+    pub egress: Vec<Egress>,
+    /// Schema migrations before a rollout (`migrations`).
     #[cfg_attr(test, serde(default))]
     pub migrations: Option<super::Migrations>,
     /// The Prometheus endpoint a ServiceMonitor scrapes (`metrics`).

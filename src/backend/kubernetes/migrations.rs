@@ -134,10 +134,7 @@ fn image(ctx: &Ctx, migrations: &Migrations) -> String {
         .as_ref()
         .map(|v| v.stable.as_str())
         .unwrap_or("latest");
-    format!(
-        "{}/{repository}:{tag}",
-        ctx.model.platform.image_registry
-    )
+    format!("{}/{repository}:{tag}", ctx.model.platform.image_registry)
 }
 
 fn job(ctx: &Ctx, migrations: &Migrations, env: Vec<Value>) -> Value {

@@ -21,6 +21,7 @@ macro_rules! obj {
 mod analysis;
 mod base;
 mod crosscheck;
+mod dashboard;
 mod egress;
 mod environment;
 pub(crate) mod identity;

@@ -87,9 +87,21 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
         return out;
     };
     let thresholds: [(&str, Option<(Pos, bool)>, bool); 3] = [
-        ("errorRate", above(&alerts.error_rate, |t| t.above.is_present()), true),
-        ("latencyP95Ms", above(&alerts.latency_p95_ms, |t| t.above.is_present()), true),
-        ("restarts", above(&alerts.restarts, |t| t.above.is_present()), false),
+        (
+            "errorRate",
+            above(&alerts.error_rate, |t| t.above.is_present()),
+            true,
+        ),
+        (
+            "latencyP95Ms",
+            above(&alerts.latency_p95_ms, |t| t.above.is_present()),
+            true,
+        ),
+        (
+            "restarts",
+            above(&alerts.restarts, |t| t.above.is_present()),
+            false,
+        ),
     ];
     for (name, threshold, needs_metrics) in thresholds {
         let Some((pos, has_above)) = threshold else {
