@@ -14,7 +14,7 @@
 //!
 //! Store entries and variable names are `backend::contract`'s, as for the service itself.
 
-use super::{Ctx, RUN_AS, common_labels, in_cluster, object, secrets};
+use super::{Ctx, RUN_AS, checkov_skips, common_labels, in_cluster, object, secrets};
 use crate::backend::contract::{
     Placement, connection_keys, connection_secret_name, env_var_name, placement,
 };
@@ -23,6 +23,18 @@ use serde_json::{Map, Value, json};
 
 /// How long a migration may run before Kubernetes stops it and the sync fails (15 minutes).
 pub(crate) const DEADLINE_SECONDS: u32 = 900;
+
+/// Why the Job keeps the checkov findings it keeps (as the service's Deployment does).
+const JOB_SKIPS: &[(&str, &str)] = &[
+    (
+        "CKV_K8S_43",
+        "images are pinned by immutable tags enforced by the environment imageTags policy",
+    ),
+    (
+        "CKV_K8S_35",
+        "env vars come from an ExternalSecret-managed Secret the migrator reads at start",
+    ),
+];
 
 /// Backing resource types that hold a schema to migrate.
 fn is_database(kind: InfraType) -> bool {
@@ -148,6 +160,7 @@ fn job(ctx: &Ctx, migrations: &Migrations, env: Vec<Value>) -> Value {
         &labels,
     );
     obj["metadata"]["annotations"] = hook_annotations(0);
+    checkov_skips(&mut obj, JOB_SKIPS);
     let mut container = Map::new();
     container.insert("name".into(), json!("migrate"));
     container.insert("image".into(), json!(image(ctx, migrations)));

@@ -86,7 +86,7 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
     let Some(alerts) = layer.alerts.get() else {
         return out;
     };
-    let thresholds: [(&str, Option<(Pos, bool)>, bool); 3] = [
+    let thresholds: [(&str, Threshold, bool); 3] = [
         (
             "errorRate",
             above(&alerts.error_rate, |t| t.above.is_present()),
@@ -128,7 +128,10 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
     out
 }
 
+/// Where a set threshold is and whether it writes `above`.
+type Threshold = Option<(Pos, bool)>;
+
 /// The position of a set threshold and whether it writes `above`.
-fn above<T>(field: &Field<T>, has_above: impl Fn(&T) -> bool) -> Option<(Pos, bool)> {
+fn above<T>(field: &Field<T>, has_above: impl Fn(&T) -> bool) -> Threshold {
     field.spanned().map(|t| (t.pos, has_above(&t.value)))
 }
