@@ -275,13 +275,14 @@ pub enum Command {
     },
     /// Print the service dependency graph with backing resources, namespaces as clusters.
     #[command(
-        after_help = "Examples:\n  infrac graph\n  infrac graph --env prod --format dot | dot -Tsvg > prod.svg"
+        after_help = "Examples:\n  infrac graph\n  infrac graph --env prod --format dot | dot -Tsvg > prod.svg\n  infrac graph --env prod --format html > prod.html"
     )]
     Graph {
         /// One environment (disabled services left out); the whole registry when left out.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
-        /// Mermaid (renders in GitHub and GitLab Markdown) or Graphviz dot.
+        /// Mermaid (renders in GitHub and GitLab Markdown), Graphviz dot, or a picture: a
+        /// self-contained HTML page (with each service's alerts and canary state) or SVG.
         #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
         format: GraphFormat,
         #[command(flatten)]

@@ -1,15 +1,21 @@
 //! The service dependency graph as text: Graphviz dot or Mermaid, with namespaces as
 //! clusters, backing resources as nodes, and disabled services left out per environment.
-//! A pure function of the model.
+//! A pure function of the model. `html` and `svg` are pictures for people (`page`).
 
 use crate::model::{Environment, Model, Service};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
+mod page;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
     Dot,
     Mermaid,
+    /// A self-contained page: the graph with each service's alerts and rollout state.
+    Html,
+    /// The graph alone, as a standalone SVG.
+    Svg,
 }
 
 /// The graph of one environment, or of the registry (every service) when `env` is `None`.
@@ -28,6 +34,18 @@ pub fn render_graph(model: &Model, env: Option<&Environment>, format: GraphForma
     match format {
         GraphFormat::Dot => dot(&by_namespace, &services),
         GraphFormat::Mermaid => mermaid(&by_namespace, &services),
+        GraphFormat::Html | GraphFormat::Svg => {
+            let title = match env {
+                Some(e) => format!("{}: {}", model.platform.name, e.name),
+                None => format!("{}: registry", model.platform.name),
+            };
+            let page = if format == GraphFormat::Html {
+                page::html
+            } else {
+                page::svg
+            };
+            page(&services, suffix, &title)
+        }
     }
 }
 

@@ -19,6 +19,7 @@ use crate::spec::{
 use std::collections::BTreeMap;
 
 pub mod de;
+mod observe;
 
 /// What a lowering step lacks: the first gap, as a message.
 type Gap = String;
@@ -432,6 +433,9 @@ fn service_of(s: &ServiceLayer) -> Result<Service, Gap> {
         rollout: rollout_of(&s.rollout)?,
         version: None,
         egress: egress_of(&s.egress)?,
+        migrations: observe::migrations_of(&s.migrations)?,
+        metrics: observe::metrics_of(&s.metrics)?,
+        alerts: observe::alerts_of(&s.alerts)?,
     })
 }
 

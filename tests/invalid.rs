@@ -303,6 +303,7 @@ macro_rules! cases {
 }
 
 cases! {
+    alerts_without_metrics,
     alias_bomb,
     backend_config_credentials,
     build_context_command_substitution,

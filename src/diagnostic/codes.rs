@@ -326,6 +326,11 @@ codes! {
         wrong: "network: {cidr: 10.10.0.0/22}\n",
         right: "network: {cidr: 10.10.0.0/16}\n"
     }
+    AlertsWithoutMetrics = "alerts-without-metrics" {
+        "A warning: an `errorRate` or `latencyP95Ms` alert on a service that declares no `metrics`. Request alerts are generated only for a service whose scraping is declared, so no rule is generated for it (a `restarts` alert needs no `metrics`).",
+        wrong: "alerts: {errorRate: {above: 0.05, for: 2m}}\n",
+        right: "metrics: {port: http, path: /metrics}\nalerts: {errorRate: {above: 0.05, for: 2m}}\n"
+    }
 }
 
 impl Code {

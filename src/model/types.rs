@@ -311,6 +311,15 @@ pub struct Service {
     /// External endpoints the service calls (`egress`), in the order written.
     #[cfg_attr(test, serde(default))]
     pub egress: Vec<Egress>,
+    /// Schema migrations before a rollout (`migrations`).
+    #[cfg_attr(test, serde(default))]
+    pub migrations: Option<super::Migrations>,
+    /// The Prometheus endpoint a ServiceMonitor scrapes (`metrics`).
+    #[cfg_attr(test, serde(default))]
+    pub metrics: Option<super::Metrics>,
+    /// The alert thresholds (`alerts`); empty when none is set.
+    #[cfg_attr(test, serde(default))]
+    pub alerts: super::Alerts,
 }
 
 /// One external endpoint a service calls: a DNS name or an IPv4 range, and a port.

@@ -34,6 +34,14 @@ pub const FAILURE_LIMIT: u32 = 1;
 
 /// `secretStore.mount`: Vault's default KV v2 mount.
 pub const VAULT_MOUNT: &str = "secret";
+/// `metrics.path`.
+pub const METRICS_PATH: &str = "/metrics";
+/// `alerts.errorRate.for`.
+pub const ERROR_RATE_FOR: &str = "2m";
+/// `alerts.latencyP95Ms.for`.
+pub const LATENCY_FOR: &str = "5m";
+/// `alerts.restarts.within`.
+pub const RESTARTS_WITHIN: &str = "5m";
 
 /// `platform.mesh.dataplane`.
 pub const DATAPLANE: Dataplane = Dataplane::Sidecar;

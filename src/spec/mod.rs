@@ -14,11 +14,13 @@
 
 pub mod defaults;
 mod environment;
+mod observe;
 mod service;
 pub(crate) mod spanned;
 mod versions;
 
 pub use environment::*;
+pub use observe::*;
 pub use service::*;
 pub use spanned::{Field, Keys, Spanned};
 pub use versions::*;

@@ -33,6 +33,9 @@ pub struct ServiceLayer {
     pub expose: Field<ExposeLayer>,
     pub rollout: Field<RolloutLayer>,
     pub egress: Field<Vec<Field<EgressLayer>>>,
+    pub migrations: Field<super::MigrationsLayer>,
+    pub metrics: Field<super::MetricsLayer>,
+    pub alerts: Field<super::AlertsLayer>,
 }
 
 /// One `egress` entry: `host` or `cidr` (the schema allows exactly one), and `port`.

@@ -21,11 +21,14 @@ macro_rules! obj {
 mod analysis;
 mod base;
 mod crosscheck;
+mod dashboard;
 mod egress;
 mod environment;
 pub(crate) mod identity;
 mod in_cluster;
 mod istio;
+mod migrations;
+mod monitoring;
 mod network;
 mod overlay;
 mod patch;
@@ -34,6 +37,8 @@ mod workload;
 
 #[cfg(test)]
 mod fixture;
+#[cfg(test)]
+mod observe_tests;
 #[cfg(test)]
 mod tests;
 

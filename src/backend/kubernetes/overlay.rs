@@ -73,6 +73,8 @@ pub(crate) fn overlay_resources(ctx: &Ctx) -> Vec<Value> {
     docs.extend(egress::service_entries(ctx));
     docs.extend(istio::traffic(ctx));
     docs.extend(analysis::analysis_template(ctx));
+    docs.extend(super::migrations::migration_hooks(ctx));
+    docs.extend(super::monitoring::monitoring(ctx));
     docs
 }
 

@@ -8,6 +8,7 @@ mod dependencies;
 mod durations;
 mod environments;
 mod names;
+mod observe;
 mod overlays;
 mod ports;
 mod probes;
@@ -69,7 +70,7 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 13] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 14] = [
         names::check,
         required::check,
         dependencies::check,
@@ -83,6 +84,7 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         secrets::check,
         versions::check,
         cloud::check,
+        observe::check,
     ];
     // Rules are independent readers of the same spec: run them on every core. `collect`
     // keeps the rule order, so the output does not depend on scheduling.
