@@ -24,10 +24,10 @@ pub(crate) fn monitoring(ctx: &Ctx) -> Vec<Value> {
     let mut docs = Vec::new();
     docs.extend(service_monitor(ctx));
     docs.extend(prometheus_rule(ctx));
-    // A dashboard for each observed service: one that declares where it is scraped.
-    if ctx.service.metrics.is_some() {
-        docs.push(dashboard::dashboard_config_map(ctx));
-    }
+    // A dashboard for every service (SPEC: "a Grafana dashboard per service"): its panels read
+    // the mesh's request metrics, kube-state-metrics and cAdvisor, never the service's own
+    // `metrics`, so a service without them still gets a full dashboard.
+    docs.push(dashboard::dashboard_config_map(ctx));
     docs
 }
 

@@ -137,17 +137,35 @@ fn metrics_give_a_service_monitor_and_alerts_a_prometheus_rule() {
 }
 
 #[test]
-fn without_metrics_no_service_monitor_no_dashboard_and_only_the_restarts_alert() {
+fn without_metrics_no_service_monitor_only_the_restarts_alert_and_a_dashboard() {
     let model = observed();
     let kinds = ["ServiceMonitor", "PrometheusRule", "ConfigMap"];
+    let dashboards = |docs: &[Value]| -> Vec<String> {
+        docs.iter()
+            .filter(|d| d["metadata"]["labels"]["grafana_dashboard"] == "1")
+            .map(|d| d["metadata"]["name"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
     let docs = docs_of(&model, "prod", "account-service", &kinds);
-    let kinds: Vec<&str> = docs.iter().filter_map(|d| d["kind"].as_str()).collect();
-    assert_eq!(kinds, ["PrometheusRule"]);
-    let rules = &docs[0]["spec"]["groups"][0]["rules"];
+    let monitoring: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] != "ConfigMap")
+        .filter_map(|d| d["kind"].as_str())
+        .collect();
+    assert_eq!(monitoring, ["PrometheusRule"]);
+    let rule = docs.iter().find(|d| d["kind"] == "PrometheusRule").unwrap();
+    let rules = &rule["spec"]["groups"][0]["rules"];
     assert_eq!(rules.as_array().unwrap().len(), 1);
     assert_eq!(rules[0]["alert"], "RestartsHigh");
+    assert_eq!(dashboards(&docs), ["account-service-dashboard"]);
+    // Neither metrics nor alerts: no ServiceMonitor, no rule, still the dashboard.
     let docs = docs_of(&super::fixture::model(), "prod", "account-service", &kinds);
-    assert!(docs.is_empty(), "{docs:?}");
+    assert!(
+        docs.iter()
+            .all(|d| d["kind"] != "ServiceMonitor" && d["kind"] != "PrometheusRule"),
+        "{docs:?}"
+    );
+    assert_eq!(dashboards(&docs), ["account-service-dashboard"]);
 }
 
 /// Every PrometheusRule of the observed fixture, as a rule file `promtool check rules` reads.
