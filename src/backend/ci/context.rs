@@ -133,7 +133,7 @@ pub struct EnvironmentCtx {
     pub terraform_dir: String,
     /// The environment's Prometheus (`monitoring.prometheusUrl`).
     pub prometheus_url: String,
-    /// `promotion.approvers` (Jenkins `input` `submitter`); empty without a promotion.
+    /// `promotion.approvers` (Jenkins `input` `submitter`), `<env>-approvers` by default.
     pub approvers: String,
     /// Vault's address when the secret store is Vault (the Terraform provider logs in with
     /// the job's OIDC token), else empty.

@@ -4,7 +4,8 @@
 
 use super::context::*;
 use crate::model::{
-    Approval, Bump, CloudProvider, SecretStoreKind, Environment, Language, Model, Service, Strategy, TagPolicy,
+    Approval, Bump, CloudProvider, Environment, Language, Model, SecretStoreKind, Service,
+    Strategy, TagPolicy,
 };
 
 /// The project's GitHub repository, `owner/name`: its root holds the composite Action
@@ -120,7 +121,11 @@ pub fn environment_ctx(model: &Model, env: &Environment, paths: &PathsCtx) -> En
         .into(),
         terraform_dir: format!("{}/{}", paths.terraform_environments, env.name),
         prometheus_url: env.monitoring.prometheus_url.clone(),
-        approvers: promotion.map(|p| p.approvers.clone()).unwrap_or_default(),
+        // Never empty: an empty `submitter` lets anyone approve.
+        approvers: match promotion.map(|p| p.approvers.as_str()) {
+            Some(a) if !a.is_empty() => a.to_owned(),
+            _ => crate::spec::defaults::approvers(&env.name),
+        },
         vault_addr: match env.secret_store.kind {
             SecretStoreKind::Vault => env.secret_store.address.clone().unwrap_or_default(),
             _ => String::new(),

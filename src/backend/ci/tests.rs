@@ -412,12 +412,21 @@ fn pipelines_use_the_project_paths() {
 /// a line separator. No `/`, so host and path splitting stay as in the benign model.
 const HOSTILE: &str = "\n  evil:\n    run: id\n'\"$(id)`id`${{ github.event.issue.title }} # : * & ! | > % @ ü \u{2028}\\ ''' \"\"\" ${x} -- end";
 
+/// The test model with Vault as staging's secret store, so the Vault login is rendered too.
+fn with_vault(mut model: Model) -> Model {
+    let store = &mut model.environments[1].secret_store;
+    store.kind = crate::model::SecretStoreKind::Vault;
+    store.address = Some("https://vault.shop.example:8200".into());
+    model
+}
+
 /// The test model with [`HOSTILE`] in every free-text value that reaches a pipeline (names
 /// of services and environments, namespaces and enums are identifiers the schema limits to
 /// DNS labels or fixed words), and a project whose paths hold it too.
 fn hostile() -> (Model, crate::project::Project) {
     let h = HOSTILE;
-    let mut model = model();
+    let mut model = with_vault(model());
+    model.environments[1].secret_store.address = Some(format!("https://vault{h}:8200"));
     model.platform.image_registry = format!("shop{h}acr.azurecr.io");
     model.platform.gitops.repository = format!("git{h}hub.com/shop/gitops{h}");
     model.platform.gitops.branch = format!("main{h}");
@@ -435,6 +444,9 @@ fn hostile() -> (Model, crate::project::Project) {
     for env in &mut model.environments {
         env.cloud.region = format!("{}{h}", env.cloud.region);
         env.monitoring.prometheus_url = format!("http://prometheus{h}:9090");
+        if let Some(p) = env.promotion.as_mut() {
+            p.approvers = format!("leads{h}");
+        }
     }
     let project = crate::project::Project {
         out: format!("out{h}"),
@@ -616,8 +628,11 @@ fn check_shell(script: &str, what: &str) {
 fn hostile_values_do_not_change_any_pipeline_structure() {
     let t = Templates::builtin().unwrap();
     let benign_project = crate::project::Project::default();
-    let benign = super::emit(&model(), &crate::backend::EmitCtx::new(&benign_project, &t))
-        .expect("benign model emits");
+    let benign = super::emit(
+        &with_vault(model()),
+        &crate::backend::EmitCtx::new(&benign_project, &t),
+    )
+    .expect("benign model emits");
     let (model, project) = hostile();
     let hostile = super::emit(&model, &crate::backend::EmitCtx::new(&project, &t))
         .expect("hostile model emits");
@@ -674,7 +689,12 @@ fn hostile_values_do_not_change_any_pipeline_structure() {
     }
     assert!(checked >= 20, "only {checked} files checked");
     // Hostile text did reach the files (through the safe channels), or the test proves nothing.
-    for needle in ["$(id)", "github.event.issue.title"] {
+    for needle in [
+        "$(id)",
+        "github.event.issue.title",
+        "submitter 'leads",
+        "https://vault",
+    ] {
         assert!(
             hostile.iter().any(|f| f.contents.contains(needle)),
             "{needle} never rendered"
