@@ -1448,19 +1448,36 @@ fn jenkins_job_graph() {
     assert!(prod.contains("VERSION = \"${params.VERSION}\""));
     assert!(prod.contains("image_exists \"$image:$to_tag\""));
     // Without `promotion.approvers`, the group `<env>-approvers`: never an empty submitter.
-    let default = emit(&model_default(), &t).unwrap();
+    let default = emit(&super::tests::model(), &t).unwrap();
     assert!(get(&default, "ci/jenkins/Jenkinsfile.promote").contains("submitter 'prod-approvers'"));
     assert!(!default.iter().any(|f| f.contents.contains("submitter ''")));
     // Canary starts in prod need the same approvers.
     assert!(get(&files, "ci/jenkins/Jenkinsfile.canary").contains("submitter 'platform-leads'"));
 }
 
-fn model_default() -> Model {
-    model()
-}
-
 fn aws_shop_with_jenkins() -> Model {
     let mut model = aws_shop();
     model.platform.ci = vec![crate::model::CiSystem::Jenkins];
     model
+}
+
+/// `platform.gitops.bump: push` reaches every system's bump as GITOPS_BUMP (`pr` is the
+/// default, asserted in the job-graph tests).
+#[test]
+fn bump_push_reaches_every_system() {
+    let mut model = model();
+    model.platform.gitops.bump = crate::model::Bump::Push;
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    for (path, line) in [
+        ("ci/github/promote.yml", "GITOPS_BUMP: push\n"),
+        ("ci/github/reusable-build.yml", "GITOPS_BUMP: push\n"),
+        ("ci/gitlab/.gitlab-ci.yml", "GITOPS_BUMP: push\n"),
+        ("ci/azure-pipelines/promote.yml", "GITOPS_BUMP: push\n"),
+        ("ci/azure-pipelines/build-template.yml", "GITOPS_BUMP: push\n"),
+        ("ci/jenkins/Jenkinsfile.promote", "GITOPS_BUMP = 'push'\n"),
+        ("ci/jenkins/Jenkinsfile.build-cart", "GITOPS_BUMP = 'push'\n"),
+    ] {
+        assert!(get(&files, path).contains(line), "{path}");
+    }
+    assert!(!files.iter().any(|f| f.contents.contains("GITOPS_BUMP: pr")));
 }
