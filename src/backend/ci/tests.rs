@@ -1264,7 +1264,7 @@ fn azure_job_graph() {
     let files = emit(&model, &t).unwrap();
     let check = yaml(&files, "ci/azure-pipelines/infrac-check.yml");
     let steps = check["steps"].as_array().unwrap();
-    assert_eq!(steps[0]["fetchDepth"], 50);
+    assert_eq!(steps[0]["fetchDepth"], "50");
     assert!(step_scripts(&steps[1]).contains("\"infrac==$INFRAC_VERSION\""));
     assert_eq!(
         steps[2]["env"]["BASE"],
