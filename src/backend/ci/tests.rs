@@ -1473,9 +1473,15 @@ fn bump_push_reaches_every_system() {
         ("ci/github/reusable-build.yml", "GITOPS_BUMP: push\n"),
         ("ci/gitlab/.gitlab-ci.yml", "GITOPS_BUMP: push\n"),
         ("ci/azure-pipelines/promote.yml", "GITOPS_BUMP: push\n"),
-        ("ci/azure-pipelines/build-template.yml", "GITOPS_BUMP: push\n"),
+        (
+            "ci/azure-pipelines/build-template.yml",
+            "GITOPS_BUMP: push\n",
+        ),
         ("ci/jenkins/Jenkinsfile.promote", "GITOPS_BUMP = 'push'\n"),
-        ("ci/jenkins/Jenkinsfile.build-cart", "GITOPS_BUMP = 'push'\n"),
+        (
+            "ci/jenkins/Jenkinsfile.build-cart",
+            "GITOPS_BUMP = 'push'\n",
+        ),
     ] {
         assert!(get(&files, path).contains(line), "{path}");
     }
