@@ -153,6 +153,9 @@ fn lower_platform(field: &Field<spec::PlatformSpec>, out: &str) -> Result<Platfo
             branch: opt_string(&gitops.branch, "branch")?
                 .unwrap_or_else(|| defaults::GITOPS_BRANCH.to_owned()),
             path: opt_string(&gitops.path, "path")?.unwrap_or_else(|| defaults::gitops_path(out)),
+            bump: opt(&gitops.bump, "bump")?
+                .copied()
+                .unwrap_or(defaults::BUMP),
         },
         ci: opt(&p.ci, "ci")?.cloned().unwrap_or_default(),
         mesh: crate::model::Mesh {
@@ -211,6 +214,8 @@ fn lower_environment(
             approval: opt(&p.approval, "approval")?
                 .copied()
                 .unwrap_or(defaults::APPROVAL),
+            approvers: opt_string(&p.approvers, "approvers")?
+                .unwrap_or_else(|| defaults::approvers(&env.name)),
         }),
         None => None,
     };

@@ -75,7 +75,10 @@ templates! {
     JENKINS_TERRAFORM = "ci/jenkins/terraform.groovy.j2";
     /// Shell: compute the immutable image tag for the first environment's policy.
     SCRIPT_IMAGE_TAG = "ci/scripts/image-tag.sh.j2";
-    /// Shell: `gitops_publish`, commit-and-push to the GitOps repository with retries.
+    /// Shell: `image_exists`, the registry check before a tag enters versions.yaml.
+    SCRIPT_IMAGE_EXISTS = "ci/scripts/image-exists.sh.j2";
+    /// Shell: `gitops_publish` (commit-and-push with retries) and `gitops_bump` (a pull
+    /// request or a push, as `platform.gitops.bump` says).
     SCRIPT_GITOPS = "ci/scripts/gitops.sh.j2";
     /// Shell: promotion (retag in the registry, then `infrac promote`).
     SCRIPT_PROMOTE = "ci/scripts/promote.sh.j2";

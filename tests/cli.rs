@@ -473,3 +473,63 @@ fn diagnostics_escape_control_characters() {
         );
     }
 }
+
+/// A copy of a valid fixture's inputs (no golden tree) in a temporary directory.
+fn fixture_copy(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/valid")
+        .join(name);
+    for entry in std::fs::read_dir(&from).unwrap() {
+        let entry = entry.unwrap();
+        let file = entry.file_name();
+        if file != "golden" && file != "generated" {
+            copy_tree(&entry.path(), &dir.path().join(file));
+        }
+    }
+    dir
+}
+
+/// `build` says once, on stderr, when it writes GitHub or GitLab pipelines where those
+/// systems never read them, naming the `[output]` lines that fix it; with those lines in
+/// infrac.toml it says nothing.
+#[test]
+fn build_warns_once_when_pipelines_land_where_ci_never_reads_them() {
+    let dir = fixture_copy("aws-shop");
+    let root = dir.path();
+    let (code, _, err) = infrac_at(root, &["build"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("warning")).collect();
+    assert_eq!(warnings.len(), 1, "{err}");
+    let at = err.find("warning: the GitHub").expect("the warning");
+    let warning: String = err[at..].lines().take(4).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        warning,
+        "warning: the GitHub Actions workflows are in golden/ci/github (GitHub runs only .github/workflows/*.yml), and the GitLab pipeline is golden/ci/gitlab/.gitlab-ci.yml (GitLab reads .gitlab-ci.yml unless the project's CI/CD configuration file setting names another); to put them where they run, add to infrac.toml:\n  [output]\n  github = \".github/workflows\"\n  gitlab = \".gitlab-ci.yml\""
+    );
+    std::fs::write(
+        root.join("infrac.toml"),
+        "[output]\ngithub = \".github/workflows\"\ngitlab = \".gitlab-ci.yml\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = infrac_at(root, &["build"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("warning"), "{err}");
+    assert!(root.join(".github/workflows/infrac-check.yml").is_file());
+    assert!(root.join(".gitlab-ci.yml").is_file());
+    // Only one of them moved: the warning names only the other.
+    let dir = fixture_copy("aws-shop");
+    let root = dir.path();
+    std::fs::write(
+        root.join("infrac.toml"),
+        "[output]\ngithub = \".github/workflows\"\n",
+    )
+    .unwrap();
+    let (code, _, err) = infrac_at(root, &["build"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("warning: the GitLab pipeline is golden/ci/gitlab/.gitlab-ci.yml"),
+        "{err}"
+    );
+    assert!(!err.contains("GitHub Actions"), "{err}");
+}

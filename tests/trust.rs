@@ -308,6 +308,10 @@ fn a_fifo_as_an_environment_file_does_not_hang() {
     insta::assert_snapshot!("environment_fifo", stderr);
 }
 
+/// What `build` says on the example, whose GitHub workflows stay in `golden/ci/github` (it has
+/// no `[output]` move), where GitHub never runs them.
+const UNREAD_WORKFLOWS: &str = "warning: the GitHub Actions workflows are in golden/ci/github (GitHub runs only .github/workflows/*.yml); to put them where they run, add to infrac.toml:\n  [output]\n  github = \".github/workflows\"\n";
+
 #[test]
 fn a_drifted_stale_file_is_kept_and_reported() {
     let repo = Repo::new();
@@ -324,7 +328,9 @@ fn a_drifted_stale_file_is_kept_and_reported() {
     );
     assert_eq!(
         stderr,
-        "warning: kept `golden/kubernetes/notes.yaml`: infrac no longer generates it, but it was changed since infrac wrote it, so it is yours now; delete it if you do not need it\n"
+        format!(
+            "warning: kept `golden/kubernetes/notes.yaml`: infrac no longer generates it, but it was changed since infrac wrote it, so it is yours now; delete it if you do not need it\n{UNREAD_WORKFLOWS}"
+        )
     );
     assert_eq!(fs::read_to_string(repo.path(key)).unwrap(), "mine: true\n");
     let (code, stdout, _) = repo.run(&["check"]);
@@ -343,7 +349,11 @@ fn a_stale_file_that_still_matches_is_deleted() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str(), stderr.as_str()),
-        (0, "built golden: 0 written, 226 unchanged, 1 deleted\n", "")
+        (
+            0,
+            "built golden: 0 written, 226 unchanged, 1 deleted\n",
+            UNREAD_WORKFLOWS
+        )
     );
     assert!(!repo.path(key).exists());
 }
@@ -380,7 +390,11 @@ fn leftovers_of_a_killed_build_are_reported_then_cleaned() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str(), stderr.as_str()),
-        (0, "built golden: 0 written, 226 unchanged, 0 deleted\n", "")
+        (
+            0,
+            "built golden: 0 written, 226 unchanged, 0 deleted\n",
+            UNREAD_WORKFLOWS
+        )
     );
     assert!(!repo.path(tmp).exists() && !repo.path("golden/.infrac-lock").exists());
     let (code, stdout, _) = repo.run(&["check"]);

@@ -227,6 +227,9 @@ pub fn build(printer: &Printer, root: &Path) -> Result<u8, Error> {
                     "warning: kept `{key}`: infrac no longer generates it, but it was changed since infrac wrote it, so it is yours now; delete it if you do not need it"
                 ));
             }
+            if let Some(warning) = unread_pipelines(&compiled.layout, &compiled.files) {
+                printer.note(&warning);
+            }
             printer.line(&format!(
                 "built {}: {} written, {} unchanged, {} deleted",
                 compiled.layout.out().display(),
@@ -239,6 +242,51 @@ pub fn build(printer: &Printer, root: &Path) -> Result<u8, Error> {
         }
         Err(e) => write_error(printer, e),
     }
+}
+
+/// Where GitHub Actions reads workflows: only files directly in `.github/workflows`
+/// (https://docs.github.com/actions/reference/workflows-and-actions/workflow-syntax).
+const GITHUB_WORKFLOWS: &str = ".github/workflows";
+/// Where GitLab reads its pipeline unless the project's "CI/CD configuration file" setting
+/// names another (https://docs.gitlab.com/ci/pipelines/settings/#specify-a-custom-cicd-configuration-file).
+const GITLAB_CI_FILE: &str = ".gitlab-ci.yml";
+
+/// The one warning `build` gives when it writes GitHub or GitLab pipelines where those
+/// systems never read them, with the `[output]` lines of infrac.toml that move them there.
+fn unread_pipelines(layout: &Layout, files: &FileSet) -> Option<String> {
+    let mut placed = Vec::new();
+    let mut fix = Vec::new();
+    let github = files.iter().find(|f| f.path.starts_with("ci/github/"));
+    if let Some(file) = github {
+        let disk = layout.disk_path(&file.path);
+        if disk.parent() != Some(Path::new(GITHUB_WORKFLOWS)) {
+            let dir = disk.parent().map(crate::output::layout::path_key);
+            placed.push(format!(
+                "the GitHub Actions workflows are in {} (GitHub runs only {GITHUB_WORKFLOWS}/*.yml)",
+                dir.unwrap_or_default()
+            ));
+            fix.push(format!("github = \"{GITHUB_WORKFLOWS}\""));
+        }
+    }
+    let gitlab = files.iter().find(|f| f.path.starts_with("ci/gitlab/"));
+    if let Some(file) = gitlab {
+        let disk = layout.disk_path(&file.path);
+        if disk != Path::new(GITLAB_CI_FILE) {
+            placed.push(format!(
+                "the GitLab pipeline is {} (GitLab reads {GITLAB_CI_FILE} unless the project's CI/CD configuration file setting names another)",
+                crate::output::layout::path_key(&disk)
+            ));
+            fix.push(format!("gitlab = \"{GITLAB_CI_FILE}\""));
+        }
+    }
+    if placed.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "warning: {}; to put them where they run, add to infrac.toml:\n  [output]\n  {}",
+        placed.join(", and "),
+        fix.join("\n  ")
+    ))
 }
 
 /// `infrac plan`: exit 0 no changes, 2 changes, 1 error.

@@ -50,6 +50,17 @@ pub struct GitOps {
     /// Path in the GitOps repository that holds the generated Kubernetes tree.
     #[cfg_attr(test, serde(default = "fixture::gitops_path"))]
     pub path: String,
+    /// How pipelines land a `versions.yaml` change: a pull request or a direct push.
+    #[cfg_attr(test, serde(default = "fixture::bump"))]
+    pub bump: Bump,
+}
+
+/// `platform.gitops.bump`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Bump {
+    Pr,
+    Push,
 }
 
 #[derive(
@@ -250,6 +261,9 @@ pub struct Promotion {
     pub from: String,
     #[cfg_attr(test, serde(default = "fixture::approval"))]
     pub approval: Approval,
+    /// Who may approve where approval is required (CI user or group ids, comma-separated).
+    #[cfg_attr(test, serde(default))]
+    pub approvers: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -675,6 +689,9 @@ mod fixture {
     }
     pub fn approval() -> Approval {
         defaults::APPROVAL
+    }
+    pub fn bump() -> Bump {
+        defaults::BUMP
     }
     pub fn protocol() -> Protocol {
         defaults::PROTOCOL

@@ -1,7 +1,7 @@
 //! Every default of the SPEC, in one place: what a field means when no layer writes it.
 //! Lowering is the only reader; the model holds resolved values and has no defaults.
 
-use crate::model::{Approval, Dataplane, Protocol, Strategy, TagPolicy};
+use crate::model::{Approval, Bump, Dataplane, Protocol, Strategy, TagPolicy};
 
 /// `platform.gitops.branch`.
 pub const GITOPS_BRANCH: &str = "main";
@@ -19,6 +19,12 @@ pub const IMAGE_TAGS: TagPolicy = TagPolicy::Any;
 pub const PROMETHEUS_URL: &str = "http://prometheus.monitoring:9090";
 /// `promotion.approval`.
 pub const APPROVAL: Approval = Approval::None;
+/// `promotion.approvers`: the group `<environment>-approvers`.
+pub fn approvers(environment: &str) -> String {
+    format!("{environment}-approvers")
+}
+/// `platform.gitops.bump`: version bumps go through a pull request.
+pub const BUMP: Bump = Bump::Pr;
 /// A port's `protocol`.
 pub const PROTOCOL: Protocol = Protocol::Http;
 /// `replicas.targetCPU`: the CPU utilisation, in percent of the request, the HPA aims for.

@@ -104,6 +104,7 @@ pub struct MonitoringSpec {
 pub struct PromotionSpec {
     pub from: Field<String>,
     pub approval: Field<crate::model::Approval>,
+    pub approvers: Field<String>,
 }
 
 /// `platform:` in the registry.
@@ -130,4 +131,5 @@ pub struct GitOpsSpec {
     pub repository: Field<String>,
     pub branch: Field<String>,
     pub path: Field<String>,
+    pub bump: Field<crate::model::Bump>,
 }

@@ -108,6 +108,8 @@ pub struct GitOpsCtx {
     /// `https://<repository>.git`.
     pub url: String,
     pub branch: String,
+    /// `platform.gitops.bump`: `pr` (a pull request per change) or `push` (to `branch`).
+    pub bump: String,
     /// Directory the pipelines check it out into.
     pub checkout_dir: String,
 }
@@ -131,6 +133,37 @@ pub struct EnvironmentCtx {
     pub terraform_dir: String,
     /// The environment's Prometheus (`monitoring.prometheusUrl`).
     pub prometheus_url: String,
+    /// `promotion.approvers` (Jenkins `input` `submitter`), `<env>-approvers` by default.
+    pub approvers: String,
+    /// Vault's address when the secret store is Vault (the Terraform provider logs in with
+    /// the job's OIDC token), else empty.
+    pub vault_addr: String,
+    /// The environment's Terraform roots in apply order (`<env>`, then `<env>-messaging`).
+    pub terraform_roots: Vec<TerraformRootCtx>,
+}
+
+/// One Terraform root a pipeline plans and applies.
+#[derive(Debug, Clone, Serialize)]
+pub struct TerraformRootCtx {
+    /// Directory name under the Terraform environments (`prod`, `prod-messaging`).
+    pub name: String,
+    /// `name` as a job or stage identifier (`prod_messaging`).
+    pub id: String,
+    /// The root's directory, relative to the repository root.
+    pub dir: String,
+    /// Root variables without a default, each passed from a CI variable.
+    pub variables: Vec<TerraformVarCtx>,
+}
+
+/// A root variable without a default, as `TF_VAR_<name>` from the CI variable `ci_var`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TerraformVarCtx {
+    /// The Terraform variable (`key_vault_resource_group_name`), an identifier.
+    pub name: String,
+    /// The CI variable it comes from: upper case with the environment's suffix
+    /// (`KEY_VAULT_RESOURCE_GROUP_NAME_PROD`).
+    pub ci_var: String,
+    pub description: String,
 }
 
 /// A registry service to build.
@@ -178,12 +211,14 @@ pub struct CanaryEnvironmentCtx {
 #[derive(Debug, Clone, Serialize)]
 pub struct ScriptsCtx {
     pub image_tag: String,
+    pub image_exists: String,
     pub gitops: String,
     pub promote: String,
     pub canary_abort: String,
 }
 
-/// `ci/scripts/image-tag.sh.j2` and `ci/scripts/canary-abort.sh.j2`: no parameters.
+/// `ci/scripts/image-tag.sh.j2`, `ci/scripts/image-exists.sh.j2` and
+/// `ci/scripts/canary-abort.sh.j2`: no parameters.
 #[derive(Debug, Clone, Serialize)]
 pub struct EmptyCtx {}
 

@@ -4,7 +4,8 @@
 
 use super::context::*;
 use crate::model::{
-    Approval, CloudProvider, Environment, Language, Model, Service, Strategy, TagPolicy,
+    Approval, Bump, CloudProvider, Environment, Language, Model, SecretStoreKind, Service,
+    Strategy, TagPolicy,
 };
 
 /// The project's GitHub repository, `owner/name`: its root holds the composite Action
@@ -30,7 +31,7 @@ pub fn platform_ctx(model: &Model, paths: &PathsCtx) -> PlatformCtx {
     let first = model
         .environments
         .first()
-        .map(|e| environment_ctx(e, paths))
+        .map(|e| environment_ctx(model, e, paths))
         .unwrap_or_else(placeholder_environment);
     PlatformCtx {
         name: model.platform.name.clone(),
@@ -42,6 +43,11 @@ pub fn platform_ctx(model: &Model, paths: &PathsCtx) -> PlatformCtx {
             url: format!("https://{repository}.git"),
             repository,
             branch: gitops.branch.clone(),
+            bump: match gitops.bump {
+                Bump::Pr => "pr",
+                Bump::Push => "push",
+            }
+            .into(),
             checkout_dir: "gitops".into(),
         },
         default_branch: "main".into(),
@@ -64,6 +70,9 @@ fn placeholder_environment() -> EnvironmentCtx {
         tag_policy: "any".into(),
         terraform_dir: String::new(),
         prometheus_url: String::new(),
+        approvers: String::new(),
+        vault_addr: String::new(),
+        terraform_roots: Vec::new(),
     }
 }
 
@@ -88,8 +97,9 @@ fn registry_login(registry: &str) -> RegistryLoginCtx {
 }
 
 /// One environment as pipelines see it.
-pub fn environment_ctx(env: &Environment, paths: &PathsCtx) -> EnvironmentCtx {
+pub fn environment_ctx(model: &Model, env: &Environment, paths: &PathsCtx) -> EnvironmentCtx {
     let promotion = env.promotion.as_ref();
+    let var_suffix = env.name.to_ascii_uppercase().replace('-', "_");
     EnvironmentCtx {
         name: env.name.clone(),
         cloud: match env.cloud.provider {
@@ -99,7 +109,7 @@ pub fn environment_ctx(env: &Environment, paths: &PathsCtx) -> EnvironmentCtx {
         }
         .into(),
         region: env.cloud.region.clone(),
-        var_suffix: env.name.to_ascii_uppercase().replace('-', "_"),
+        var_suffix: var_suffix.clone(),
         from: promotion.map(|p| p.from.clone()),
         approval_required: promotion.is_some_and(|p| p.approval == Approval::Required),
         tag_policy: match env.image_tags {
@@ -111,7 +121,45 @@ pub fn environment_ctx(env: &Environment, paths: &PathsCtx) -> EnvironmentCtx {
         .into(),
         terraform_dir: format!("{}/{}", paths.terraform_environments, env.name),
         prometheus_url: env.monitoring.prometheus_url.clone(),
+        // Never empty: an empty `submitter` lets anyone approve.
+        approvers: match promotion.map(|p| p.approvers.as_str()) {
+            Some(a) if !a.is_empty() => a.to_owned(),
+            _ => crate::spec::defaults::approvers(&env.name),
+        },
+        vault_addr: match env.secret_store.kind {
+            SecretStoreKind::Vault => env.secret_store.address.clone().unwrap_or_default(),
+            _ => String::new(),
+        },
+        terraform_roots: terraform_roots(model, env, paths, &var_suffix),
     }
+}
+
+/// The environment's Terraform roots as the Terraform back end declares them, each root
+/// variable without a default named after a CI variable: whatever that back end adds flows
+/// through here, nothing is listed per cloud.
+fn terraform_roots(
+    model: &Model,
+    env: &Environment,
+    paths: &PathsCtx,
+    suffix: &str,
+) -> Vec<TerraformRootCtx> {
+    crate::backend::terraform::roots(model, env)
+        .into_iter()
+        .map(|root| TerraformRootCtx {
+            id: root.dir.replace('-', "_"),
+            dir: format!("{}/{}", paths.terraform_environments, root.dir),
+            variables: root
+                .required
+                .into_iter()
+                .map(|(name, description)| TerraformVarCtx {
+                    ci_var: format!("{}_{suffix}", name.to_ascii_uppercase()),
+                    name,
+                    description,
+                })
+                .collect(),
+            name: root.dir,
+        })
+        .collect()
 }
 
 /// A registry service to build.

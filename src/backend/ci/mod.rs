@@ -71,6 +71,7 @@ impl Shared {
         };
         let scripts = ScriptsCtx {
             image_tag: script(templates, templates::SCRIPT_IMAGE_TAG, &EmptyCtx {})?,
+            image_exists: script(templates, templates::SCRIPT_IMAGE_EXISTS, &EmptyCtx {})?,
             gitops: script(templates, templates::SCRIPT_GITOPS, &gitops)?,
             promote: script(templates, templates::SCRIPT_PROMOTE, &promote)?,
             canary_abort: script(templates, templates::SCRIPT_CANARY_ABORT, &EmptyCtx {})?,
@@ -81,7 +82,7 @@ impl Shared {
             if services.is_empty() {
                 continue;
             }
-            let environment = environment_ctx(env, paths);
+            let environment = environment_ctx(model, env, paths);
             let ctx = CanaryScriptCtx {
                 environment: environment.clone(),
                 services: services.clone(),
@@ -103,7 +104,7 @@ impl Shared {
             environments: model
                 .environments
                 .iter()
-                .map(|e| environment_ctx(e, paths))
+                .map(|e| environment_ctx(model, e, paths))
                 .collect(),
             platform,
             services,

@@ -412,12 +412,21 @@ fn pipelines_use_the_project_paths() {
 /// a line separator. No `/`, so host and path splitting stay as in the benign model.
 const HOSTILE: &str = "\n  evil:\n    run: id\n'\"$(id)`id`${{ github.event.issue.title }} # : * & ! | > % @ ü \u{2028}\\ ''' \"\"\" ${x} -- end";
 
+/// The test model with Vault as staging's secret store, so the Vault login is rendered too.
+fn with_vault(mut model: Model) -> Model {
+    let store = &mut model.environments[1].secret_store;
+    store.kind = crate::model::SecretStoreKind::Vault;
+    store.address = Some("https://vault.shop.example:8200".into());
+    model
+}
+
 /// The test model with [`HOSTILE`] in every free-text value that reaches a pipeline (names
 /// of services and environments, namespaces and enums are identifiers the schema limits to
 /// DNS labels or fixed words), and a project whose paths hold it too.
 fn hostile() -> (Model, crate::project::Project) {
     let h = HOSTILE;
-    let mut model = model();
+    let mut model = with_vault(model());
+    model.environments[1].secret_store.address = Some(format!("https://vault{h}:8200"));
     model.platform.image_registry = format!("shop{h}acr.azurecr.io");
     model.platform.gitops.repository = format!("git{h}hub.com/shop/gitops{h}");
     model.platform.gitops.branch = format!("main{h}");
@@ -435,6 +444,9 @@ fn hostile() -> (Model, crate::project::Project) {
     for env in &mut model.environments {
         env.cloud.region = format!("{}{h}", env.cloud.region);
         env.monitoring.prometheus_url = format!("http://prometheus{h}:9090");
+        if let Some(p) = env.promotion.as_mut() {
+            p.approvers = format!("leads{h}");
+        }
     }
     let project = crate::project::Project {
         out: format!("out{h}"),
@@ -616,8 +628,11 @@ fn check_shell(script: &str, what: &str) {
 fn hostile_values_do_not_change_any_pipeline_structure() {
     let t = Templates::builtin().unwrap();
     let benign_project = crate::project::Project::default();
-    let benign = super::emit(&model(), &crate::backend::EmitCtx::new(&benign_project, &t))
-        .expect("benign model emits");
+    let benign = super::emit(
+        &with_vault(model()),
+        &crate::backend::EmitCtx::new(&benign_project, &t),
+    )
+    .expect("benign model emits");
     let (model, project) = hostile();
     let hostile = super::emit(&model, &crate::backend::EmitCtx::new(&project, &t))
         .expect("hostile model emits");
@@ -674,7 +689,12 @@ fn hostile_values_do_not_change_any_pipeline_structure() {
     }
     assert!(checked >= 20, "only {checked} files checked");
     // Hostile text did reach the files (through the safe channels), or the test proves nothing.
-    for needle in ["$(id)", "github.event.issue.title"] {
+    for needle in [
+        "$(id)",
+        "github.event.issue.title",
+        "submitter 'leads",
+        "https://vault",
+    ] {
         assert!(
             hostile.iter().any(|f| f.contents.contains(needle)),
             "{needle} never rendered"
@@ -871,4 +891,599 @@ fn every_pipeline_installs_the_release_that_generated_it() {
         systems.into_iter().collect::<Vec<_>>(),
         ["azure-pipelines", "github", "gitlab", "jenkins"]
     );
+}
+
+/// Runs prod's rendered canary driver for `cart` with stubs on PATH: `curl` answers every
+/// Prometheus query with `answer` (a JSON body), `sleep` returns at once, `infrac` logs its
+/// arguments. Returns the exit status, stderr and the infrac calls.
+fn run_canary(answer: &str) -> (i32, String, String) {
+    let t = Templates::builtin().unwrap();
+    let shared = Shared::new(&model(), &t, &PathsCtx::default()).unwrap();
+    let prod = shared
+        .canaries
+        .iter()
+        .find(|c| c.environment.name == "prod")
+        .expect("prod has a canary");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let stub = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let log = dir.path().join("infrac.log");
+    std::fs::write(dir.path().join("answer.json"), answer).unwrap();
+    stub("curl", &format!("cat {:?}", dir.path().join("answer.json")));
+    stub("sleep", "exit 0");
+    stub("infrac", &format!("echo \"$*\" >> {log:?}"));
+    let script = format!("gitops_publish() {{ shift; \"$@\"; }}\n{}\n", prod.script);
+    let out = std::process::Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("SERVICE", "cart")
+        .env("TAG", "v1.4.0")
+        .env("PROMETHEUS_URL", "http://prometheus.test:9090")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    )
+}
+
+/// The canary driver's gate: a query that returns no series (no traffic reached the canary,
+/// a missing metric) fails the step like a breach does, and so does NaN; only numbers
+/// within the thresholds advance the canary.
+#[test]
+fn canary_driver_fails_on_no_data() {
+    let empty = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+    let (code, err, calls) = run_canary(empty);
+    assert_ne!(code, 0, "no data passed the gate: {err}");
+    assert!(
+        err.contains(
+            "analysis failed: error rate none (no data counts as a failure) against max 0.01"
+        ),
+        "{err}"
+    );
+    assert_eq!(calls, "canary start cart --env prod --tag v1.4.0\n");
+
+    let nan = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"NaN"]}]}}"#;
+    let (code, err, calls) = run_canary(nan);
+    assert_ne!(code, 0, "NaN passed the gate: {err}");
+    assert_eq!(calls, "canary start cart --env prod --tag v1.4.0\n");
+
+    let breach = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.5"]}]}}"#;
+    let (code, _, calls) = run_canary(breach);
+    assert_ne!(code, 0);
+    assert_eq!(calls, "canary start cart --env prod --tag v1.4.0\n");
+
+    // 0.005 is within both bounds (error rate 0.01, p95 250 ms): every step, then promote.
+    let healthy = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.005"]}]}}"#;
+    let (code, err, calls) = run_canary(healthy);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        calls,
+        "canary start cart --env prod --tag v1.4.0\n\
+         canary advance cart --env prod\n\
+         canary promote cart --env prod\n"
+    );
+}
+
+fn yaml(files: &[OutputFile], path: &str) -> serde_json::Value {
+    serde_saphyr::from_str(get(files, path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn aws_shop() -> Model {
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/aws-shop");
+    crate::pipeline::load_model(&root).unwrap_or_else(|_| panic!("aws-shop validates"))
+}
+
+/// Every Terraform root of every environment, in apply order, with its required variables
+/// as the Terraform back end declares them: (root, [(TF_VAR_name, CI variable)]).
+fn roots(model: &Model) -> Vec<(String, Vec<(String, String)>)> {
+    model
+        .environments
+        .iter()
+        .flat_map(|env| {
+            let suffix = env.name.to_ascii_uppercase().replace('-', "_");
+            crate::backend::terraform::roots(model, env)
+                .into_iter()
+                .map(move |r| {
+                    let vars = r
+                        .required
+                        .iter()
+                        .map(|(n, _)| {
+                            (
+                                format!("TF_VAR_{n}"),
+                                format!("{}_{suffix}", n.to_ascii_uppercase()),
+                            )
+                        })
+                        .collect();
+                    (r.dir, vars)
+                })
+        })
+        .collect()
+}
+
+fn str_at<'a>(v: &'a serde_json::Value, pointer: &str) -> &'a str {
+    v.pointer(pointer)
+        .and_then(|s| s.as_str())
+        .unwrap_or_else(|| panic!("no string at {pointer} in {v}"))
+}
+
+/// The scripts of a GitHub job's steps, in order, with each step's name or action.
+fn github_steps(job: &serde_json::Value) -> Vec<(String, String)> {
+    job["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let name = s
+                .get("name")
+                .or_else(|| s.get("uses"))
+                .and_then(|n| n.as_str())
+                .unwrap_or_default()
+                .to_owned();
+            (name, step_scripts(s))
+        })
+        .collect()
+}
+
+/// GitHub: the pull-request job fetches the target branch (from GITHUB_BASE_REF through env),
+/// plans against it with exit 2 as "changes", posts one sticky comment and checks against
+/// it; Terraform plans every root on pull requests and applies it on main, messaging after
+/// its environment, environments in promotion order in their GitHub Environments, every
+/// required root variable from a repository variable; promote takes a version.
+#[test]
+fn github_job_graph() {
+    let t = Templates::builtin().unwrap();
+    let version = env!("CARGO_PKG_VERSION");
+    for (i, model) in [with_vault(model()), aws_shop()].into_iter().enumerate() {
+        let files = emit(&model, &t).unwrap();
+        let check = yaml(&files, "ci/github/infrac-check.yml");
+        let job = &check["jobs"]["check"];
+        assert_eq!(job["steps"][0]["with"]["fetch-depth"], 2);
+        let steps = github_steps(job);
+        let names: Vec<&str> = steps.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "actions/checkout@v5",
+                &format!("Install infrac {version}"),
+                "Fetch the target branch",
+                "Plan",
+                "Post the plan as a sticky comment",
+                "Check the golden files are fresh"
+            ]
+        );
+        assert_eq!(str_at(job, "/steps/1/with/version"), version);
+        assert_eq!(
+            str_at(job, "/steps/2/env/BASE"),
+            "${{ github.base_ref || github.event.merge_group.base_ref }}"
+        );
+        assert!(steps[2].1.contains(
+            "fetch --no-tags --depth=50 origin \"+refs/heads/$BASE:refs/remotes/origin/$BASE\""
+        ));
+        assert!(
+            steps[3]
+                .1
+                .contains("infrac plan --base \"origin/$BASE\" --format markdown")
+        );
+        assert!(steps[3].1.contains("0 | 2) ;;"));
+        assert!(steps[4].1.contains("startswith(\"<!-- infrac-plan -->\")"));
+        assert_eq!(steps[5].1, "infrac check --base \"origin/$BASE\"");
+
+        let tf = yaml(&files, "ci/github/terraform.yml");
+        let jobs = tf["jobs"].as_object().unwrap();
+        let roots = roots(&model);
+        assert_eq!(jobs.len(), roots.len() * 2);
+        for (root, vars) in &roots {
+            let plan = &jobs[&format!("plan-{root}")];
+            let apply = &jobs[&format!("apply-{root}")];
+            assert_eq!(plan["if"], "github.event_name == 'pull_request'");
+            assert!(str_at(apply, "/if").contains("github.event_name != 'pull_request'"));
+            for job in [plan, apply] {
+                for (tf_var, ci_var) in vars {
+                    assert_eq!(
+                        job["env"][tf_var],
+                        format!("${{{{ vars.{ci_var} }}}}"),
+                        "{root}"
+                    );
+                }
+                assert_eq!(job["permissions"]["id-token"], "write");
+            }
+            let env_name = root.strip_suffix("-messaging").unwrap_or(root);
+            let env = model
+                .environments
+                .iter()
+                .find(|e| e.name == env_name)
+                .unwrap();
+            assert_eq!(apply["environment"], env_name.to_owned());
+            let needs = if root.ends_with("-messaging") {
+                Some(format!("apply-{env_name}"))
+            } else {
+                env.promotion.as_ref().map(|p| format!("apply-{}", p.from))
+            };
+            assert_eq!(
+                apply
+                    .get("needs")
+                    .and_then(|n| n.as_str())
+                    .map(str::to_owned),
+                needs
+            );
+            let uses: Vec<String> = github_steps(apply).into_iter().map(|(n, _)| n).collect();
+            let vault = env.secret_store.kind == crate::model::SecretStoreKind::Vault;
+            assert_eq!(
+                uses.contains(&"Vault login (OIDC)".to_owned()),
+                vault,
+                "{root}"
+            );
+        }
+        if i == 1 {
+            assert!(jobs.contains_key("apply-prod-messaging"));
+        }
+        let promote = yaml(&files, "ci/github/promote.yml");
+        let inputs = &promote["on"]["workflow_dispatch"]["inputs"];
+        assert_eq!(inputs["version"]["required"], false);
+        for (name, job) in promote["jobs"].as_object().unwrap() {
+            let step = job["steps"].as_array().unwrap().last().unwrap();
+            assert_eq!(step["env"]["VERSION"], "${{ inputs.version }}", "{name}");
+            assert_eq!(step["env"]["GITOPS_BUMP"], "pr", "{name}");
+            let script = step_scripts(step);
+            assert!(script.contains("promote+=(--tag \"$VERSION\")"), "{name}");
+            assert!(script.contains("image_exists \"$image:$to_tag\""), "{name}");
+            assert!(script.contains("gitops_bump \"promote"), "{name}");
+        }
+    }
+}
+
+fn script_text(job: &serde_json::Value) -> String {
+    job["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// GitLab: the merge request job fetches CI_MERGE_REQUEST_TARGET_BRANCH_NAME, plans against
+/// it (exit 2 is "changes"), updates one note and checks; plan jobs in the plan stage on
+/// merge requests, apply jobs in the apply stage on main in promotion order, messaging after
+/// its environment, manual in protected environments where approval is required; id tokens
+/// and every required root variable; promote takes PROMOTE_VERSION.
+#[test]
+fn gitlab_job_graph() {
+    let t = Templates::builtin().unwrap();
+    for (i, model) in [with_vault(model()), aws_shop()].into_iter().enumerate() {
+        let files = emit(&model, &t).unwrap();
+        let doc = yaml(&files, "ci/gitlab/.gitlab-ci.yml");
+        let check = script_text(&doc["infrac-check"]);
+        let at = |needle: &str| {
+            check
+                .find(needle)
+                .unwrap_or_else(|| panic!("{needle} not in {check}"))
+        };
+        assert!(
+            at("BASE=\"$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"")
+                < at("git fetch --no-tags --depth=50 origin")
+        );
+        assert!(
+            at("git fetch --no-tags") < at("infrac plan --base \"origin/$BASE\" --format markdown")
+        );
+        assert!(at("infrac plan --base") < at("0 | 2) ;;"));
+        assert!(
+            at("0 | 2) ;;")
+                < at("infrac check --base \"origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME\"")
+        );
+        for (root, vars) in roots(&model) {
+            let env_name = root.strip_suffix("-messaging").unwrap_or(&root).to_owned();
+            let env = model
+                .environments
+                .iter()
+                .find(|e| e.name == env_name)
+                .unwrap();
+            let plan = &doc[&format!("plan-{root}")];
+            let apply = &doc[&format!("apply-{root}")];
+            assert_eq!(plan["stage"], "plan");
+            assert_eq!(apply["stage"], "apply");
+            assert_eq!(
+                str_at(plan, "/rules/0/if"),
+                "$CI_PIPELINE_SOURCE == \"merge_request_event\""
+            );
+            assert_eq!(
+                str_at(apply, "/rules/0/if"),
+                "$CI_COMMIT_BRANCH == \"main\""
+            );
+            assert_eq!(apply["environment"]["name"], env_name.as_str());
+            let manual = apply.pointer("/rules/0/when").and_then(|w| w.as_str()) == Some("manual");
+            assert_eq!(
+                manual,
+                env.promotion
+                    .as_ref()
+                    .is_some_and(|p| p.approval == crate::model::Approval::Required)
+            );
+            let needs = apply["needs"].as_array().unwrap();
+            let needs: Vec<&str> = needs.iter().map(|n| str_at(n, "/job")).collect();
+            let want = if root.ends_with("-messaging") {
+                vec![format!("apply-{env_name}")]
+            } else {
+                env.promotion
+                    .iter()
+                    .map(|p| format!("apply-{}", p.from))
+                    .collect()
+            };
+            assert_eq!(needs, want, "{root}");
+            for job in [plan, apply] {
+                assert_eq!(job["extends"], format!(".terraform-{env_name}"));
+                for (tf_var, ci_var) in &vars {
+                    assert_eq!(job["variables"][tf_var], format!("${ci_var}"), "{root}");
+                }
+            }
+            let hidden = &doc[&format!(".terraform-{env_name}")];
+            assert!(hidden["id_tokens"]["CLOUD_ID_TOKEN"]["aud"].is_string());
+            let vault = env.secret_store.kind == crate::model::SecretStoreKind::Vault;
+            assert_eq!(hidden["id_tokens"].get("VAULT_ID_TOKEN").is_some(), vault);
+            assert_eq!(script_text(apply).contains("VAULT_TOKEN=$(wget"), vault);
+        }
+        if i == 1 {
+            assert_eq!(
+                str_at(&doc, "/apply-prod-messaging/needs/0/job"),
+                "apply-prod"
+            );
+        }
+        for env in model.environments.iter().filter(|e| e.promotion.is_some()) {
+            let job = &doc[&format!("promote-{}", env.name)];
+            let script = script_text(job);
+            assert!(
+                script.contains("VERSION=\"${PROMOTE_VERSION:-}\" BUILD_REF=\"$CI_PIPELINE_URL\"")
+            );
+            assert!(script.contains("image_exists \"$image:$to_tag\""));
+            assert_eq!(job["environment"]["name"], env.name.as_str());
+        }
+        assert_eq!(doc["variables"]["GITOPS_BUMP"], "pr");
+    }
+}
+
+/// Azure Pipelines: the pull-request pipeline fetches System.PullRequest.TargetBranch, plans
+/// against it and checks; Terraform plan stages on pull requests, apply stages as deployment
+/// jobs on the environments (their Approvals checks), messaging after its environment,
+/// promotion order between environments; promote takes a `version` parameter.
+#[test]
+fn azure_job_graph() {
+    let t = Templates::builtin().unwrap();
+    let model = with_vault(model());
+    let files = emit(&model, &t).unwrap();
+    let check = yaml(&files, "ci/azure-pipelines/infrac-check.yml");
+    let steps = check["steps"].as_array().unwrap();
+    assert_eq!(steps[0]["fetchDepth"], "50");
+    assert!(step_scripts(&steps[1]).contains("\"infrac==$INFRAC_VERSION\""));
+    assert_eq!(
+        steps[2]["env"]["BASE"],
+        "$(System.PullRequest.TargetBranch)"
+    );
+    let plan = step_scripts(&steps[2]);
+    assert!(
+        plan.find("git fetch --no-tags --depth=50").unwrap()
+            < plan
+                .find("infrac plan --base \"origin/$BASE\" --format markdown")
+                .unwrap()
+    );
+    assert!(plan.contains("0 | 2) ;;"));
+    assert_eq!(
+        step_scripts(steps.last().unwrap()),
+        "infrac check --base \"origin/$BASE\""
+    );
+
+    let tf = yaml(&files, "ci/azure-pipelines/terraform.yml");
+    let stages = tf["stages"].as_array().unwrap();
+    let stage = |name: &str| {
+        stages
+            .iter()
+            .find(|s| s["stage"] == name)
+            .unwrap_or_else(|| panic!("no stage {name}"))
+    };
+    for (root, vars) in roots(&model) {
+        let id = root.replace('-', "_");
+        let env_name = root.strip_suffix("-messaging").unwrap_or(&root).to_owned();
+        let env = model
+            .environments
+            .iter()
+            .find(|e| e.name == env_name)
+            .unwrap();
+        let plan = stage(&format!("plan_{id}"));
+        let apply = stage(&format!("apply_{id}"));
+        assert_eq!(
+            plan["condition"],
+            "eq(variables['Build.Reason'], 'PullRequest')"
+        );
+        assert_eq!(str_at(apply, "/jobs/0/environment"), env_name);
+        let want = match &env.promotion {
+            _ if root.ends_with("-messaging") => format!("apply_{}", env_name.replace('-', "_")),
+            Some(p) => format!("apply_{}", p.from.replace('-', "_")),
+            None => String::new(),
+        };
+        let depends = apply["dependsOn"]
+            .as_str()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        assert_eq!(depends, want, "{root}");
+        let step = &apply["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"][1];
+        for (tf_var, ci_var) in &vars {
+            assert_eq!(step["env"][tf_var], format!("$({ci_var})"), "{root}");
+        }
+        let vault = env.secret_store.kind == crate::model::SecretStoreKind::Vault;
+        assert_eq!(
+            step_scripts(step).contains("VAULT_TOKEN=$(jq"),
+            vault,
+            "{root}"
+        );
+    }
+    let promote = yaml(&files, "ci/azure-pipelines/promote.yml");
+    let params = promote["parameters"].as_array().unwrap();
+    assert!(
+        params
+            .iter()
+            .any(|p| p["name"] == "version" && p["default"] == "")
+    );
+    for stage in promote["stages"].as_array().unwrap() {
+        let steps = &stage["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"];
+        let step = steps.as_array().unwrap().last().unwrap();
+        assert_eq!(step["env"]["VERSION"], "${{ parameters.version }}");
+        assert!(step_scripts(step).contains("image_exists \"$image:$to_tag\""));
+        assert_eq!(
+            str_at(stage, "/jobs/0/environment"),
+            str_at(step, "/env/TO_ENV")
+        );
+    }
+}
+
+/// The names of a Jenkinsfile's stages, in order, each with its text up to the next stage.
+fn jenkins_stages(text: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for part in text.split("stage('").skip(1) {
+        let (name, body) = part.split_once("')").unwrap();
+        out.push((name.to_owned(), body.to_owned()));
+    }
+    out
+}
+
+/// Jenkins: the change-request pipeline fetches CHANGE_TARGET, plans against it (exit 2 is
+/// "changes", any other non-zero fails), sets the build description and checks; Terraform
+/// plans and applies every root in promotion order, messaging right after its environment,
+/// behind an `input` only `promotion.approvers` may submit; promotion the same, with VERSION.
+#[test]
+fn jenkins_job_graph() {
+    let t = Templates::builtin().unwrap();
+    let mut model = with_vault(model());
+    model.environments[2].promotion.as_mut().unwrap().approvers = "platform-leads".into();
+    let files = emit(&model, &t).unwrap();
+    let check = jenkins_stages(get(&files, "ci/jenkins/Jenkinsfile.check"));
+    assert_eq!(
+        check.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["Plan", "Check"]
+    );
+    let plan = &check[0].1;
+    let at = |needle: &str| {
+        plan.find(needle)
+            .unwrap_or_else(|| panic!("{needle} not in {plan}"))
+    };
+    assert!(at("infrac==") < at("BASE=\"$CHANGE_TARGET\""));
+    assert!(
+        at("git fetch --no-tags --depth=50 origin")
+            < at("infrac plan --base \"origin/$BASE\" --format markdown")
+    );
+    assert!(
+        at("0 | 2) ;;")
+            < at("*) echo \"infrac plan failed (exit $status)\" >&2; exit \"$status\" ;;")
+    );
+    assert!(at("currentBuild.description") > at("archiveArtifacts"));
+    assert!(
+        check[1]
+            .1
+            .contains("infrac check --base \"origin/$CHANGE_TARGET\"")
+    );
+
+    let tf = get(&files, "ci/jenkins/Jenkinsfile.terraform");
+    let stages = jenkins_stages(tf);
+    let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Plan dev",
+            "Apply dev",
+            "Plan staging",
+            "Apply staging",
+            "Plan prod",
+            "Apply prod"
+        ]
+    );
+    let (_, prod) = &stages[5];
+    assert!(prod.contains("input {\n                message 'Apply Terraform to prod?'\n                ok 'Apply'\n                submitter 'platform-leads'\n            }"), "{prod}");
+    assert!(!stages[3].1.contains("input {"));
+    assert!(stages[2].1.contains("withCredentials([string(credentialsId: 'infrac-vault-staging', variable: 'VAULT_ID_TOKEN')])"));
+    for (_, vars) in roots(&model) {
+        for (tf_var, ci_var) in vars {
+            assert!(
+                tf.contains(&format!("export {tf_var}=\"${{{ci_var}:-}}\"")),
+                "{tf_var}"
+            );
+        }
+    }
+    let shop = emit(&aws_shop_with_jenkins(), &t).unwrap();
+    let stages = jenkins_stages(get(&shop, "ci/jenkins/Jenkinsfile.terraform"));
+    let names: Vec<&str> = stages.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Plan dev",
+            "Plan dev-messaging",
+            "Apply dev",
+            "Apply dev-messaging",
+            "Plan staging",
+            "Plan staging-messaging",
+            "Apply staging",
+            "Apply staging-messaging",
+            "Plan prod",
+            "Plan prod-messaging",
+            "Apply prod",
+            "Apply prod-messaging"
+        ]
+    );
+
+    let promote = get(&files, "ci/jenkins/Jenkinsfile.promote");
+    assert!(promote.contains("string(name: 'VERSION', defaultValue: ''"));
+    let stages = jenkins_stages(promote);
+    let (name, prod) = stages.last().unwrap();
+    assert_eq!(name, "Promote to prod");
+    assert!(prod.contains("submitter 'platform-leads'"));
+    assert!(prod.contains("VERSION = \"${params.VERSION}\""));
+    assert!(prod.contains("image_exists \"$image:$to_tag\""));
+    // Without `promotion.approvers`, the group `<env>-approvers`: never an empty submitter.
+    let default = emit(&super::tests::model(), &t).unwrap();
+    assert!(get(&default, "ci/jenkins/Jenkinsfile.promote").contains("submitter 'prod-approvers'"));
+    assert!(!default.iter().any(|f| f.contents.contains("submitter ''")));
+    // Canary starts in prod need the same approvers.
+    assert!(get(&files, "ci/jenkins/Jenkinsfile.canary").contains("submitter 'platform-leads'"));
+}
+
+fn aws_shop_with_jenkins() -> Model {
+    let mut model = aws_shop();
+    model.platform.ci = vec![crate::model::CiSystem::Jenkins];
+    model
+}
+
+/// `platform.gitops.bump: push` reaches every system's bump as GITOPS_BUMP (`pr` is the
+/// default, asserted in the job-graph tests).
+#[test]
+fn bump_push_reaches_every_system() {
+    let mut model = model();
+    model.platform.gitops.bump = crate::model::Bump::Push;
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    for (path, line) in [
+        ("ci/github/promote.yml", "GITOPS_BUMP: push\n"),
+        ("ci/github/reusable-build.yml", "GITOPS_BUMP: push\n"),
+        ("ci/gitlab/.gitlab-ci.yml", "GITOPS_BUMP: push\n"),
+        ("ci/azure-pipelines/promote.yml", "GITOPS_BUMP: push\n"),
+        (
+            "ci/azure-pipelines/build-template.yml",
+            "GITOPS_BUMP: push\n",
+        ),
+        ("ci/jenkins/Jenkinsfile.promote", "GITOPS_BUMP = 'push'\n"),
+        (
+            "ci/jenkins/Jenkinsfile.build-cart",
+            "GITOPS_BUMP = 'push'\n",
+        ),
+    ] {
+        assert!(get(&files, path).contains(line), "{path}");
+    }
+    assert!(!files.iter().any(|f| f.contents.contains("GITOPS_BUMP: pr")));
 }

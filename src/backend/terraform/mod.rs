@@ -90,5 +90,34 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Err
     Ok(files)
 }
 
+/// A Terraform root as a pipeline runs it: its directory under `terraform/environments/` and
+/// the root variables it declares without a default, as (name, description), which the
+/// pipeline must pass (`TF_VAR_<name>`).
+pub struct RootInputs {
+    pub dir: String,
+    pub required: Vec<(String, String)>,
+}
+
+/// The roots of `env` in apply order: the environment's own, then `<env>-messaging` when it
+/// has one (it reads the broker connections from the first one's state).
+pub fn roots(model: &Model, env: &crate::model::Environment) -> Vec<RootInputs> {
+    let required = root::variables(model, env)
+        .into_iter()
+        .filter(|v| v.default.is_none())
+        .map(|v| (v.name.to_owned(), v.description.to_owned()))
+        .collect();
+    let mut out = vec![RootInputs {
+        dir: env.name.clone(),
+        required,
+    }];
+    if messaging::needed(&plan::plan(model, env)) {
+        out.push(RootInputs {
+            dir: format!("{}{}", env.name, addresses::MESSAGING_SUFFIX),
+            required: Vec::new(),
+        });
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests;

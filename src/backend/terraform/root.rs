@@ -227,7 +227,7 @@ fn operator_kind(kind: InfraType) -> &'static str {
     }
 }
 
-fn variables(model: &Model, env: &Environment) -> Vec<Var> {
+pub(super) fn variables(model: &Model, env: &Environment) -> Vec<Var> {
     let region = env.cloud.region.as_str();
     let mut vars = match env.cloud.provider {
         CloudProvider::Aws => vec![Var::new("region", "string", "AWS region.").or(region)],
