@@ -23,6 +23,25 @@ pub struct Compiled {
     pub model: crate::model::Model,
     /// The input paths (`infrac.toml` settings), to read the same inputs at a base revision.
     pub inputs: Vec<String>,
+    /// The front end the model came from (its parsed inputs trace the plan's causes).
+    pub frontend: Frontend,
+}
+
+impl Compiled {
+    /// Names the input positions behind each changed field of `plan` it can trace.
+    fn attach_causes(&self, plan: &mut plan::Plan) {
+        let Some(registry) = &self.frontend.inputs.registry else {
+            return;
+        };
+        let environments = self.frontend.environments_owned();
+        let inputs = plan::causes::TraceInputs {
+            sources: &self.frontend.sources,
+            registry: &registry.node,
+            environments: &environments,
+            versions: self.frontend.inputs.versions.as_ref().map(|v| &v.node),
+        };
+        plan::causes::attach(plan, &inputs);
+    }
 }
 
 /// The user's template overrides as read: the directory as infrac.toml names it, and its
@@ -186,13 +205,13 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
         project.environments.trim_end_matches('/').to_owned(),
         project.versions.clone(),
     ];
-    crate::teardown::release(frontend);
     Ok(Ok(Compiled {
         layout,
         files,
         environments,
         model,
         inputs,
+        frontend,
     }))
 }
 
@@ -254,9 +273,6 @@ pub fn plan(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    if let Some(code) = unknown_environment(printer, envs, &compiled.environments) {
-        return Ok(code);
-    }
     let filter = PlanFilter {
         environments: envs.to_vec(),
         targets: targets.to_vec(),
@@ -281,6 +297,7 @@ pub fn plan(
             Err(code) => return Ok(code),
         }
     }
+    compiled.attach_causes(&mut plan);
     printer.out(&render(printer, &plan, format))?;
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
@@ -491,20 +508,6 @@ pub fn affected(
     Ok(0)
 }
 
-/// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the
-/// nearest name when one is close.
-fn unknown_environment(printer: &Printer, wanted: &[String], known: &[String]) -> Option<u8> {
-    let name = wanted.iter().find(|w| !known.contains(w))?;
-    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default();
-    printer.error(&format!(
-        "--env {name}: not an environment{hint}; the environments are {}",
-        known.join(", ")
-    ));
-    Some(64)
-}
-
 /// The golden tree as committed at `rev`: the output directory and every file the layout
 /// moves out of it.
 fn read_base_tree(
@@ -552,7 +555,7 @@ pub fn check(
             other => return other.or(Ok(1)),
         }
     }
-    let plan = match plan::plan(
+    let mut plan = match plan::plan(
         root,
         &compiled.layout,
         &compiled.files,
@@ -561,6 +564,7 @@ pub fn check(
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
+    compiled.attach_causes(&mut plan);
     if !plan.has_changes() {
         if format == PlanFormat::Json {
             printer.out(&render(printer, &plan, format))?;
