@@ -114,7 +114,8 @@ fn graph_outputs() {
         dot.contains("legacy_report_service"),
         "the registry graph has every service"
     );
-    assert_eq!(infrac(&["graph", "--env", "qa"]).0, 1);
+    // An unknown environment is a usage error (SPEC: `--env` refuses unknown names).
+    assert_eq!(infrac(&["graph", "--env", "qa"]).0, 64);
 }
 
 #[test]

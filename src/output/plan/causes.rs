@@ -163,7 +163,7 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
             };
             for field in &mut resource.fields {
                 let Some(new) = &field.new else { continue };
-                if let Some(positions) = svc.trace(kind, name, &field.path, new) {
+                if let Some(positions) = svc.trace_tree(kind, name, &field.path, new) {
                     field.cause = positions
                         .into_iter()
                         .map(|p| layers.cause(inputs.sources, p))
@@ -348,6 +348,26 @@ impl Traced<'_> {
         }
     }
 
+    /// [`Self::trace`], or for a subtree (what a patch adds: `containers.0.resources:
+    /// {requests: {cpu: 750m}}`) the union over its leaves, only when every leaf is traced.
+    fn trace_tree(&self, kind: &str, name: &str, path: &str, new: &Json) -> Option<Vec<Pos>> {
+        let Json::Object(map) = new else {
+            return self.trace(kind, name, path, new);
+        };
+        if map.is_empty() {
+            return None;
+        }
+        let mut all = Vec::new();
+        for (key, value) in map {
+            for pos in self.trace_tree(kind, name, &format!("{path}.{key}"), value)? {
+                if !all.contains(&pos) {
+                    all.push(pos);
+                }
+            }
+        }
+        Some(all)
+    }
+
     /// A canary's size, `ceil(bound × weight / 100)`, at least one (and the maximum at least
     /// the canary's minimum, from `floor`): caused by the canary weight and the bound.
     fn canary_size(&self, bound: &[&str], floor: Option<&[&str]>, new: &Json) -> Option<Vec<Pos>> {
@@ -439,6 +459,40 @@ mod tests {
         ));
         assert!(!glob("a[*].b", "a[x].c[y].b"));
         assert!(glob("a[*]", "a[x]"));
+    }
+
+    /// A rendered value that does not follow from the traced input gets no cause.
+    #[test]
+    fn a_value_the_input_does_not_give_has_no_cause() {
+        use crate::load::yaml::parse;
+        use serde_json::json;
+        let node = parse("replicas: {min: 3, max: 10}\nconfig: {A: 1}\n", 0).unwrap();
+        let versions = parse("{stable: v1, canary: {tag: v2, weight: 25}}\n", 1).unwrap();
+        let svc = Traced {
+            name: "api",
+            node: &node,
+            versions: Some(&versions),
+        };
+        let hpa = |name, path, v| svc.trace_tree("HorizontalPodAutoscaler", name, path, &v);
+        let min = node.get("replicas").unwrap().get("min").unwrap().pos;
+        let weight = versions.get("canary").unwrap().get("weight").unwrap().pos;
+        assert_eq!(hpa("api", "spec.minReplicas", json!(3)), Some(vec![min]));
+        assert_eq!(hpa("api", "spec.minReplicas", json!(4)), None);
+        assert_eq!(hpa("other", "spec.minReplicas", json!(3)), None);
+        // ceil(3 × 25 / 100) = 1.
+        assert_eq!(
+            hpa("api-canary", "spec.minReplicas", json!(1)),
+            Some(vec![weight, min])
+        );
+        assert_eq!(hpa("api-canary", "spec.minReplicas", json!(2)), None);
+        let k = |path, v| svc.trace_tree("Kustomization", "", path, &v);
+        assert!(k("configMapGenerator[api-config].literals[A]", json!("A=1")).is_some());
+        assert_eq!(
+            k("configMapGenerator[api-config].literals[A]", json!("A=2")),
+            None
+        );
+        assert!(k("images[api].newTag", json!("v1")).is_some());
+        assert_eq!(k("images[api].newTag", json!("v2")), None);
     }
 
     #[test]
