@@ -142,7 +142,7 @@ pub fn run(
             printer.out(&out)?;
         }
         DiffEnvFormat::Json => {
-            let side = |s: &Option<(Json, Pos)>| match s {
+            let side = |s: &Shown| match s {
                 None => Json::Null,
                 Some((value, pos)) => {
                     let c = layers.cause(sources, *pos);
@@ -179,8 +179,11 @@ enum Entry {
     /// Disabled in this environment, at this position (enabled in the other).
     Disabled(String, Pos),
     /// Path, then each side's value and position.
-    Fields(Vec<(String, Option<(Json, Pos)>, Option<(Json, Pos)>)>),
+    Fields(Vec<(String, Shown, Shown)>),
 }
+
+/// One side's value and position, `None` when the field is not set there.
+type Shown = Option<(Json, Pos)>;
 
 /// Every leaf of `service` merged in `env`, then its versions entry; `Err` with the position
 /// of `enabled: false` when disabled there.
