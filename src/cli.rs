@@ -187,9 +187,9 @@ pub enum Command {
         #[command(flatten)]
         root: RootArg,
     },
-    /// Show a service's merged value and, for each leaf, the chain of places that set it.
+    /// Show a service's merged value and, for each leaf, every layer that set it and the value it wrote.
     #[command(
-        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service, path or environment, or invalid input."
+        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service or path, or invalid input, 64 unknown environment."
     )]
     Explain {
         /// The service, as named in registry.yaml.
