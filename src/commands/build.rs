@@ -277,23 +277,42 @@ pub fn plan(
         environments: envs.to_vec(),
         targets: targets.to_vec(),
     };
-    let planned = match base {
-        None => plan::plan(root, &compiled.layout, &compiled.files, &filter),
-        Some(rev) => match read_base_tree(root, &compiled, rev) {
-            Ok(tree) => plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
-            Err(e) => {
-                printer.error(&format!("--base {rev}: {e}"));
-                return Ok(1);
+    let (planned, base_inputs) = match base {
+        None => (
+            plan::plan(root, &compiled.layout, &compiled.files, &filter),
+            None,
+        ),
+        Some(rev) => {
+            // The base golden tree (mostly git's own work, in its process) and the base
+            // inputs' front end (ours) are read side by side.
+            let (tree, base_inputs) = rayon::join(
+                || read_base_tree(root, &compiled, rev),
+                || load_base_model(root, &compiled, rev),
+            );
+            match tree {
+                Ok(tree) => (
+                    plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+                    Some((rev, base_inputs)),
+                ),
+                Err(e) => {
+                    printer.error(&format!("--base {rev}: {e}"));
+                    return Ok(1);
+                }
             }
-        },
+        }
     };
     let mut plan = match planned {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
-    if let Some(rev) = base {
-        match base_policies(printer, root, &compiled, rev) {
-            Ok(found) => plan.policies = found,
+    if let Some((rev, base_inputs)) = base_inputs {
+        let what = "the change policies are not checked";
+        match report_base_model(printer, rev, base_inputs, what) {
+            Ok(Some(base_model)) => {
+                plan.policies = plan::policies::check(&base_model, &compiled.model);
+                crate::teardown::release(base_model);
+            }
+            Ok(None) => {}
             Err(code) => return Ok(code),
         }
     }
@@ -382,24 +401,45 @@ fn base_model(
     rev: &str,
     what: &str,
 ) -> Result<Option<crate::model::Model>, u8> {
+    report_base_model(printer, rev, load_base_model(root, compiled, rev), what)
+}
+
+/// The base inputs as read and compiled, before anything is printed about them.
+type BaseModel = Result<Result<crate::model::Model, usize>, crate::load::git::GitError>;
+
+/// Reads the inputs as committed at `rev` and runs the front end on them: the model, or the
+/// number of errors that prevent it. Prints nothing (it may run beside other work).
+fn load_base_model(root: &Path, compiled: &Compiled, rev: &str) -> BaseModel {
     let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
-    let tree = match crate::load::git::read_tree(root, rev, &paths) {
-        Ok(t) => t,
-        Err(e) => {
-            printer.error(&format!("--base {rev}: {e}"));
-            return Err(1);
-        }
-    };
+    let tree = crate::load::git::read_tree(root, rev, &paths)?;
     let mut frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
     let model = frontend.model.take();
-    if model.is_none() {
-        printer.note(&format!(
-            "note: the inputs at {rev} do not compile ({} error(s)); {what}",
-            frontend.diagnostics.error_count()
-        ));
+    let errors = frontend.diagnostics.error_count();
+    crate::teardown::release((frontend, tree));
+    Ok(model.ok_or(errors))
+}
+
+/// Says what [`load_base_model`] found: an unreadable base is an error (exit 1), inputs that
+/// do not compile a note that `what` is skipped.
+fn report_base_model(
+    printer: &Printer,
+    rev: &str,
+    base: BaseModel,
+    what: &str,
+) -> Result<Option<crate::model::Model>, u8> {
+    match base {
+        Err(e) => {
+            printer.error(&format!("--base {rev}: {e}"));
+            Err(1)
+        }
+        Ok(Ok(model)) => Ok(Some(model)),
+        Ok(Err(errors)) => {
+            printer.note(&format!(
+                "note: the inputs at {rev} do not compile ({errors} error(s)); {what}"
+            ));
+            Ok(None)
+        }
     }
-    crate::teardown::release(frontend);
-    Ok(model)
 }
 
 /// `infrac affected --base REF`: the services whose resolved model differs in some
