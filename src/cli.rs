@@ -78,6 +78,14 @@ pub enum AffectedFormat {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffEnvFormat {
+    /// One block per service, a line per field and side.
+    Text,
+    /// One JSON document: every differing field with both sides.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CanaryAction {
     /// Start a canary at the first step (blue-green: deploy the preview).
     Start,
@@ -179,9 +187,9 @@ pub enum Command {
         #[command(flatten)]
         root: RootArg,
     },
-    /// Show a service's merged value and, for each leaf, the chain of places that set it.
+    /// Show a service's merged value and, for each leaf, every layer that set it and the value it wrote.
     #[command(
-        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service, path or environment, or invalid input."
+        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service or path, or invalid input, 64 unknown environment."
     )]
     Explain {
         /// The service, as named in registry.yaml.
@@ -193,6 +201,27 @@ pub enum Command {
         /// One environment (the name of its file in environments/); every environment when left out.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// Every merged field whose value differs between two environments, each side's value
+    /// and where it came from (file:line:col and layer).
+    #[command(
+        after_help = "Examples:\n  infrac diff-env staging prod\n  infrac diff-env dev prod payment-service --format json\n\nExit status: 0 shown (with or without differences), 1 invalid input, 64 unknown environment or service."
+    )]
+    DiffEnv {
+        /// The first environment (the name of its file in environments/).
+        #[arg(value_name = "A")]
+        a: String,
+        /// The second environment.
+        #[arg(value_name = "B")]
+        b: String,
+        /// Only this service, as named in registry.yaml; every service when left out.
+        #[arg(value_name = "SERVICE")]
+        service: Option<String>,
+        /// How the differences are written (to stdout).
+        #[arg(long, value_enum, default_value_t = DiffEnvFormat::Text)]
+        format: DiffEnvFormat,
         #[command(flatten)]
         root: RootArg,
     },
@@ -348,6 +377,7 @@ impl Command {
             | Command::Check { root, .. }
             | Command::Affected { root, .. }
             | Command::Explain { root, .. }
+            | Command::DiffEnv { root, .. }
             | Command::SetImage { root, .. }
             | Command::Promote { root, .. }
             | Command::Canary { root, .. }

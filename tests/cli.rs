@@ -34,8 +34,10 @@ fn expect_file(name: &str, actual: &str) {
     );
 }
 
+/// Per leaf, the final value, then every layer that set it, the winner first: the layer's
+/// name, its place and the value it wrote; the layers it overrode are marked.
 #[test]
-fn explain_shows_the_provenance_chain() {
+fn explain_shows_each_layer_with_the_value_it_wrote() {
     let (code, out, err) = infrac(&[
         "explain",
         "payment-service",
@@ -45,15 +47,19 @@ fn explain_shows_the_provenance_chain() {
     ]);
     assert_eq!(code, 0, "{err}");
     expect_file("explain-payment-replicas-prod.txt", &out);
-    let first = out.lines().nth(2).unwrap();
-    assert!(
-        first.trim_start().starts_with("environments/prod.yaml:"),
-        "the winner comes first: {out}"
+    assert_eq!(
+        out,
+        "# payment-service in prod\n\
+         replicas.min = 10\n    \
+         environment overlay  environments/prod.yaml:47:21  10\n    \
+         environment default  environments/prod.yaml:36:19  3  (overridden)\n    \
+         service              registry.yaml:56:21           3  (overridden)\n    \
+         registry default     registry.yaml:16:19           2  (overridden)\n\n"
     );
-    assert!(
-        first.contains("← registry.yaml:"),
-        "then what it overrode: {out}"
-    );
+    // A backing resource's sizing sits on its type's `infraDefaults`.
+    let (code, out, err) = infrac(&["explain", "payment-service", "infra.db", "--env", "prod"]);
+    assert_eq!(code, 0, "{err}");
+    expect_file("explain-payment-infra-db-prod.txt", &out);
 }
 
 #[test]
@@ -108,7 +114,8 @@ fn graph_outputs() {
         dot.contains("legacy_report_service"),
         "the registry graph has every service"
     );
-    assert_eq!(infrac(&["graph", "--env", "qa"]).0, 1);
+    // An unknown environment is a usage error (SPEC: `--env` refuses unknown names).
+    assert_eq!(infrac(&["graph", "--env", "qa"]).0, 64);
 }
 
 #[test]
@@ -532,4 +539,138 @@ fn build_warns_once_when_pipelines_land_where_ci_never_reads_them() {
         "{err}"
     );
     assert!(!err.contains("GitHub Actions"), "{err}");
+}
+
+/// Every environment name a command line gives (`--env`, `--from`, `--to`, `diff-env A B`)
+/// is checked before the command runs: an unknown one is a usage error (exit 64) naming the
+/// nearest environment, on every command that takes one. `--target` is a closed set clap
+/// refuses itself. The list must name every command with such an argument.
+#[test]
+fn unknown_environment_names_are_usage_errors_on_every_command() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("plan", &["plan", "--env", "prdo"], "--env prdo"),
+        (
+            "explain",
+            &["explain", "payment-service", "--env", "prdo"],
+            "--env prdo",
+        ),
+        ("graph", &["graph", "--env", "prdo"], "--env prdo"),
+        (
+            "set-image",
+            &["set-image", "payment-service", "v1.9.9", "--env", "prdo"],
+            "--env prdo",
+        ),
+        (
+            "promote",
+            &[
+                "promote",
+                "payment-service",
+                "--from",
+                "stagin",
+                "--to",
+                "prod",
+            ],
+            "--from stagin",
+        ),
+        (
+            "promote",
+            &[
+                "promote",
+                "payment-service",
+                "--from",
+                "staging",
+                "--to",
+                "prdo",
+            ],
+            "--to prdo",
+        ),
+        (
+            "canary",
+            &["canary", "advance", "payment-service", "--env", "prdo"],
+            "--env prdo",
+        ),
+        ("diff-env", &["diff-env", "dev", "prdo"], "`prdo`"),
+        (
+            "diff-env",
+            &["diff-env", "stagin", "prod", "payment-service"],
+            "`stagin`",
+        ),
+    ];
+    let root = example_copy();
+    for (_, args, label) in cases {
+        let (code, out, err) = infrac_at(root.path(), args, &[]);
+        let wanted = label.trim_matches('`').rsplit(' ').next().unwrap();
+        let near = if wanted == "stagin" {
+            "staging"
+        } else {
+            "prod"
+        };
+        assert_eq!(
+            (code, String::from_utf8_lossy(&out).as_ref(), err.as_str()),
+            (
+                64,
+                "",
+                format!("error: {label}: not an environment (did you mean `{near}`?); the environments are dev, staging, prod\n").as_str()
+            ),
+            "{args:?}"
+        );
+    }
+    let (code, _, err) = infrac_at(root.path(), &["plan", "--target", "kubernets"], &[]);
+    assert_eq!(code, 64);
+    assert!(
+        err.contains("a similar value exists: 'kubernetes'"),
+        "{err}"
+    );
+    // Every command whose arguments name an environment is in the list above.
+    use clap::CommandFactory;
+    let cli = infrac::cli::Cli::command();
+    let takes_env: Vec<&str> = cli
+        .get_subcommands()
+        .filter(|c| {
+            c.get_arguments().any(|a| {
+                a.get_value_names()
+                    .is_some_and(|v| v.iter().any(|n| matches!(n.as_str(), "ENV" | "A" | "B")))
+            })
+        })
+        .map(|c| c.get_name())
+        .collect();
+    let covered: std::collections::BTreeSet<&str> = cases.iter().map(|c| c.0).collect();
+    for name in takes_env {
+        assert!(
+            covered.contains(name),
+            "`{name}` takes an environment and is not tested"
+        );
+    }
+}
+
+/// `diff-env`: every merged field that differs, each side's value, place and layer.
+#[test]
+fn diff_env_names_both_sides_and_their_layers() {
+    let (code, out, err) = infrac(&["diff-env", "staging", "prod", "payment-service"]);
+    assert_eq!(code, 0, "{err}");
+    expect_file("diff-env-staging-prod-payment-service.txt", &out);
+    let (code, out, err) = infrac(&[
+        "diff-env",
+        "dev",
+        "prod",
+        "legacy-report-service",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    expect_file("diff-env-dev-prod-legacy-report-service.json", &out);
+    let (code, out, err) = infrac(&["diff-env", "prod", "prod"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (0, "No differences between prod and prod.\n", "")
+    );
+    let (code, out, err) = infrac(&["diff-env", "dev", "prod", "payment-servce"]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            64,
+            "",
+            "error: `payment-servce`: not a service of the registry (did you mean `payment-service`?)\n"
+        )
+    );
 }

@@ -182,6 +182,43 @@ fn a_dependency_added_is_one_peer_per_policy() {
     assert_eq!(code, 0, "{stderr}");
 }
 
+/// Each changed field names the input positions that produced its new value, traced
+/// through the merge (an environment overlay, the registry service, versions.yaml; a canary's
+/// size from its weight and the replica bound), in text, markdown and JSON. A field the
+/// trace does not cover (a caller's egress port, a subtree a patch adds) names none.
+#[test]
+fn each_changed_field_names_its_cause() {
+    let repo = Repo::new();
+    let mut input = repo.edit(
+        "environments/prod.yaml",
+        "    replicas: {min: 10, max: 30}\n    alerts: {errorRate: {above: 0.02}}   # tighter in production; `for` stays 2m\n    config: {LOG_LEVEL: INFO}",
+        "    replicas: {min: 12, max: 30}\n    alerts: {errorRate: {above: 0.02}}   # tighter in production; `for` stays 2m\n    config: {LOG_LEVEL: DEBUG}\n    resources: {requests: {cpu: 750m}}",
+    );
+    input += &repo.edit(
+        "versions.yaml",
+        "payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}",
+        "payment-service: {stable: v1.4.1, canary: {tag: v1.5.0, weight: 25}}",
+    );
+    input += &repo.edit(
+        "registry.yaml",
+        "    replicas: {min: 3, max: 10, targetCPU: 70}\n    resources: {requests: {cpu: 500m, memory: 512Mi}",
+        "    replicas: {min: 3, max: 10, targetCPU: 75}\n    resources: {requests: {cpu: 500m, memory: 768Mi}",
+    );
+    repo.commit_pr("payment-service: bigger in prod, v1.4.1, canary at 25%");
+    for format in ["text", "markdown", "json"] {
+        let args = ["plan", "--base", "HEAD~1", "--format", format];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 2, "{stderr}");
+        snapshot(
+            &format!("base-causes.{format}"),
+            &input,
+            &args,
+            code,
+            &stdout,
+        );
+    }
+}
+
 #[test]
 fn a_service_removed_and_a_terraform_resource_added() {
     let repo = Repo::new();

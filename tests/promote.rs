@@ -214,7 +214,7 @@ fn wrong_tags_and_flags() {
     let unknown = refused(
         &root,
         &["promote", "api-gateway", "--from", "stagin", "--to", "prod"],
-        1,
+        64,
     );
     let deployed = refused(
         &root,

@@ -23,6 +23,25 @@ pub struct Compiled {
     pub model: crate::model::Model,
     /// The input paths (`infrac.toml` settings), to read the same inputs at a base revision.
     pub inputs: Vec<String>,
+    /// The front end the model came from (its parsed inputs trace the plan's causes).
+    pub frontend: Frontend,
+}
+
+impl Compiled {
+    /// Names the input positions behind each changed field of `plan` it can trace.
+    fn attach_causes(&self, plan: &mut plan::Plan) {
+        let Some(registry) = &self.frontend.inputs.registry else {
+            return;
+        };
+        let environments = self.frontend.environments_owned();
+        let inputs = plan::causes::TraceInputs {
+            sources: &self.frontend.sources,
+            registry: &registry.node,
+            environments: &environments,
+            versions: self.frontend.inputs.versions.as_ref().map(|v| &v.node),
+        };
+        plan::causes::attach(plan, &inputs);
+    }
 }
 
 /// The user's template overrides as read: the directory as infrac.toml names it, and its
@@ -186,13 +205,13 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
         project.environments.trim_end_matches('/').to_owned(),
         project.versions.clone(),
     ];
-    crate::teardown::release(frontend);
     Ok(Ok(Compiled {
         layout,
         files,
         environments,
         model,
         inputs,
+        frontend,
     }))
 }
 
@@ -302,33 +321,50 @@ pub fn plan(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    if let Some(code) = unknown_environment(printer, envs, &compiled.environments) {
-        return Ok(code);
-    }
     let filter = PlanFilter {
         environments: envs.to_vec(),
         targets: targets.to_vec(),
     };
-    let planned = match base {
-        None => plan::plan(root, &compiled.layout, &compiled.files, &filter),
-        Some(rev) => match read_base_tree(root, &compiled, rev) {
-            Ok(tree) => plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
-            Err(e) => {
-                printer.error(&format!("--base {rev}: {e}"));
-                return Ok(1);
+    let (planned, base_inputs) = match base {
+        None => (
+            plan::plan(root, &compiled.layout, &compiled.files, &filter),
+            None,
+        ),
+        Some(rev) => {
+            // The base golden tree (mostly git's own work, in its process) and the base
+            // inputs' front end (ours) are read side by side.
+            let (tree, base_inputs) = rayon::join(
+                || read_base_tree(root, &compiled, rev),
+                || load_base_model(root, &compiled, rev),
+            );
+            match tree {
+                Ok(tree) => (
+                    plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+                    Some((rev, base_inputs)),
+                ),
+                Err(e) => {
+                    printer.error(&format!("--base {rev}: {e}"));
+                    return Ok(1);
+                }
             }
-        },
+        }
     };
     let mut plan = match planned {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
-    if let Some(rev) = base {
-        match base_policies(printer, root, &compiled, rev) {
-            Ok(found) => plan.policies = found,
+    if let Some((rev, base_inputs)) = base_inputs {
+        let what = "the change policies are not checked";
+        match report_base_model(printer, rev, base_inputs, what) {
+            Ok(Some(base_model)) => {
+                plan.policies = plan::policies::check(&base_model, &compiled.model);
+                crate::teardown::release(base_model);
+            }
+            Ok(None) => {}
             Err(code) => return Ok(code),
         }
     }
+    compiled.attach_causes(&mut plan);
     printer.out(&render(printer, &plan, format))?;
     let code = if plan.has_changes() { 2 } else { 0 };
     crate::teardown::release((compiled, plan));
@@ -413,24 +449,45 @@ fn base_model(
     rev: &str,
     what: &str,
 ) -> Result<Option<crate::model::Model>, u8> {
+    report_base_model(printer, rev, load_base_model(root, compiled, rev), what)
+}
+
+/// The base inputs as read and compiled, before anything is printed about them.
+type BaseModel = Result<Result<crate::model::Model, usize>, crate::load::git::GitError>;
+
+/// Reads the inputs as committed at `rev` and runs the front end on them: the model, or the
+/// number of errors that prevent it. Prints nothing (it may run beside other work).
+fn load_base_model(root: &Path, compiled: &Compiled, rev: &str) -> BaseModel {
     let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
-    let tree = match crate::load::git::read_tree(root, rev, &paths) {
-        Ok(t) => t,
-        Err(e) => {
-            printer.error(&format!("--base {rev}: {e}"));
-            return Err(1);
-        }
-    };
+    let tree = crate::load::git::read_tree(root, rev, &paths)?;
     let mut frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
     let model = frontend.model.take();
-    if model.is_none() {
-        printer.note(&format!(
-            "note: the inputs at {rev} do not compile ({} error(s)); {what}",
-            frontend.diagnostics.error_count()
-        ));
+    let errors = frontend.diagnostics.error_count();
+    crate::teardown::release((frontend, tree));
+    Ok(model.ok_or(errors))
+}
+
+/// Says what [`load_base_model`] found: an unreadable base is an error (exit 1), inputs that
+/// do not compile a note that `what` is skipped.
+fn report_base_model(
+    printer: &Printer,
+    rev: &str,
+    base: BaseModel,
+    what: &str,
+) -> Result<Option<crate::model::Model>, u8> {
+    match base {
+        Err(e) => {
+            printer.error(&format!("--base {rev}: {e}"));
+            Err(1)
+        }
+        Ok(Ok(model)) => Ok(Some(model)),
+        Ok(Err(errors)) => {
+            printer.note(&format!(
+                "note: the inputs at {rev} do not compile ({errors} error(s)); {what}"
+            ));
+            Ok(None)
+        }
     }
-    crate::teardown::release(frontend);
-    Ok(model)
 }
 
 /// `infrac affected --base REF`: the services whose resolved model differs in some
@@ -539,20 +596,6 @@ pub fn affected(
     Ok(0)
 }
 
-/// Exit 64 (a usage error) after naming the first `--env` that is no environment, with the
-/// nearest name when one is close.
-fn unknown_environment(printer: &Printer, wanted: &[String], known: &[String]) -> Option<u8> {
-    let name = wanted.iter().find(|w| !known.contains(w))?;
-    let hint = crate::diagnostic::did_you_mean(name, known.iter().map(String::as_str))
-        .map(|s| format!(" (did you mean `{s}`?)"))
-        .unwrap_or_default();
-    printer.error(&format!(
-        "--env {name}: not an environment{hint}; the environments are {}",
-        known.join(", ")
-    ));
-    Some(64)
-}
-
 /// The golden tree as committed at `rev`: the output directory and every file the layout
 /// moves out of it.
 fn read_base_tree(
@@ -611,7 +654,7 @@ pub fn check(
             crate::output::fs::refusal_diagnostics(std::slice::from_ref(refusal));
         printer.diagnostics(&diags, &sources)?;
     }
-    let plan = match plan::plan(
+    let mut plan = match plan::plan(
         root,
         &compiled.layout,
         &compiled.files,
@@ -624,6 +667,7 @@ pub fn check(
         printer.error("the golden tree was generated by another infrac version; run `infrac build` and commit the result");
         return Ok(1);
     }
+    compiled.attach_causes(&mut plan);
     if !plan.has_changes() {
         if format == PlanFormat::Json {
             printer.out(&render(printer, &plan, format))?;

@@ -1,5 +1,7 @@
-//! `infrac explain SERVICE [--env E] [PATH]`: the merged value with, for each leaf, the
-//! chain of places that set it (winner first, then what it overrode).
+//! `infrac explain SERVICE [--env E] [PATH]`: the merged value with, for each leaf, every
+//! layer of the merge that set it (registry default, service, environment default,
+//! environment overlay, environment infra default): the layer, its file:line:col and the
+//! value it wrote, the winner first and the others marked `(overridden)`.
 
 use crate::diagnostic::Sources;
 use crate::error::Error;
@@ -76,7 +78,17 @@ pub fn run(
             },
             None => &svc.node,
         };
-        write_node(&frontend.sources, node, path.unwrap_or(""), &mut out);
+        let steps: Vec<Step> = path
+            .map(|p| p.split('.').map(|k| Step::Key(k.to_owned())).collect())
+            .unwrap_or_default();
+        let chain = layer_chain(registry, menv.node, service);
+        let ctx = Ctx {
+            sources: &frontend.sources,
+            chain: &chain,
+            infra_defaults: menv.node.get("infraDefaults"),
+            service: &svc.node,
+        };
+        write_node(&ctx, node, path.unwrap_or(""), &mut steps.clone(), &mut out);
         out.push('\n');
     }
     printer.out(&out)?;
@@ -87,8 +99,100 @@ fn place(sources: &Sources, pos: Pos) -> String {
     format!("{}:{}:{}", sources.path(pos.file), pos.line, pos.column)
 }
 
-/// One line per leaf: `path = value    file:line:col ← file:line:col …`.
-fn write_node(sources: &Sources, node: &Node, path: &str, out: &mut String) {
+/// One step of a path into a service: a key, a named list item, a list index.
+#[derive(Debug, Clone)]
+enum Step {
+    Key(String),
+    Named(String),
+    Index(usize),
+}
+
+/// The layers of the merge of one service in one environment, in merge order, each with
+/// its name (`registry default`, `service`, `environment default`, `environment overlay`).
+fn layer_chain<'a>(
+    registry: &'a Node,
+    env: &'a Node,
+    service: &str,
+) -> Vec<(&'static str, &'a Node)> {
+    let own = |root: &'a Node| root.get("services").and_then(|s| s.get(service));
+    let mut chain = Vec::new();
+    chain.extend(registry.get("defaults").map(|n| ("registry default", n)));
+    chain.extend(own(registry).map(|n| ("service", n)));
+    chain.extend(env.get("defaults").map(|n| ("environment default", n)));
+    chain.extend(own(env).map(|n| ("environment overlay", n)));
+    chain
+}
+
+struct Ctx<'a> {
+    sources: &'a Sources,
+    chain: &'a [(&'static str, &'a Node)],
+    infra_defaults: Option<&'a Node>,
+    /// The merged service (for the type of a backing resource).
+    service: &'a Node,
+}
+
+/// `node` at `steps`, when that layer writes there.
+fn at<'a>(node: &'a Node, steps: &[Step]) -> Option<&'a Node> {
+    steps.iter().try_fold(node, |n, step| match step {
+        Step::Key(k) => n.get(k),
+        Step::Named(name) => n
+            .as_seq()?
+            .iter()
+            .find(|i| i.get("name").and_then(Node::as_str) == Some(name)),
+        Step::Index(i) => n.as_seq()?.get(*i),
+    })
+}
+
+impl Ctx<'_> {
+    /// Every layer that writes the leaf at `steps`, in merge order: `infraDefaults` of the
+    /// resource's type first (the resource's own sizing merges on top of it), then the
+    /// service's layers.
+    fn writers(&self, steps: &[Step]) -> Vec<(&'static str, &Node)> {
+        let mut out = Vec::new();
+        if let [Step::Key(infra), Step::Key(resource), rest @ ..] = steps
+            && infra == "infra"
+            && let Some(kind) = self
+                .service
+                .get("infra")
+                .and_then(|i| i.get(resource))
+                .and_then(|r| r.get("type"))
+                .and_then(Node::as_str)
+            && let Some(n) = self
+                .infra_defaults
+                .and_then(|d| d.get(kind))
+                .and_then(|d| at(d, rest))
+        {
+            out.push(("environment infra default", n));
+        }
+        for (layer, node) in self.chain {
+            if let Some(n) = at(node, steps).filter(|n| !n.is_null()) {
+                out.push((*layer, n));
+            }
+        }
+        out
+    }
+}
+
+/// The text a layer wrote at `pos` (a scalar as written); a collection as JSON.
+fn written(sources: &Sources, node: &Node) -> String {
+    match node.value {
+        Value::Map(_) | Value::Seq(_) => serde_json::to_string(&node.to_json()).unwrap_or_default(),
+        _ => {
+            let text = sources.text(node.pos.file);
+            let (start, len) = (node.pos.offset as usize, node.pos.len as usize);
+            text.get(start..start + len)
+                .filter(|t| !t.is_empty())
+                .map_or_else(
+                    || serde_json::to_string(&node.to_json()).unwrap_or_default(),
+                    str::to_owned,
+                )
+        }
+    }
+}
+
+/// Per leaf: `path = value`, then each layer that set it, the winner first: the layer, its
+/// place and the value it wrote; the others marked `(overridden)`.
+fn write_node(ctx: &Ctx, node: &Node, path: &str, steps: &mut Vec<Step>, out: &mut String) {
     match &node.value {
         Value::Map(map) if !map.is_empty() => {
             for (key, entry) in map.iter() {
@@ -97,23 +201,59 @@ fn write_node(sources: &Sources, node: &Node, path: &str, out: &mut String) {
                 } else {
                     format!("{path}.{key}")
                 };
-                write_node(sources, &entry.value, &child, out);
+                steps.push(Step::Key(key.clone()));
+                write_node(ctx, &entry.value, &child, steps, out);
+                steps.pop();
             }
         }
         Value::Seq(items) if items.iter().any(|i| i.as_map().is_some()) => {
             for (i, item) in items.iter().enumerate() {
-                let label = item
-                    .get("name")
-                    .and_then(Node::as_str)
-                    .map_or(i.to_string(), str::to_owned);
-                write_node(sources, item, &format!("{path}[{label}]"), out);
+                let (label, step) = match item.get("name").and_then(Node::as_str) {
+                    Some(name) => (name.to_owned(), Step::Named(name.to_owned())),
+                    None => (i.to_string(), Step::Index(i)),
+                };
+                steps.push(step);
+                write_node(ctx, item, &format!("{path}[{label}]"), steps, out);
+                steps.pop();
             }
         }
         _ => {
             let value = serde_json::to_string(&node.to_json()).unwrap_or_default();
-            let mut chain = vec![place(sources, node.pos)];
-            chain.extend(node.overrode.iter().map(|p| place(sources, *p)));
-            out.push_str(&format!("{path} = {value}\n    {}\n", chain.join(" ← ")));
+            out.push_str(&format!("{path} = {value}\n"));
+            let mut rows: Vec<(&str, String, String, bool)> = ctx
+                .writers(steps)
+                .into_iter()
+                .rev()
+                .map(|(layer, n)| {
+                    let winner = n.pos == node.pos;
+                    (
+                        layer,
+                        place(ctx.sources, n.pos),
+                        written(ctx.sources, n),
+                        winner,
+                    )
+                })
+                .collect();
+            if !rows.iter().any(|r| r.3) {
+                // Not written by a layer of the chain (the tool's own bookkeeping): the place only.
+                rows.insert(
+                    0,
+                    (
+                        "input",
+                        place(ctx.sources, node.pos),
+                        written(ctx.sources, node),
+                        true,
+                    ),
+                );
+            }
+            let lw = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+            let pw = rows.iter().map(|r| r.1.chars().count()).max().unwrap_or(0);
+            for (layer, at, text, winner) in rows {
+                let mark = if winner { "" } else { "  (overridden)" };
+                let line = format!("    {layer:<lw$}  {at:<pw$}  {text}{mark}");
+                out.push_str(line.trim_end());
+                out.push('\n');
+            }
         }
     }
 }

@@ -3,8 +3,10 @@
 //! Returns the exit code.
 
 mod build;
+mod diff_env;
 mod explain;
 mod init;
+mod names;
 mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat};
@@ -15,6 +17,9 @@ use crate::printer::Printer;
 /// Runs the parsed command line; the exit code on success, an internal error otherwise.
 pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
     let root = cli.platform_root();
+    if let Some(code) = names::check_environments(printer, root, &cli.command) {
+        return Ok(code);
+    }
     match &cli.command {
         Command::Validate { format, .. } => {
             let mut frontend = run_frontend(root);
@@ -49,6 +54,13 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             }
             explain::run(printer, &frontend, service, path.as_deref(), env.as_deref())
         }
+        Command::DiffEnv {
+            a,
+            b,
+            service,
+            format,
+            ..
+        } => diff_env::run(printer, root, [a, b], service.as_deref(), *format),
         Command::Build { .. } => build::build(printer, root),
         Command::Plan {
             format,

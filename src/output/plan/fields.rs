@@ -30,6 +30,28 @@ pub struct FieldChange {
     /// than one line (a script, a policy document).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub diff: Option<String>,
+    /// The input lines that produced the new value (empty when not traced: see
+    /// [`super::causes`]).
+    pub cause: Vec<Cause>,
+}
+
+/// One input position that produced a field's new value, and which layer of the merge it is.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Cause {
+    /// Root-relative, `/`-separated (`environments/prod.yaml`).
+    pub file: String,
+    pub line: u32,
+    pub column: u32,
+    /// `registry default`, `service`, `environment default`, `environment overlay`,
+    /// `environment infra default` or `versions`.
+    pub layer: &'static str,
+}
+
+impl Cause {
+    /// `environments/prod.yaml:47:21`.
+    pub fn place(&self) -> String {
+        format!("{}:{}:{}", self.file, self.line, self.column)
+    }
 }
 
 impl FieldChange {
@@ -354,6 +376,7 @@ fn embedded_yaml(text: &str) -> Option<Value> {
 
 fn change(path: String, old: Option<&Value>, new: Option<&Value>) -> FieldChange {
     FieldChange {
+        cause: Vec::new(),
         path: if path.is_empty() {
             "(root)".into()
         } else {

@@ -9,6 +9,7 @@
 //!
 //! This module compiles nothing and writes nothing; rendering lives in `render_*`.
 
+pub mod causes;
 mod counts;
 mod fields;
 pub mod policies;
@@ -24,7 +25,7 @@ use serde::Serialize;
 use similar::{Algorithm, TextDiff};
 
 pub use counts::{Counts, GroupCounts};
-pub use fields::FieldChange;
+pub use fields::{Cause, FieldChange};
 pub use resources::{ResourceAction, ResourceChange};
 
 use super::layout::Layout;

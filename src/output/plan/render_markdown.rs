@@ -151,7 +151,17 @@ fn file_parts(file: &FileChange) -> (String, String, String) {
         let env = super::render_text::env_suffix(file);
         let _ = writeln!(head, "- `{} {}{env}`", resource_marker(r.action), r.id);
         for field in &r.fields {
-            let _ = writeln!(head, "  - `{}`", field.describe().replace('`', "'"));
+            let cause: Vec<String> = field
+                .cause
+                .iter()
+                .map(|c| format!("`{}` ({})", c.place().replace('`', "'"), c.layer))
+                .collect();
+            let cause = if cause.is_empty() {
+                String::new()
+            } else {
+                format!(" ← {}", cause.join(", "))
+            };
+            let _ = writeln!(head, "  - `{}`{cause}", field.describe().replace('`', "'"));
             if let Some(diff) = &field.diff {
                 let fence = "`".repeat(longest_backtick_run(diff).max(2) + 1);
                 let _ = writeln!(head, "\n    {fence}diff");

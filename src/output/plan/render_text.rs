@@ -143,7 +143,13 @@ fn file_entry(file: &FileChange, style: &Style, out: &mut String) {
         let line = format!("{mark} {}{}", r.id, env_suffix(file));
         let _ = writeln!(out, "      {}", style.paint(colour_of(mark), &line));
         for field in &r.fields {
-            let _ = writeln!(out, "          {}", field.describe());
+            let cause: Vec<String> = field.cause.iter().map(|c| c.place()).collect();
+            let cause = if cause.is_empty() {
+                String::new()
+            } else {
+                style.paint(CYAN, &format!("  ← {}", cause.join(", ")))
+            };
+            let _ = writeln!(out, "          {}{cause}", field.describe());
             for line in field.diff.iter().flat_map(|d| d.lines()) {
                 let colour = match line.chars().next() {
                     Some('+') => GREEN,
