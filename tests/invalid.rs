@@ -367,6 +367,7 @@ cases! {
     no_environments,
     node_pool_min_above_max,
     null_removes_required_field,
+    numbers_out_of_range_overlay,
     opensearch_odd_nodes_across_zones,
     overlay_disables_and_tags_canary,
     preview_for_canary_service,

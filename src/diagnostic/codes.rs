@@ -316,6 +316,11 @@ codes! {
         wrong: "network: {cidr: 10.10.0.0/22}\n",
         right: "network: {cidr: 10.10.0.0/16}\n"
     }
+    NumberRange = "number-range" {
+        "A number is out of its field's range, or not a whole number where one is meant: replicas, ports, probe timings, sizes, canary steps and weights are whole numbers between the bounds the schema documents (a port 1 to 65535, a count at most 4294967295).",
+        wrong: "replicas: {min: 1.5, max: 99999999999999999999}\nports: [{name: http, port: 70000}]\n",
+        right: "replicas: {min: 2, max: 10}\nports: [{name: http, port: 8080}]\n"
+    }
 }
 
 impl Code {
