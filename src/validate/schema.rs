@@ -196,7 +196,12 @@ fn number_ranges(
     {
         number_ranges(root, target, node, path, out);
     }
-    for branch in obj.get("allOf").and_then(|a| a.as_array()).into_iter().flatten() {
+    for branch in obj
+        .get("allOf")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+    {
         number_ranges(root, branch, node, path, out);
     }
     if let Some(d) = number_finding(obj, node, path) {
@@ -283,11 +288,7 @@ fn number_finding(
             Value::Float(_) => (false, "written as a decimal number"),
             _ => return None,
         };
-        (
-            format!("a whole number between {lo} and {hi}"),
-            fits,
-            label,
-        )
+        (format!("a whole number between {lo} and {hi}"), fits, label)
     } else {
         let f = match node.value {
             Value::Int(i) => i as f64,
