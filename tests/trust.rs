@@ -308,6 +308,47 @@ fn a_fifo_as_an_environment_file_does_not_hang() {
     insta::assert_snapshot!("environment_fifo", stderr);
 }
 
+/// A repository whose infrac.toml names `overrides/` as its template directory, and a
+/// template outside the repository (in the victim) that would print the secret.
+fn repo_with_template_overrides() -> Repo {
+    let repo = Repo::new();
+    fs::write(repo.path("infrac.toml"), "templates = \"overrides\"\n").unwrap();
+    let outside = repo.victim.join("templates/ci/github");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(
+        outside.join("infrac-check.yml.j2"),
+        format!("# {SECRET}name: check\n"),
+    )
+    .unwrap();
+    Repo {
+        victim_before: snapshot(&repo.victim),
+        ..repo
+    }
+}
+
+#[test]
+fn a_template_directory_linked_outside_the_repository_is_refused() {
+    let repo = repo_with_template_overrides();
+    repo.link("overrides", &repo.victim.join("templates"));
+    insta::assert_snapshot!("template_dir_is_a_link", refusal(&repo));
+}
+
+#[test]
+fn a_template_file_linked_outside_the_repository_is_refused() {
+    let repo = repo_with_template_overrides();
+    fs::create_dir_all(repo.path("overrides/ci/github")).unwrap();
+    repo.link(
+        "overrides/ci/github/infrac-check.yml.j2",
+        &repo.victim.join("templates/ci/github/infrac-check.yml.j2"),
+    );
+    // A directory linked out, and a FIFO: refused too, never entered or opened.
+    repo.link("overrides/linked", &repo.victim.join("templates"));
+    let c = std::ffi::CString::new(repo.path("overrides/pipe.j2").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    insta::assert_snapshot!("template_file_is_a_link", refusal(&repo));
+}
+
 #[test]
 fn a_drifted_stale_file_is_kept_and_reported() {
     let repo = Repo::new();
