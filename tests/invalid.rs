@@ -379,6 +379,7 @@ cases! {
     requests_above_limits_memory,
     secret_store_address,
     secret_value_aws_key_id,
+    secret_value_embedded,
     secret_value_github_token,
     secret_value_high_entropy,
     secret_value_jwt,

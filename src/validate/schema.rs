@@ -204,10 +204,10 @@ fn number_ranges(
     {
         number_ranges(root, branch, node, path, out);
     }
-    if let Some(d) = number_finding(obj, node, path) {
-        if !out.iter().any(|(p, _)| p == path) {
-            out.push((path.clone(), d));
-        }
+    if let Some(d) = number_finding(obj, node, path)
+        && !out.iter().any(|(p, _)| p == path)
+    {
+        out.push((path.clone(), d));
     }
     match &node.value {
         Value::Map(map) => {
