@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../fuzz/support/golden_harness.rs"]
+mod golden_harness;
+
 const SECRET: &str = "AKIAIOSFODNN7EXAMPLE top secret\n";
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n";
 const DEPLOYMENT: &str = "golden/kubernetes/payment-service/base/resources.yaml";
@@ -491,4 +494,52 @@ fn every_output_code_has_a_case() {
         });
         assert!(found, "{} has no snapshot in tests/trust.rs", code.as_str());
     }
+}
+
+/// The `golden_manifest` fuzz target's body over a generated corpus (the same inputs every
+/// run): hostile manifests and output trees through the manifest parser, `plan` and the
+/// build's write/keep/delete decision. `INFRAC_FUZZ_CASES` sets the count (default 600);
+/// the figures go to stderr (`--nocapture`).
+#[test]
+fn golden_and_manifest_inputs_never_reach_outside_the_output() {
+    let cases: u64 = std::env::var("INFRAC_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(600);
+    let started = Instant::now();
+    let mut rng = golden_harness::Gen::new(13);
+    let mut total = golden_harness::Outcome::default();
+    let (mut plans, mut builds) = (0, 0);
+    for i in 0..cases {
+        let input = golden_harness::generate(&mut rng);
+        let outcome = std::panic::catch_unwind(|| golden_harness::run(&input))
+            .unwrap_or_else(|_| panic!("case {i} failed; input: {input:?}"));
+        total.manifest_lines += outcome.manifest_lines;
+        total.manifest_accepted += outcome.manifest_accepted;
+        total.manifest_refused += outcome.manifest_refused;
+        total.entries_created += outcome.entries_created;
+        total.links_created += outcome.links_created;
+        total.written += outcome.written;
+        total.deleted += outcome.deleted;
+        total.kept += outcome.kept;
+        total.cleaned += outcome.cleaned;
+        plans += usize::from(outcome.plan_ok);
+        builds += usize::from(outcome.build_ok);
+    }
+    eprintln!(
+        "golden/manifest corpus: {cases} inputs in {:.1} s; manifest lines {}, accepted {}, refused {}; tree entries {} (links {}); plan ok {plans}; build ok {builds} (written {}, deleted {}, kept {}, temp files cleaned {}); findings 0",
+        started.elapsed().as_secs_f64(),
+        total.manifest_lines,
+        total.manifest_accepted,
+        total.manifest_refused,
+        total.entries_created,
+        total.links_created,
+        total.written,
+        total.deleted,
+        total.kept,
+        total.cleaned,
+    );
+    // Every kind of entry and both outcomes of a build must have been reached.
+    assert!(total.links_created > 0 && total.manifest_refused > 0 && total.deleted > 0);
+    assert!(builds > 0 && (builds as u64) < cases);
 }
