@@ -57,7 +57,8 @@ pub const ROOT_FILES: [&str; 4] = [
 
 /// Names a generator (or a fuzzer's dictionary) tries: traversal, links, owned roots'
 /// neighbours, the infrac's own files.
-pub const HOSTILE_PATHS: [&str; 30] = [
+pub const HOSTILE_PATHS: [&str; 31] = [
+    "golden/evil -> ../victim",
     "golden/stale.yaml",
     ".github/workflows/stale.yml",
     "registry.yaml",
