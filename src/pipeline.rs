@@ -69,7 +69,7 @@ pub fn run_frontend_from(root: Root, versions_text: Option<&str>) -> Frontend {
         let environments_readable = root.is_dir(&inputs.project.environments);
         // One typed read of every merged tree (services in parallel) feeds both the rules
         // and lowering.
-        let spec = crate::spec::read(&merged, versions);
+        let spec = crate::spec::read_in(&merged, versions, &sources);
         let ctx = RuleCtx {
             spec: &spec,
             broken_environments: &inputs.broken_environments,

@@ -9,6 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "../fuzz/support/golden_harness.rs"]
+mod golden_harness;
+
 const SECRET: &str = "AKIAIOSFODNN7EXAMPLE top secret\n";
 const PASSWD: &str = "root:x:0:0:root:/root:/bin/bash\n";
 const DEPLOYMENT: &str = "golden/kubernetes/payment-service/base/resources.yaml";
@@ -312,6 +315,47 @@ fn a_fifo_as_an_environment_file_does_not_hang() {
 /// no `[output]` move), where GitHub never runs them.
 const UNREAD_WORKFLOWS: &str = "warning: the GitHub Actions workflows are in golden/ci/github (GitHub runs only .github/workflows/*.yml); to put them where they run, add to infrac.toml:\n  [output]\n  github = \".github/workflows\"\n";
 
+/// A repository whose infrac.toml names `overrides/` as its template directory, and a
+/// template outside the repository (in the victim) that would print the secret.
+fn repo_with_template_overrides() -> Repo {
+    let repo = Repo::new();
+    fs::write(repo.path("infrac.toml"), "templates = \"overrides\"\n").unwrap();
+    let outside = repo.victim.join("templates/ci/github");
+    fs::create_dir_all(&outside).unwrap();
+    fs::write(
+        outside.join("infrac-check.yml.j2"),
+        format!("# {SECRET}name: check\n"),
+    )
+    .unwrap();
+    Repo {
+        victim_before: snapshot(&repo.victim),
+        ..repo
+    }
+}
+
+#[test]
+fn a_template_directory_linked_outside_the_repository_is_refused() {
+    let repo = repo_with_template_overrides();
+    repo.link("overrides", &repo.victim.join("templates"));
+    insta::assert_snapshot!("template_dir_is_a_link", refusal(&repo));
+}
+
+#[test]
+fn a_template_file_linked_outside_the_repository_is_refused() {
+    let repo = repo_with_template_overrides();
+    fs::create_dir_all(repo.path("overrides/ci/github")).unwrap();
+    repo.link(
+        "overrides/ci/github/infrac-check.yml.j2",
+        &repo.victim.join("templates/ci/github/infrac-check.yml.j2"),
+    );
+    // A directory linked out, and a FIFO: refused too, never entered or opened.
+    repo.link("overrides/linked", &repo.victim.join("templates"));
+    let c = std::ffi::CString::new(repo.path("overrides/pipe.j2").to_str().unwrap()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
+    insta::assert_snapshot!("template_file_is_a_link", refusal(&repo));
+}
+
 #[test]
 fn a_drifted_stale_file_is_kept_and_reported() {
     let repo = Repo::new();
@@ -501,4 +545,52 @@ fn a_tree_generated_by_another_version_fails_check() {
         (0, "golden tree is fresh: 226 files\n")
     );
     repo.assert_victim_intact();
+}
+
+/// The `golden_manifest` fuzz target's body over a generated corpus (the same inputs every
+/// run): hostile manifests and output trees through the manifest parser, `plan` and the
+/// build's write/keep/delete decision. `INFRAC_FUZZ_CASES` sets the count (default 600);
+/// the figures go to stderr (`--nocapture`).
+#[test]
+fn golden_and_manifest_inputs_never_reach_outside_the_output() {
+    let cases: u64 = std::env::var("INFRAC_FUZZ_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(600);
+    let started = Instant::now();
+    let mut rng = golden_harness::Gen::new(13);
+    let mut total = golden_harness::Outcome::default();
+    let (mut plans, mut builds) = (0, 0);
+    for i in 0..cases {
+        let input = golden_harness::generate(&mut rng);
+        let outcome = std::panic::catch_unwind(|| golden_harness::run(&input))
+            .unwrap_or_else(|_| panic!("case {i} failed; input: {input:?}"));
+        total.manifest_lines += outcome.manifest_lines;
+        total.manifest_accepted += outcome.manifest_accepted;
+        total.manifest_refused += outcome.manifest_refused;
+        total.entries_created += outcome.entries_created;
+        total.links_created += outcome.links_created;
+        total.written += outcome.written;
+        total.deleted += outcome.deleted;
+        total.kept += outcome.kept;
+        total.cleaned += outcome.cleaned;
+        plans += usize::from(outcome.plan_ok);
+        builds += usize::from(outcome.build_ok);
+    }
+    eprintln!(
+        "golden/manifest corpus: {cases} inputs in {:.1} s; manifest lines {}, accepted {}, refused {}; tree entries {} (links {}); plan ok {plans}; build ok {builds} (written {}, deleted {}, kept {}, temp files cleaned {}); findings 0",
+        started.elapsed().as_secs_f64(),
+        total.manifest_lines,
+        total.manifest_accepted,
+        total.manifest_refused,
+        total.entries_created,
+        total.links_created,
+        total.written,
+        total.deleted,
+        total.kept,
+        total.cleaned,
+    );
+    // Every kind of entry and both outcomes of a build must have been reached.
+    assert!(total.links_created > 0 && total.manifest_refused > 0 && total.deleted > 0);
+    assert!(builds > 0 && (builds as u64) < cases);
 }

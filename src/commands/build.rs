@@ -97,10 +97,22 @@ pub(super) fn load_templates(
         );
         return Ok(None);
     }
+    let read = crate::load::templates::read_overrides(root, &dir)?;
     let overrides = Overrides {
         dir: dir.trim_end_matches('/').to_owned(),
-        files: crate::load::templates::read_overrides(&full)?,
+        files: read.files,
     };
+    if !read.refused.is_empty() {
+        for refused in &read.refused {
+            let d = crate::load::templates::refusal_diagnostic(
+                &overrides.dir,
+                refused,
+                &mut frontend.sources,
+            );
+            frontend.diagnostics.push(d);
+        }
+        return Ok(None);
+    }
     match Templates::with_overrides(&overrides.files) {
         Ok(templates) => Ok(Some((templates, overrides))),
         Err(e) => match override_diagnostic(&e, &overrides, &mut frontend.sources) {

@@ -331,6 +331,11 @@ codes! {
         wrong: "alerts: {errorRate: {above: 0.05, for: 2m}}\n",
         right: "metrics: {port: http, path: /metrics}\nalerts: {errorRate: {above: 0.05, for: 2m}}\n"
     }
+    NumberRange = "number-range" {
+        "A number is out of its field's range, or not a whole number where one is meant: replicas, ports, probe timings, sizes, canary steps and weights are whole numbers between the bounds the schema documents (a port 1 to 65535, a count at most 4294967295).",
+        wrong: "replicas: {min: 1.5, max: 99999999999999999999}\nports: [{name: http, port: 70000}]\n",
+        right: "replicas: {min: 2, max: 10}\nports: [{name: http, port: 8080}]\n"
+    }
 }
 
 impl Code {

@@ -93,6 +93,11 @@ impl Sources {
         &self.files[id as usize].1
     }
 
+    /// The text of file `id`, when there is such a file.
+    pub fn get_text(&self, id: FileId) -> Option<&str> {
+        self.files.get(id as usize).map(|(_, text)| text.as_str())
+    }
+
     /// The position of a whole file (line 1, column 1), for problems with no better place.
     pub fn file_pos(id: FileId) -> Pos {
         Pos {

@@ -25,8 +25,9 @@ pub use service::*;
 pub use spanned::{Field, Keys, Spanned};
 pub use versions::*;
 
+use crate::diagnostic::Sources;
 use crate::load::yaml::{FileId, Node, Pos};
-use crate::lower::de::from_node;
+use crate::lower::de::{from_node, from_node_in};
 use crate::merge::{MergedPlatform, MergedService};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -90,8 +91,12 @@ impl SpecPlatform {
     }
 }
 
-fn read_service(service: &MergedService) -> SpecService {
-    let (layer, unreadable) = match from_node::<ServiceLayer>(&service.node) {
+fn read_service(service: &MergedService, sources: Option<&Sources>) -> SpecService {
+    let read = match sources {
+        Some(sources) => from_node_in::<ServiceLayer>(&service.node, sources),
+        None => from_node::<ServiceLayer>(&service.node),
+    };
+    let (layer, unreadable) = match read {
         Ok(layer) => (layer, None),
         Err(e) => (ServiceLayer::default(), Some(e.to_string())),
     };
@@ -103,8 +108,27 @@ fn read_service(service: &MergedService) -> SpecService {
     }
 }
 
-/// Reads every merged tree once, services in parallel (`collect` keeps the order).
+/// Reads every merged tree once, services in parallel (`collect` keeps the order); a
+/// number or boolean read as text (a `config` value) is spelled as JSON writes it.
 pub fn read(merged: &MergedPlatform, versions: Option<&Node>) -> SpecPlatform {
+    read_platform(merged, versions, None)
+}
+
+/// [`read`], with the sources the trees were loaded from: a number or boolean read as text
+/// (a `config` value) keeps the text the user wrote (`1.10`, `0x1F`, `1e3`).
+pub fn read_in(
+    merged: &MergedPlatform,
+    versions: Option<&Node>,
+    sources: &Sources,
+) -> SpecPlatform {
+    read_platform(merged, versions, Some(sources))
+}
+
+fn read_platform(
+    merged: &MergedPlatform,
+    versions: Option<&Node>,
+    sources: Option<&Sources>,
+) -> SpecPlatform {
     use rayon::prelude::*;
     let mut jobs: Vec<(Option<usize>, &MergedService)> = merged
         .registry_services
@@ -116,7 +140,7 @@ pub fn read(merged: &MergedPlatform, versions: Option<&Node>) -> SpecPlatform {
     }
     let typed: Vec<(Option<usize>, SpecService)> = jobs
         .into_par_iter()
-        .map(|(env, s)| (env, read_service(s)))
+        .map(|(env, s)| (env, read_service(s, sources)))
         .collect();
     let mut registry_services = BTreeMap::new();
     let mut env_services: Vec<BTreeMap<String, SpecService>> = merged

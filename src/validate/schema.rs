@@ -53,6 +53,8 @@ impl SchemaKind {
 
 struct Compiled {
     validator: jsonschema::Validator,
+    /// The schema itself, for the range walk ([`number_ranges`]).
+    schema: serde_json::Value,
     /// Every property name the schema defines, for "did you mean" on unknown keys.
     properties: Vec<String>,
 }
@@ -69,6 +71,7 @@ fn compiled(kind: SchemaKind) -> &'static Compiled {
         properties.dedup();
         Compiled {
             validator,
+            schema,
             properties,
         }
     })
@@ -92,8 +95,24 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
     let compiled = compiled(kind);
     let instance = node.to_json();
     let mut out = Vec::new();
+    // Numbers are checked first, in infrac's words; jsonschema's own message for a number
+    // already reported (below its minimum, not whole) is dropped.
+    let mut ranged = Vec::new();
+    number_ranges(
+        &compiled.schema,
+        &compiled.schema,
+        node,
+        &mut String::new(),
+        &mut ranged,
+    );
+    let ranged_paths: std::collections::HashSet<String> =
+        ranged.iter().map(|(path, _)| path.clone()).collect();
+    out.extend(ranged.into_iter().map(|(_, d)| d));
     for error in compiled.validator.iter_errors(&instance) {
         let path = error.instance_path().as_str().to_owned();
+        if ranged_paths.contains(&path) {
+            continue;
+        }
         let Some((target, key_pos)) = node.pointer(&path) else {
             continue;
         };
@@ -147,6 +166,162 @@ pub fn validate_schema(kind: SchemaKind, node: &Node) -> Vec<Diagnostic> {
     }
     out.dedup();
     out
+}
+
+/// The bounds of an integer field the schema gives none for: every integer of the typed
+/// spec is a `u32` (a port a `u16`, which its schema bounds to 65535).
+const INTEGER_BOUNDS: (i128, i128) = (0, u32::MAX as i128);
+
+/// Checks every number the user wrote in a numeric field against the field's range (the
+/// schema's `minimum`/`maximum`, else the bounds of the type it is read into), at the value:
+/// a whole number where one is meant (`1.5`, and `3.0` too), never out of range
+/// (`99999999999999999999`, `-3`, `port: 70000`). Walks the schema beside the tree
+/// (`$ref`, `properties`, `additionalProperties`, `items`, `allOf`); each finding with the
+/// JSON pointer of its value.
+fn number_ranges(
+    root: &serde_json::Value,
+    schema: &serde_json::Value,
+    node: &Node,
+    path: &mut String,
+    out: &mut Vec<(String, Diagnostic)>,
+) {
+    let Some(obj) = schema.as_object() else {
+        return;
+    };
+    if let Some(target) = obj
+        .get("$ref")
+        .and_then(|r| r.as_str())
+        .and_then(|r| r.strip_prefix('#'))
+        .and_then(|r| root.pointer(r))
+    {
+        number_ranges(root, target, node, path, out);
+    }
+    for branch in obj
+        .get("allOf")
+        .and_then(|a| a.as_array())
+        .into_iter()
+        .flatten()
+    {
+        number_ranges(root, branch, node, path, out);
+    }
+    if let Some(d) = number_finding(obj, node, path)
+        && !out.iter().any(|(p, _)| p == path)
+    {
+        out.push((path.clone(), d));
+    }
+    match &node.value {
+        Value::Map(map) => {
+            let properties = obj.get("properties").and_then(|p| p.as_object());
+            let additional = obj.get("additionalProperties").filter(|a| a.is_object());
+            for (key, entry) in map.iter() {
+                let Some(sub) = properties.and_then(|p| p.get(key)).or(additional) else {
+                    continue;
+                };
+                let len = path.len();
+                path.push('/');
+                path.push_str(&key.replace('~', "~0").replace('/', "~1"));
+                number_ranges(root, sub, &entry.value, path, out);
+                path.truncate(len);
+            }
+        }
+        Value::Seq(items) => {
+            let Some(sub) = obj.get("items") else { return };
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("/{i}"));
+                number_ranges(root, sub, item, path, out);
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The finding for a number at a schema position that types it, if it is out of range.
+fn number_finding(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    node: &Node,
+    path: &str,
+) -> Option<Diagnostic> {
+    let types: Vec<&str> = match obj.get("type")? {
+        serde_json::Value::String(t) => vec![t.as_str()],
+        serde_json::Value::Array(ts) => ts.iter().filter_map(|t| t.as_str()).collect(),
+        _ => return None,
+    };
+    let integer = types.contains(&"integer");
+    // A number-or-string field (a cpu quantity) has its own rule (`invalid-quantity`).
+    if !integer && (!types.contains(&"number") || types.contains(&"string")) {
+        return None;
+    }
+    let bound = |key: &str| obj.get(key).and_then(serde_json::Value::as_f64);
+    let (min, max) = (bound("minimum"), bound("maximum"));
+    let (xmin, xmax) = (bound("exclusiveMinimum"), bound("exclusiveMaximum"));
+    // A string alternative, named by the schema's first string example (`25%`, `250m`).
+    let or_string = types
+        .contains(&"string")
+        .then(|| {
+            obj.get("examples")
+                .and_then(|e| e.as_array())
+                .and_then(|e| e.iter().find_map(|x| x.as_str()))
+                .map(|x| format!(", or a string such as `{x}`"))
+        })
+        .flatten()
+        .unwrap_or_default();
+    let field = dotted(path);
+    let (wanted, fits, label) = if integer {
+        let lo = xmin.map_or(min.map_or(INTEGER_BOUNDS.0, |m| m.ceil() as i128), |x| {
+            x.floor() as i128 + 1
+        });
+        let hi = xmax.map_or(max.map_or(INTEGER_BOUNDS.1, |m| m.floor() as i128), |x| {
+            x.ceil() as i128 - 1
+        });
+        let hi = hi.min(INTEGER_BOUNDS.1);
+        let (fits, label) = match node.value {
+            Value::Int(i) if (lo..=hi).contains(&i128::from(i)) => (true, ""),
+            Value::Int(i) if i128::from(i) < lo => (false, "too small"),
+            Value::Int(_) => (false, "too large"),
+            Value::Float(f) if f.fract() != 0.0 => (false, "not a whole number"),
+            Value::Float(f) if f < lo as f64 => (false, "too small"),
+            // Beyond `i64` (`99999999999999999999`) YAML reads a float.
+            Value::Float(f) if f > hi as f64 => (false, "too large"),
+            // In range, but written as a decimal (`3.0`): the typed spec reads whole numbers.
+            Value::Float(_) => (false, "written as a decimal number"),
+            _ => return None,
+        };
+        (format!("a whole number between {lo} and {hi}"), fits, label)
+    } else {
+        let f = match node.value {
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
+            _ => return None,
+        };
+        let below = min.is_some_and(|m| f < m) || xmin.is_some_and(|m| f <= m);
+        let above = max.is_some_and(|m| f > m) || xmax.is_some_and(|m| f >= m);
+        let lower = min
+            .map(|m| format!("at least {m}"))
+            .or(xmin.map(|m| format!("greater than {m}")));
+        let upper = max
+            .map(|m| format!("at most {m}"))
+            .or(xmax.map(|m| format!("less than {m}")));
+        let wanted = match (lower, upper) {
+            (Some(l), Some(u)) => format!("a number {l} and {u}"),
+            (Some(b), None) | (None, Some(b)) => format!("a number {b}"),
+            (None, None) => return None,
+        };
+        let label = if below { "too small" } else { "too large" };
+        (wanted, !below && !above, label)
+    };
+    if fits {
+        return None;
+    }
+    Some(
+        Diagnostic::error(
+            Code::NumberRange,
+            node.pos,
+            format!("`{field}` must be {wanted}{or_string}"),
+        )
+        .with_label(label),
+    )
 }
 
 fn is_literal_secret(path: &str, target: &Node) -> bool {

@@ -273,11 +273,179 @@ pub fn secret_shape(text: &str) -> Option<&'static str> {
         if is_jwt(word) {
             return Some("a JSON Web Token");
         }
+        if is_gitlab_token(word) {
+            return Some("a GitLab token");
+        }
+        if is_stripe_secret_key(word) {
+            return Some("a Stripe secret key");
+        }
     }
-    if is_high_entropy(text) {
+    if let Some(shape) = authorization_value(text) {
+        return Some(shape);
+    }
+    if credential_parameter(text) {
+        return Some("a credential in a parameter");
+    }
+    if is_high_entropy(text) || embedded_high_entropy(text) {
         return Some("a high-entropy string (a key or token)");
     }
     None
+}
+
+/// Where a piece of a longer value ends: the separators of URLs' queries, connection
+/// strings, command lines and headers.
+fn is_piece_separator(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '=' | '&'
+                | '?'
+                | ';'
+                | ','
+                | '"'
+                | '\''
+                | ':'
+                | '@'
+                | '('
+                | ')'
+                | '<'
+                | '>'
+                | '['
+                | ']'
+                | '{'
+                | '}'
+                | '|'
+                | '#'
+                | '`'
+        )
+}
+
+/// A value is a placeholder for a secret kept elsewhere, not the secret: `${DB_PASSWORD}`,
+/// `$(cat …)`, `{{ .password }}`, `<set in the store>`, `%PASSWORD%`, `****`.
+fn is_placeholder(value: &str) -> bool {
+    value.starts_with(['$', '{', '<', '%'])
+        || value.chars().all(|c| c == '*' || c == 'x' || c == 'X')
+}
+
+/// `Bearer <token>` or `Basic <base64>` (an `Authorization` header value) with the
+/// credential itself: <https://www.rfc-editor.org/rfc/rfc6750#section-2.1>,
+/// <https://www.rfc-editor.org/rfc/rfc7617#section-2>.
+fn authorization_value(text: &str) -> Option<&'static str> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    for pair in words.windows(2) {
+        let credential = pair[1];
+        let token68 = |min: usize| {
+            credential.len() >= min
+                && !is_placeholder(credential)
+                && credential.bytes().all(|b| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+                })
+                && credential.bytes().any(|b| b.is_ascii_digit())
+        };
+        if pair[0].eq_ignore_ascii_case("bearer") && token68(16) {
+            return Some("a bearer token");
+        }
+        if pair[0].eq_ignore_ascii_case("basic") && token68(12) {
+            return Some("HTTP basic credentials");
+        }
+    }
+    None
+}
+
+/// Parameter names (the last `_`/`-`/`.`-separated part of a `name=value` inside a URL
+/// query, a connection string or a command line) whose value is a credential. Azure
+/// storage connection strings carry `AccountKey=` and `SharedAccessSignature=`, SAS URLs
+/// `sig=`: <https://learn.microsoft.com/en-us/azure/storage/common/storage-configure-connection-string>.
+const CREDENTIAL_PARAMETERS: [&str; 14] = [
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "accountkey",
+    "sharedaccesskey",
+    "sharedaccesssignature",
+    "sig",
+    "signature",
+    "private_key",
+];
+
+/// A `name=value` inside the value whose name is a credential parameter and whose value is
+/// written out: not empty, not a placeholder, not a number or boolean; a token-like name
+/// (`token`, `sig`, `signature`) also needs a token-like value (16 characters or more,
+/// with digits), so `signature=required` passes.
+fn credential_parameter(text: &str) -> bool {
+    let mut rest = text;
+    while let Some(eq) = rest.find('=') {
+        let before = &rest[..eq];
+        let name_start = before
+            .rfind(|c: char| is_piece_separator(c) || c == '/')
+            .map_or(0, |i| {
+                i + before[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        let name = before[name_start..].to_ascii_lowercase();
+        let after = &rest[eq + 1..];
+        let end = after
+            .find(|c: char| {
+                c.is_whitespace() || matches!(c, '&' | ';' | ',' | '"' | '\'' | '#' | ')' | '}')
+            })
+            .unwrap_or(after.len());
+        let value = &after[..end];
+        rest = after;
+        let last = name.rsplit(['_', '-', '.']).next().unwrap_or(&name);
+        let named = CREDENTIAL_PARAMETERS.iter().any(|p| {
+            name == *p
+                || last == *p
+                || [b'_', b'-', b'.'].iter().any(|sep| {
+                    name.len() > p.len()
+                        && name.ends_with(p)
+                        && name.as_bytes()[name.len() - p.len() - 1] == *sep
+                })
+        });
+        if !named || value.is_empty() || is_placeholder(value) || is_plain_setting(value) {
+            continue;
+        }
+        let token_like = matches!(last, "token" | "sig" | "signature");
+        if token_like && (value.len() < 16 || !value.bytes().any(|b| b.is_ascii_digit())) {
+            continue;
+        }
+        if value.len() >= 3 {
+            return true;
+        }
+    }
+    false
+}
+
+/// A high-entropy piece of a longer value (`--key <40 random characters>`). Pieces holding
+/// a `/` are left alone (they are paths or URLs); the whole value is checked by
+/// [`is_high_entropy`].
+fn embedded_high_entropy(text: &str) -> bool {
+    text.split(is_piece_separator)
+        .any(|piece| piece.len() != text.len() && !piece.contains('/') && is_high_entropy(piece))
+}
+
+/// `glpat-` and 20 or more of `[A-Za-z0-9_-]`, GitLab's personal access token prefix:
+/// <https://docs.gitlab.com/ee/user/admin_area/settings/account_and_limit_settings.html#personal-access-token-prefix>.
+fn is_gitlab_token(word: &str) -> bool {
+    word.strip_prefix("glpat-").is_some_and(|rest| {
+        rest.len() >= 20
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+    })
+}
+
+/// A live secret or restricted Stripe key, `sk_live_`/`rk_live_` and 10 or more
+/// alphanumerics (test keys move no money): <https://docs.stripe.com/keys>.
+fn is_stripe_secret_key(word: &str) -> bool {
+    ["sk_live_", "rk_live_"].iter().any(|p| {
+        word.strip_prefix(p)
+            .is_some_and(|rest| rest.len() >= 10 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    })
 }
 
 /// `scheme://user:password@host`: the password part, when non-empty.
@@ -409,6 +577,86 @@ mod tests {
         ];
         for (value, shape) in cases {
             assert_eq!(secret_shape(value), Some(shape), "{value}");
+        }
+    }
+
+    #[test]
+    fn secrets_inside_a_longer_value_are_found() {
+        let jwt =
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+        let cases = [
+            (format!("Bearer {jwt}"), "a JSON Web Token"),
+            (
+                "https://api.example.com/v1?token=ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789".to_owned(),
+                "a GitHub token",
+            ),
+            ("region=eu-west-1,key=AKIAIOSFODNN7EXAMPLE".to_owned(), "an AWS access key id"),
+            (
+                "--header x-api-key=live-3kR9vQ2mZ7xT4bN8 --verbose".to_owned(),
+                "a credential in a parameter",
+            ),
+            (
+                "Authorization: Bearer 9fQ2xL7vKp3TzR8wNb4YhC6mJd1sGe5A".to_owned(),
+                "a bearer token",
+            ),
+            (
+                "Basic YWxhZGRpbjpvcGVuc2VzYW1lMTIz".to_owned(),
+                "HTTP basic credentials",
+            ),
+            (
+                "jdbc:postgresql://db.internal:5432/orders?user=app&password=s3cr3t-Pa55".to_owned(),
+                "a credential in a parameter",
+            ),
+            (
+                "Server=tcp:orders.database.windows.net,1433;Database=orders;User ID=app;Password=Hunter2hunter2;".to_owned(),
+                "a credential in a parameter",
+            ),
+            (
+                "DefaultEndpointsProtocol=https;AccountName=shop;AccountKey=Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8=;EndpointSuffix=core.windows.net".to_owned(),
+                "a credential in a parameter",
+            ),
+            (
+                "https://shop.blob.core.windows.net/c?sv=2022-11-02&ss=b&sig=Q0FGRUJBQkUxMjM0NTY3ODkwYWJjZGVmZ2hpamts%3D".to_owned(),
+                "a credential in a parameter",
+            ),
+            (
+                "--api-url https://x.example.com --key 3kR9vQ2mZ7xT4bN8cW1yH6jL5pF0sD2gA".to_owned(),
+                "a high-entropy string (a key or token)",
+            ),
+            (
+                "glpat-z_sxgtrfAxKr8q1TPY8Y and more".to_owned(),
+                "a GitLab token",
+            ),
+            (
+                "STRIPE=sk_live_51H8aBcDeFgHiJkLmNoPqRsTu".to_owned(),
+                "a Stripe secret key",
+            ),
+        ];
+        for (value, shape) in cases {
+            assert_eq!(secret_shape(&value), Some(shape), "{value}");
+        }
+    }
+
+    #[test]
+    fn longer_values_without_secrets_are_not_secrets() {
+        for value in [
+            "https://auth.example.com/oauth/token?response_type=code&client_id=orders-web",
+            "https://api.example.com/v1/orders?page=2&per_page=50&sort=created_at",
+            "postgres://app@db.internal:5432/orders?sslmode=require",
+            "jdbc:postgresql://db.internal:5432/orders?user=app&password=${DB_PASSWORD}",
+            "Password=<set in the secret store>;User ID=app",
+            "password=;user=app",
+            "Bearer",
+            "AUTH_SCHEME=Bearer realm=orders",
+            "token_ttl=3600&password_min_length=12",
+            "image=shopacr.azurecr.io/orders@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+            "id=123e4567-e89b-12d3-a456-426614174000 trace=4bf92f3577b34da6a3ce929d0e0e4736",
+            "com.example.orders.PaymentAuthorizationHandlerFactoryImpl2",
+            "-Xmx512m -XX:+UseG1GC -Dspring.profiles.active=prod",
+            "cdn/assets/v2/app.3f9a1c2b4d5e6f708192a3b4c5d6e7f8.js",
+            "signature=required;token=none",
+        ] {
+            assert_eq!(secret_shape(value), None, "{value}");
         }
     }
 
