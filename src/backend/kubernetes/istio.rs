@@ -1,15 +1,14 @@
 //! Istio for one service in one environment: the AuthorizationPolicy derived from the
 //! dependency graph, the VirtualService of an exposed service, and the progressive-delivery
-//! objects (DestinationRule subsets, weighted and header routes, canary and preview
-//! Deployments and the preview Service).
+//! objects (DestinationRule subsets, weighted and header routes, the canary Deployment and
+//! its HPA; blue-green's colours are `blue_green`'s).
 //!
 //! Traffic weights and canary sizing are computed here and nowhere else. It must not emit
 //! NetworkPolicy (see `network`) nor touch the base.
 
-use super::base::k8s_service;
 use super::overlay::image_repository;
 use super::workload::{Workload, deployment};
-use super::{Ctx, common_labels, object, secrets, service_selector, track_selector};
+use super::{Ctx, common_labels, object, secrets, service_selector};
 use crate::model::{Port, Protocol, Strategy};
 use serde_json::{Map, Value, json};
 
@@ -86,19 +85,7 @@ pub(crate) fn traffic(ctx: &Ctx) -> Vec<Value> {
         }
         Strategy::BlueGreen => {
             let mut docs: Vec<Value> = plain_virtual_service(ctx).into_iter().collect();
-            if let Some(tag) = service.version.as_ref().and_then(|v| v.preview.as_ref()) {
-                let replicas = service.replicas.min.max(1);
-                docs.push(track_deployment(ctx, "preview", tag, replicas));
-                let name = format!("{}-preview", service.name);
-                let selector = track_selector(&service.name, "preview");
-                docs.push(k8s_service(
-                    &ctx.model.platform.name,
-                    service,
-                    &name,
-                    Some(&ctx.namespace),
-                    selector,
-                ));
-            }
+            docs.extend(super::blue_green::objects(ctx));
             docs
         }
         Strategy::Rolling => plain_virtual_service(ctx).into_iter().collect(),
