@@ -1,15 +1,14 @@
 //! The Kustomize base of one service: ServiceAccount, Service, Deployment, HPA and PDB, from
 //! the registry service (registry defaults applied, no environment). A blue-green service's
-//! base has no Deployment nor HPA: which of its two colour Deployments run is the state of
-//! each environment (`versions.yaml`), so they are all in the overlays (`blue_green`).
+//! base has no Service, Deployment nor HPA: which of its two colour Deployments run and which
+//! one the Service selects is the state of each environment (`versions.yaml`), so they are
+//! all in the overlays (`blue_green`), where a switch reads as the selector change it is.
 //!
 //! `base_objects` also renders what an environment wants, so that `overlay` can patch the
 //! difference; it must stay a pure function of its arguments.
 
 use super::workload::{Workload, deployment};
-use super::{
-    Ctx, common_labels, file, kustomization, object, secrets, service_selector, track_selector,
-};
+use super::{Ctx, common_labels, file, kustomization, object, secrets, service_selector};
 use crate::artifact::OutputFile;
 use crate::artifact::yaml::{to_yaml, to_yaml_documents};
 use crate::model::{Model, Protocol, Service, Strategy};
@@ -52,39 +51,22 @@ pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>)
     let ns = Some(service.namespace.as_str());
     let mut sa = object("v1", "ServiceAccount", &service.name, ns, &labels);
     sa.insert("automountServiceAccountToken".into(), json!(false));
-    let mut docs = vec![
-        Value::Object(sa),
-        k8s_service(
+    let mut docs = vec![Value::Object(sa)];
+    // The Service selects every track (Istio subsets split canary traffic); a blue-green
+    // service's selects one colour, environment state like the colours themselves.
+    if service.rollout.strategy != Strategy::BlueGreen {
+        docs.push(k8s_service(
             platform,
             service,
             &service.name,
             ns,
-            active_selector(service),
-        ),
-    ];
-    if service.rollout.strategy != Strategy::BlueGreen {
+            service_selector(&service.name),
+        ));
         docs.push(deployment(&workload));
         docs.push(hpa(platform, service, ns, &service.name));
     }
     docs.push(pdb(platform, service, ns));
     docs
-}
-
-/// The active Service selects the active colour's pods under blue-green (a promote switches
-/// it; the other colour has the preview Service) and every track otherwise (Istio subsets
-/// split canary traffic).
-fn active_selector(service: &Service) -> Value {
-    match service.rollout.strategy {
-        Strategy::BlueGreen => {
-            let active = service
-                .version
-                .as_ref()
-                .map(|v| v.active)
-                .unwrap_or_default();
-            track_selector(&service.name, active.as_str())
-        }
-        Strategy::Rolling | Strategy::Canary => service_selector(&service.name),
-    }
 }
 
 /// A ClusterIP Service named `name` over `service`'s ports, selecting `selector`.

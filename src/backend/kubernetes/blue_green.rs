@@ -1,6 +1,5 @@
 //! Blue-green for one service in one environment: two Deployments, `<service>-blue` and
-//! `<service>-green`, each with its own HPA; the active Service (`<service>`, in the base)
-//! selects the `active` colour's pods, and `<service>-preview` the other colour's while it
+//! `<service>-green`, each with its own HPA; the active Service (`<service>`) selects the `active` colour's pods, and `<service>-preview` the other colour's while it
 //! runs (a preview, or after a promote the previous version kept for a switch back).
 //!
 //! A Deployment's selector cannot change after creation, so a colour is a Deployment for
@@ -31,8 +30,9 @@ pub(crate) fn colour_name(service: &str, colour: Colour) -> String {
     format!("{service}-{}", colour.as_str())
 }
 
-/// The colours that run in this environment, each with its tag: the active one, then the
-/// other while it holds a preview or the previous version.
+/// The colours that run in this environment, each with its tag, blue first (so that a
+/// switch does not reorder the file): the active one, and the other while it holds a
+/// preview or the previous version.
 pub(crate) fn live_colours(ctx: &Ctx) -> Vec<(Colour, String)> {
     let Some(v) = ctx.service.version.as_ref() else {
         return Vec::new();
@@ -41,15 +41,28 @@ pub(crate) fn live_colours(ctx: &Ctx) -> Vec<(Colour, String)> {
     if let Some(tag) = v.preview.as_ref().or(v.previous.as_ref()) {
         live.push((v.active.other(), tag.clone()));
     }
+    live.sort_by_key(|(colour, _)| *colour != Colour::Blue);
     live
 }
 
-/// The colour Deployments and HPAs, and the preview Service when the other colour runs.
+/// The active Service, the colour Deployments and HPAs, and the preview Service when the
+/// other colour runs.
 pub(crate) fn objects(ctx: &Ctx) -> Vec<Value> {
     let service = ctx.service;
     let platform = &ctx.model.platform.name;
     let live = live_colours(ctx);
-    let mut docs = Vec::new();
+    let active = service
+        .version
+        .as_ref()
+        .map(|v| v.active)
+        .unwrap_or_default();
+    let mut docs = vec![k8s_service(
+        platform,
+        service,
+        &service.name,
+        Some(&ctx.namespace),
+        track_selector(&service.name, active.as_str()),
+    )];
     for (colour, tag) in &live {
         let name = colour_name(&service.name, *colour);
         docs.push(deployment(&Workload {
@@ -65,7 +78,7 @@ pub(crate) fn objects(ctx: &Ctx) -> Vec<Value> {
         }));
         docs.push(hpa(platform, service, Some(&ctx.namespace), &name));
     }
-    if let Some((other, _)) = live.get(1) {
+    if let Some((other, _)) = live.iter().find(|(c, _)| *c != active) {
         docs.push(k8s_service(
             platform,
             service,

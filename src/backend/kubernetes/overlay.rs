@@ -24,7 +24,7 @@ pub(crate) fn emit_overlay(
 ) -> Result<Vec<OutputFile>, Error> {
     let ctx = Ctx::new(model, env, service);
     let dir = format!("kubernetes/{}/overlays/{}", service.name, env.name);
-    let mut docs = overlay_resources(&ctx);
+    let docs = overlay_resources(&ctx);
     let want = base_objects(&model.platform.name, service, Some(&ctx));
     let stable = want
         .iter()
@@ -58,6 +58,17 @@ pub(crate) fn emit_overlay(
             service.name, env.name
         ))
     })?;
+    // An overlay resource the base also holds (the Service of a blue-green service whose
+    // registry strategy is another) is a patch of the base object: Kustomize refuses a second
+    // resource of the same kind and name.
+    let mut want = want;
+    let in_base = |d: &Value| {
+        base.iter()
+            .any(|b| b["kind"] == d["kind"] && b["metadata"]["name"] == d["metadata"]["name"])
+    };
+    let (patched, rest): (Vec<Value>, Vec<Value>) = docs.into_iter().partition(|d| in_base(d));
+    want.extend(patched);
+    let mut docs = rest;
     let (patches, added) = base_patches(base, &want);
     // What the environment has and the registry's base lacks (another strategy here) comes
     // first, as the base would have held it.
