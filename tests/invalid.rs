@@ -370,6 +370,8 @@ cases! {
     opensearch_odd_nodes_across_zones,
     overlay_disables_and_tags_canary,
     preview_for_canary_service,
+    active_for_canary_service,
+    preview_and_previous,
     prometheus_url_command_substitution,
     promotion_cycle,
     registry_is_a_directory,

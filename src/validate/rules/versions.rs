@@ -116,6 +116,21 @@ fn check_entry(
                         ));
                     }
                 }
+                if let (Some(_), Some(previous)) =
+                    (split.preview.key_pos(), split.previous.key_pos())
+                {
+                    out.push(
+                        Diagnostic::error(
+                            Code::Schema,
+                            previous,
+                            format!(
+                                "`{name}` in `{}` holds both a preview and a previous version, which both run in the colour that is not active",
+                                env.name
+                            ),
+                        )
+                        .with_help("a preview replaces the previous version: delete `previous`"),
+                    );
+                }
                 for field in [&split.preview, &split.previous] {
                     tags.extend(field.spanned().map(|t| (t.value.0.as_str(), t.pos)));
                 }
