@@ -161,6 +161,13 @@ fn lower_platform(field: &Field<spec::PlatformSpec>, out: &str) -> Result<Platfo
             }
             .unwrap_or(defaults::DATAPLANE),
         },
+        image_pull_secret: match opt(&p.image_pull_secret, "imagePullSecret")? {
+            Some(s) => Some(crate::model::PullSecret {
+                path: string(&s.path, "path")?,
+                key: string(&s.key, "key")?,
+            }),
+            None => None,
+        },
     })
 }
 

@@ -371,6 +371,7 @@ cases! {
     overlay_disables_and_tags_canary,
     preview_for_canary_service,
     active_for_canary_service,
+    image_pull_secret_without_key,
     preview_and_previous,
     prometheus_url_command_substitution,
     promotion_cycle,

@@ -22,6 +22,19 @@ pub struct Platform {
     /// `platform.mesh`: how the Istio data plane reaches the pods.
     #[cfg_attr(test, serde(default = "fixture::mesh"))]
     pub mesh: Mesh,
+    /// `platform.imagePullSecret`: pull credentials for clusters that cannot pull
+    /// `image_registry` by their cloud identity.
+    #[cfg_attr(test, serde(default))]
+    pub image_pull_secret: Option<PullSecret>,
+}
+
+/// Where the Docker `config.json` for the image registry lives in each environment's
+/// secret store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+pub struct PullSecret {
+    pub path: String,
+    pub key: String,
 }
 
 /// `platform.mesh`.

@@ -51,6 +51,10 @@ pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>)
     let ns = Some(service.namespace.as_str());
     let mut sa = object("v1", "ServiceAccount", &service.name, ns, &labels);
     sa.insert("automountServiceAccountToken".into(), json!(false));
+    if ctx.is_some_and(|c| super::pull_secret::needed(c.model, c.env)) {
+        let name = super::pull_secret::secret_name(service);
+        sa.insert("imagePullSecrets".into(), json!([{"name": name}]));
+    }
     let mut docs = vec![Value::Object(sa)];
     // The Service selects every track (Istio subsets split canary traffic); a blue-green
     // service's selects one colour, environment state like the colours themselves.

@@ -261,3 +261,34 @@ pub(crate) fn check_blue_green(
     }
     Ok(())
 }
+
+/// Checks a service's pull credentials in one environment: every Secret its ServiceAccount
+/// names in `imagePullSecrets` is written by one of its ExternalSecrets as a
+/// `kubernetes.io/dockerconfigjson` Secret, and every such ExternalSecret is named there.
+pub(crate) fn check_pull_secrets(objects: &[&Value]) -> Result<(), String> {
+    let named: Vec<&Value> = objects
+        .iter()
+        .filter(|d| d["kind"] == "ServiceAccount")
+        .flat_map(|sa| sa["imagePullSecrets"].as_array().into_iter().flatten())
+        .map(|r| &r["name"])
+        .collect();
+    let written: Vec<&Value> = objects
+        .iter()
+        .filter(|d| {
+            d["kind"] == "ExternalSecret"
+                && d["spec"]["target"]["template"]["type"] == "kubernetes.io/dockerconfigjson"
+        })
+        .map(|d| &d["spec"]["target"]["name"])
+        .collect();
+    if let Some(n) = named.iter().find(|n| !written.contains(n)) {
+        return Err(format!(
+            "the ServiceAccount pulls with Secret {n}, which no ExternalSecret writes as dockerconfigjson"
+        ));
+    }
+    if let Some(w) = written.iter().find(|w| !named.contains(w)) {
+        return Err(format!(
+            "dockerconfigjson Secret {w} is written but no ServiceAccount pulls with it"
+        ));
+    }
+    Ok(())
+}

@@ -39,6 +39,7 @@ mod istio;
 mod network;
 mod overlay;
 mod patch;
+mod pull_secret;
 mod secrets;
 mod workload;
 

@@ -39,6 +39,13 @@ pub(crate) fn emit_overlay(
             ))
         })?;
     }
+    let all: Vec<&Value> = want.iter().chain(&docs).collect();
+    super::crosscheck::check_pull_secrets(&all).map_err(|e| {
+        Error::Internal(format!(
+            "pull credentials of `{}` in `{}` disagree: {e}",
+            service.name, env.name
+        ))
+    })?;
     if service.rollout.strategy == crate::model::Strategy::BlueGreen {
         let version = service
             .version
@@ -100,6 +107,7 @@ pub(crate) fn overlay_resources(ctx: &Ctx) -> Vec<Value> {
         istio::authorization_policy(ctx),
     ];
     docs.extend(secrets::external_secret(ctx));
+    docs.extend(super::pull_secret::external_secret(ctx));
     docs.extend(egress::service_entries(ctx));
     docs.extend(istio::traffic(ctx));
     docs

@@ -932,3 +932,106 @@ fn strategy_override_reshapes_the_base() {
             && d["metadata"]["name"] == "payment-service")
     );
 }
+
+/// The example platform with its images moved to a registry no cloud identity reaches and
+/// `platform.imagePullSecret` set: loaded from files through the whole front end.
+fn example_on_ghcr() -> crate::model::Model {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["registry.yaml", "versions.yaml"] {
+        std::fs::copy(repo.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("environments")).unwrap();
+    for env in ["dev", "staging", "prod"] {
+        let name = format!("environments/{env}.yaml");
+        std::fs::copy(repo.join(&name), dir.path().join(&name)).unwrap();
+    }
+    let registry = std::fs::read_to_string(dir.path().join("registry.yaml")).unwrap();
+    let moved = registry.replacen(
+        "  imageRegistry: paymentsacr.azurecr.io\n",
+        "  imageRegistry: ghcr.io/acme\n  imagePullSecret: {path: registry/ghcr, key: dockerconfigjson}\n",
+        1,
+    );
+    assert_ne!(moved, registry);
+    std::fs::write(dir.path().join("registry.yaml"), moved).unwrap();
+    match crate::pipeline::load_model(dir.path()) {
+        Ok(m) => m,
+        Err(f) => panic!("the example on ghcr does not load: {:?}", f.diagnostics),
+    }
+}
+
+/// Issue 16 item 9: images in a registry the cluster cannot pull from by identity get
+/// credentials from the secret store: a dockerconfigjson ExternalSecret per service, named
+/// by its ServiceAccount; none where the cluster pulls by identity.
+#[test]
+fn pull_credentials_from_the_secret_store() {
+    let m = example_on_ghcr();
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    let sa = rendered(&docs, "ServiceAccount", "accounts", "account-service");
+    assert_eq!(
+        sa["imagePullSecrets"],
+        json!([{"name": "account-service-pull"}])
+    );
+    let es = rendered(&docs, "ExternalSecret", "accounts", "account-service-pull");
+    let store = &m.environment("prod").unwrap().secret_store.name;
+    assert_eq!(
+        es["spec"],
+        json!({
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
+            "target": {"name": "account-service-pull", "creationPolicy": "Owner",
+                "template": {"type": "kubernetes.io/dockerconfigjson",
+                    "data": {".dockerconfigjson": "{{ .dockerconfigjson | toString }}"}}},
+            "data": [{"secretKey": "dockerconfigjson",
+                      "remoteRef": {"key": "registry/ghcr", "property": "dockerconfigjson"}}],
+        })
+    );
+    let service_accounts = docs.iter().filter(|d| d["kind"] == "ServiceAccount");
+    for sa in service_accounts.filter(|sa| sa["metadata"]["namespace"] != "external-secrets") {
+        let name = sa["metadata"]["name"].as_str().unwrap();
+        assert_eq!(
+            sa["imagePullSecrets"],
+            json!([{"name": format!("{name}-pull")}]),
+            "{name}"
+        );
+    }
+    // Where the cluster pulls by identity (the example's own ACR on Azure), nothing changes.
+    let Some(own) = kustomize(&emit(&real_platforms()[0].1).unwrap(), "prod") else {
+        return;
+    };
+    assert!(!own.iter().any(|d| d.get("imagePullSecrets").is_some()));
+    assert!(!own.iter().any(|d| {
+        d["kind"] == "ExternalSecret"
+            && d["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("-pull"))
+    }));
+}
+
+/// The pull-credential crosscheck fails the compile when the ServiceAccount and the
+/// ExternalSecret disagree.
+#[test]
+fn pull_secret_crosscheck_catches_disagreement() {
+    let mut m = model();
+    m.platform.image_pull_secret = Some(crate::model::PullSecret {
+        path: "registry/ghcr".into(),
+        key: "dockerconfigjson".into(),
+    });
+    let e = m.environment("prod").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
+    let mut docs = base::base_objects("shop", ctx.service, Some(&ctx));
+    docs.extend(overlay::overlay_resources(&ctx));
+    let check = |docs: &[Value]| crosscheck::check_pull_secrets(&docs.iter().collect::<Vec<_>>());
+    assert_eq!(check(&docs), Ok(()));
+    let mut no_es = docs.clone();
+    no_es.retain(|d| d["metadata"]["name"] != "payment-service-pull");
+    assert!(check(&no_es).is_err(), "a pull Secret nothing writes");
+    let mut no_ref = docs.clone();
+    no_ref[0]
+        .as_object_mut()
+        .unwrap()
+        .remove("imagePullSecrets");
+    assert!(check(&no_ref).is_err(), "a pull Secret nobody uses");
+}
