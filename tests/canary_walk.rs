@@ -170,8 +170,8 @@ fn canary_start_advance_promote() {
     );
     assert!(plan.contains("route[1].weight: 25 → 50"), "{plan}");
     assert!(
-        plan.contains("spec.replicas: 3 → 5"),
-        "ceil(10 × 50 / 100) canary pods: {plan}"
+        plan.contains("spec.minReplicas: 3 → 5"),
+        "ceil(10 × 50 / 100) canary pods at least, the canary HPA's floor: {plan}"
     );
     let (code, _, err) = infrac(
         &root,

@@ -174,7 +174,7 @@ pub(crate) fn check_egress(docs: &[Value]) -> Result<(), String> {
 /// environment wants them, and its overlay's): the active Service selects the pods of
 /// exactly one Deployment, the active colour's, which runs the stable tag; the preview
 /// Service, when present, exactly one other; every Deployment is reached by one of them and
-/// scaled by its own HPA (never by a `replicas` of its own), and every HPA scales one of them.
+/// scaled by its own HPA (`check_scaling`).
 pub(crate) fn check_blue_green(
     service: &str,
     version: Option<(&str, crate::model::Colour)>,
@@ -233,7 +233,6 @@ pub(crate) fn check_blue_green(
         }
         reached_all.extend(other);
     }
-    let hpas = of("HorizontalPodAutoscaler");
     for d in &deployments {
         let name = d["metadata"]["name"].as_str().unwrap_or_default();
         if !reached_all.contains(&name) {
@@ -241,25 +240,9 @@ pub(crate) fn check_blue_green(
                 "Deployment `{name}` runs but no Service reaches it"
             ));
         }
-        if d["spec"].get("replicas").is_some() {
-            return Err(format!(
-                "Deployment `{name}` sets replicas, which its HPA owns"
-            ));
-        }
-        if !hpas
-            .iter()
-            .any(|h| h["spec"]["scaleTargetRef"]["name"] == name)
-        {
-            return Err(format!("Deployment `{name}` has no HPA"));
-        }
     }
-    for h in &hpas {
-        let target = &h["spec"]["scaleTargetRef"]["name"];
-        if !deployments.iter().any(|d| &d["metadata"]["name"] == target) {
-            return Err(format!("an HPA scales {target}, which is not deployed"));
-        }
-    }
-    Ok(())
+    // Each colour's own HPA and no `replicas`: `check_scaling`, as for every service.
+    check_scaling(objects)
 }
 
 /// Checks a service's pull credentials in one environment: every Secret its ServiceAccount
@@ -289,6 +272,36 @@ pub(crate) fn check_pull_secrets(objects: &[&Value]) -> Result<(), String> {
         return Err(format!(
             "dockerconfigjson Secret {w} is written but no ServiceAccount pulls with it"
         ));
+    }
+    Ok(())
+}
+
+/// Checks a service's scaling in one environment: every Deployment is scaled by exactly one
+/// HPA and sets no `replicas` of its own (a synced count would fight the HPA), and every HPA
+/// scales one of the service's Deployments.
+pub(crate) fn check_scaling(objects: &[&Value]) -> Result<(), String> {
+    let of = |kind: &'static str| objects.iter().filter(move |d| d["kind"] == kind);
+    for d in of("Deployment") {
+        let name = &d["metadata"]["name"];
+        if d["spec"].get("replicas").is_some() {
+            return Err(format!(
+                "Deployment {name} sets replicas, which its HPA owns"
+            ));
+        }
+        let hpas = of("HorizontalPodAutoscaler")
+            .filter(|h| &h["spec"]["scaleTargetRef"]["name"] == name)
+            .count();
+        if hpas != 1 {
+            return Err(format!(
+                "Deployment {name} is scaled by {hpas} HPAs, not one"
+            ));
+        }
+    }
+    for h in of("HorizontalPodAutoscaler") {
+        let target = &h["spec"]["scaleTargetRef"]["name"];
+        if !of("Deployment").any(|d| &d["metadata"]["name"] == target) {
+            return Err(format!("an HPA scales {target}, which is not deployed"));
+        }
     }
     Ok(())
 }

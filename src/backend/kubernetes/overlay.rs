@@ -40,6 +40,12 @@ pub(crate) fn emit_overlay(
         })?;
     }
     let all: Vec<&Value> = want.iter().chain(&docs).collect();
+    super::crosscheck::check_scaling(&all).map_err(|e| {
+        Error::Internal(format!(
+            "scaling of `{}` in `{}` disagrees: {e}",
+            service.name, env.name
+        ))
+    })?;
     super::crosscheck::check_pull_secrets(&all).map_err(|e| {
         Error::Internal(format!(
             "pull credentials of `{}` in `{}` disagree: {e}",

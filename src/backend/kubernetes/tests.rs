@@ -109,10 +109,13 @@ fn canary_weights_and_replicas() {
         let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
         assert_eq!(istio::weights(&ctx), want, "{env}");
     }
-    // prod: replicas.min 5 at 10% → 1 canary pod; dev has no canary in progress.
+    // prod: replicas.min 5 at 10% → 1 canary pod (the canary HPA's floor; the Deployment
+    // leaves the count to it); dev has no canary in progress.
     let prod = overlay_docs("prod", "payment-service");
     let canary = find(&prod, "Deployment", "payment-service-canary").unwrap();
-    assert_eq!(canary["spec"]["replicas"], 1);
+    assert!(canary["spec"].get("replicas").is_none());
+    let hpa = find(&prod, "HorizontalPodAutoscaler", "payment-service-canary").unwrap();
+    assert_eq!(hpa["spec"]["minReplicas"], 1);
     assert!(
         find(
             &overlay_docs("dev", "payment-service"),
@@ -590,7 +593,10 @@ fn canary_hpa_follows_the_stable_hpa() {
         })
     );
     let deployment = rendered(&docs, "Deployment", "payments", "payment-service-canary");
-    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert!(
+        deployment["spec"].get("replicas").is_none(),
+        "the canary HPA owns the count: {deployment}"
+    );
     let dev = kustomize(&files(), "dev").unwrap();
     assert!(!dev.iter().any(|d| d["kind"] == "HorizontalPodAutoscaler"
         && d["metadata"]["name"] == "payment-service-canary"));
@@ -1034,4 +1040,32 @@ fn pull_secret_crosscheck_catches_disagreement() {
         .unwrap()
         .remove("imagePullSecrets");
     assert!(check(&no_ref).is_err(), "a pull Secret nobody uses");
+}
+
+/// Issue 16 item 6: the scaling crosscheck fails the compile when a canary Deployment keeps
+/// a count of its own beside its HPA, or loses its HPA.
+#[test]
+fn scaling_crosscheck_catches_a_count_beside_the_hpa() {
+    let m = model();
+    let e = m.environment("prod").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
+    let mut docs = base::base_objects("shop", ctx.service, Some(&ctx));
+    docs.extend(overlay::overlay_resources(&ctx));
+    let check = |docs: &[Value]| crosscheck::check_scaling(&docs.iter().collect::<Vec<_>>());
+    assert_eq!(check(&docs), Ok(()));
+    let canary = docs
+        .iter()
+        .position(|d| {
+            d["kind"] == "Deployment" && d["metadata"]["name"] == "payment-service-canary"
+        })
+        .unwrap();
+    let mut counted = docs.clone();
+    counted[canary]["spec"]["replicas"] = json!(1);
+    assert!(check(&counted).is_err(), "a count beside the HPA");
+    let mut unscaled = docs.clone();
+    unscaled.retain(|d| {
+        !(d["kind"] == "HorizontalPodAutoscaler"
+            && d["metadata"]["name"] == "payment-service-canary")
+    });
+    assert!(check(&unscaled).is_err(), "a canary without its HPA");
 }
