@@ -844,7 +844,7 @@ fn blue_green_switches_by_selector() {
 /// The blue-green crosscheck fails the compile when the Services and Deployments disagree.
 #[test]
 fn blue_green_crosscheck_catches_disagreement() {
-    use crate::model::Colour::{Blue, Green};
+    use crate::model::Colour::Green;
     let m = ledger_at(bg("v1.5.0", None, Green, Some("v1.4.0")));
     let e = m.environment("prod").unwrap();
     let ctx = Ctx::new(&m, e, &e.services["ledger-service"]);
@@ -864,7 +864,10 @@ fn blue_green_crosscheck_catches_disagreement() {
             .position(|d| d["kind"] == kind && d["metadata"]["name"] == name)
             .unwrap()
     };
-    let mutations: [(&str, fn(&mut Vec<Value>, usize, usize, usize)); 4] = [
+    /// A change of the objects, given the positions of the active Service, the blue
+    /// Deployment and its HPA.
+    type Mutation = fn(&mut Vec<Value>, usize, usize, usize);
+    let mutations: [(&str, Mutation); 4] = [
         ("active Service selects every colour", |d, svc, _, _| {
             d[svc]["spec"]["selector"]
                 .as_object_mut()
