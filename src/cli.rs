@@ -91,9 +91,9 @@ pub enum CanaryAction {
     Start,
     /// Move the canary to the next step.
     Advance,
-    /// Drop the canary (or the preview); stable stays.
+    /// Drop the canary (or the preview); stable stays. Blue-green after a promote: switch back.
     Abort,
-    /// Make the canary (or preview) tag the stable tag.
+    /// Make the canary (or preview) tag the stable tag (blue-green: switch to its colour).
     Promote,
 }
 

@@ -7,10 +7,10 @@
 
 use crate::diagnostic::{Code, Diagnostic, Sources};
 use crate::model::{
-    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Egress, EgressTo, Environment,
-    Expose, Header, HealthCheck, ImageVersion, Infra, Model, Monitoring, Network, NodePool,
-    Platform, Port, Probe, Promotion, Quantities, Replicas, Resources, Rollout, SecretRef,
-    SecretStore, Service, Sizing, Taint, TerraformSettings,
+    Analysis, Backend, Build, Canary, CanaryVersion, Cluster, Colour, Egress, EgressTo,
+    Environment, Expose, Header, HealthCheck, ImageVersion, Infra, Model, Monitoring, Network,
+    NodePool, Platform, Port, Probe, Promotion, Quantities, Replicas, Resources, Rollout,
+    SecretRef, SecretStore, Service, Sizing, Taint, TerraformSettings,
 };
 use crate::spec::{
     self, Field, InfraLayer, ServiceLayer, SizingLayer, SpecEnv, SpecPlatform, SpecService,
@@ -165,6 +165,13 @@ fn lower_platform(field: &Field<spec::PlatformSpec>, out: &str) -> Result<Platfo
             }
             .unwrap_or(defaults::DATAPLANE),
         },
+        image_pull_secret: match opt(&p.image_pull_secret, "imagePullSecret")? {
+            Some(s) => Some(crate::model::PullSecret {
+                path: string(&s.path, "path")?,
+                key: string(&s.key, "key")?,
+            }),
+            None => None,
+        },
     })
 }
 
@@ -289,6 +296,8 @@ fn version_of(entry: &VersionEntry) -> ImageVersion {
             stable: tag.clone(),
             canary: None,
             preview: None,
+            active: Colour::default(),
+            previous: None,
         },
         VersionEntry::Split(split) => ImageVersion {
             stable: split.stable.get().map(|t| t.0.clone()).unwrap_or_default(),
@@ -299,6 +308,8 @@ fn version_of(entry: &VersionEntry) -> ImageVersion {
                 })
             }),
             preview: split.preview.get().map(|t| t.0.clone()),
+            active: split.active.get().copied().unwrap_or_default(),
+            previous: split.previous.get().map(|t| t.0.clone()),
         },
     }
 }

@@ -170,8 +170,8 @@ fn canary_start_advance_promote() {
     );
     assert!(plan.contains("route[1].weight: 25 → 50"), "{plan}");
     assert!(
-        plan.contains("spec.replicas: 3 → 5"),
-        "ceil(10 × 50 / 100) canary pods: {plan}"
+        plan.contains("spec.minReplicas: 3 → 5"),
+        "ceil(10 × 50 / 100) canary pods at least, the canary HPA's floor: {plan}"
     );
     let (code, _, err) = infrac(
         &root,
@@ -332,4 +332,118 @@ fn promote_translates_tags_between_policies() {
             .mode();
         assert_eq!(mode & 0o777, 0o644, "an edit keeps versions.yaml readable");
     }
+}
+
+/// Blue-green as commits: the promote switches the active Service to the preview's colour
+/// and keeps the old colour running (the plan changes two selectors and no Deployment); the
+/// switch back is `canary abort`, one more commit, after which the abandoned colour goes.
+#[test]
+fn blue_green_promote_and_switch_back() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    let line = "    account-service: {stable: staging-1.3.0, preview: staging-1.4.0}";
+    assert!(original.contains(line));
+    assert_eq!(infrac(&root, &["build"]).0, 0);
+    let run = |args: &[&str], expected: &str| {
+        let args = [args, &["--deployed", DEPLOYED]].concat();
+        let (code, out, err) = infrac(&root, &args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert_eq!(
+            versions(&root),
+            original.replace(line, expected),
+            "{args:?}"
+        );
+        let (code, plan, err) = infrac(&root, &["plan", "--target", "kubernetes"]);
+        assert_eq!(code, 2, "{err}");
+        assert_eq!(infrac(&root, &["build"]).0, 0);
+        (out, plan)
+    };
+    let (out, plan) = run(
+        &["canary", "promote", "account-service", "--env", "staging"],
+        &format!(
+            "    account-service: {{stable: staging-1.4.0, active: green, previous: staging-1.3.0, deployed: {DEPLOYED}}}"
+        ),
+    );
+    assert_eq!(
+        out,
+        "account-service in staging: stable staging-1.4.0 on green, previous staging-1.3.0 kept on blue\n"
+    );
+    let changes = plan.split("Diffs:").next().unwrap();
+    assert!(!changes.contains("Deployment"), "no pod moves: {plan}");
+    assert!(!changes.contains("HorizontalPodAutoscaler"), "{plan}");
+    let diffs = plan.split("Diffs:").nth(1).unwrap();
+    assert!(!diffs.contains("kind: Deployment"), "{plan}");
+    for l in [
+        "~ Service accounts-staging/account-service",
+        "~ Service accounts-staging/account-service-preview",
+        "spec.selector.version: blue → green",
+        "spec.selector.version: green → blue",
+    ] {
+        assert!(plan.contains(l), "{l}\n{plan}");
+    }
+    let (out, plan) = run(
+        &["canary", "abort", "account-service", "--env", "staging"],
+        &format!("    account-service: {{stable: staging-1.3.0, deployed: {DEPLOYED}}}"),
+    );
+    assert_eq!(
+        out,
+        "account-service in staging: stable staging-1.3.0 on blue\n"
+    );
+    for l in [
+        "spec.selector.version: green → blue",
+        "- Deployment accounts-staging/account-service-green",
+        "- HorizontalPodAutoscaler accounts-staging/account-service-green",
+        "- Service accounts-staging/account-service-preview",
+    ] {
+        assert!(plan.contains(l), "{l}\n{plan}");
+    }
+    assert!(
+        !plan.contains("account-service-blue"),
+        "blue is untouched: {plan}"
+    );
+    let (code, _, err) = infrac(
+        &root,
+        &["canary", "abort", "account-service", "--env", "staging"],
+    );
+    assert_eq!(code, 1);
+    assert!(err.contains("no previous version is kept"), "{err}");
+}
+
+/// `set-image` on a blue-green service rolls the colour that serves, in place: the active
+/// colour is kept (the Service must keep selecting running pods) and a kept previous
+/// version is dropped.
+#[test]
+fn set_image_keeps_the_active_colour() {
+    let (_tmp, root) = setup();
+    let original = versions(&root);
+    let line = "    account-service: {stable: staging-1.3.0, preview: staging-1.4.0}";
+    let promoted =
+        "    account-service: {stable: staging-1.4.0, active: green, previous: staging-1.3.0}";
+    std::fs::write(root.join("versions.yaml"), original.replace(line, promoted)).unwrap();
+    let (code, out, err) = infrac(
+        &root,
+        &[
+            "set-image",
+            "account-service",
+            "staging-1.4.1",
+            "--env",
+            "staging",
+            "--deployed",
+            DEPLOYED,
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "account-service in staging: stable staging-1.4.1 on green\n"
+    );
+    assert_eq!(
+        versions(&root),
+        original.replace(
+            line,
+            &format!(
+                "    account-service: {{stable: staging-1.4.1, active: green, deployed: {DEPLOYED}}}"
+            )
+        )
+    );
 }

@@ -156,7 +156,12 @@ fn fresh_write_then_plan_is_clean() {
     let deployment = root.join("golden/kubernetes/payment-service/base/deployment.yaml");
     assert_eq!(fs::read_to_string(deployment).unwrap(), DEPLOYMENT);
     let manifest = fs::read_to_string(root.join("golden/.infrac-manifest")).unwrap();
-    assert_eq!(manifest.lines().count(), 6, "{manifest}");
+    // The header, the generator line, one line per file.
+    assert_eq!(manifest.lines().count(), 7, "{manifest}");
+    assert_eq!(
+        manifest.lines().nth(1),
+        Some(format!("# generator: infrac {}", env!("CARGO_PKG_VERSION")).as_str())
+    );
     let after = all_plan(root, &files);
     assert!(!after.has_changes(), "{}", render_text(&after, false));
     assert!(render_text(&after, false).starts_with("No changes."));

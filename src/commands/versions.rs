@@ -375,11 +375,17 @@ fn stamp(
     }
 }
 
-fn stable_only(tag: String) -> ImageVersion {
+/// `tag` as the only tag, served by the colour that serves today (a blue-green service's
+/// active Service must keep selecting the Deployment that runs; `set-image` and `promote`
+/// roll that colour in place). A previous colour kept for a switch back is dropped: the
+/// entry's next change ends that window.
+fn stable_only(tag: String, current: Option<&VersionEntry>) -> ImageVersion {
     ImageVersion {
         stable: tag,
         canary: None,
         preview: None,
+        active: current.map(|c| c.version.active).unwrap_or_default(),
+        previous: None,
     }
 }
 
@@ -399,7 +405,7 @@ fn set_image(
         Ok(stamp(
             provenance,
             f.current.as_ref(),
-            stable_only(tag.to_owned()),
+            stable_only(tag.to_owned(), f.current.as_ref()),
             ci_commit(),
         ))
     })
@@ -463,7 +469,7 @@ fn promote(
         Ok(stamp(
             provenance,
             f.current.as_ref(),
-            stable_only(tag),
+            stable_only(tag, f.current.as_ref()),
             commit,
         ))
     })
@@ -640,11 +646,15 @@ fn canary_step(
         (CanaryAction::Promote, Some(c)) => Ok(ImageVersion {
             stable: c.tag.clone(),
             canary: None,
-            preview: v.preview,
+            ..v
         }),
     }
 }
 
+/// Blue-green: `start` deploys the preview in the colour that does not serve (ending the
+/// switch-back window of a previous promote, whose colour that is); `promote` points the
+/// active Service at the preview's colour and keeps the old one running its tag as
+/// `previous`; `abort` drops the preview, or with no preview switches back to `previous`.
 fn preview_step(
     action: CanaryAction,
     mut v: ImageVersion,
@@ -655,15 +665,30 @@ fn preview_step(
         (CanaryAction::Start, None) => {
             let tag = tag.ok_or("`canary start` needs --tag")?;
             v.preview = Some(tag.to_owned());
+            v.previous = None;
             Ok(v)
         }
-        (CanaryAction::Advance, _) => Err("blue-green has no steps: `promote` switches the active Service, `abort` drops the preview".into()),
-        (_, None) => Err("no preview is deployed".into()),
+        (CanaryAction::Advance, _) => Err("blue-green has no steps: `promote` switches the active Service, `abort` drops the preview or switches back".into()),
+        (CanaryAction::Abort, None) => match v.previous.take() {
+            Some(previous) => Ok(ImageVersion {
+                stable: previous,
+                active: v.active.other(),
+                ..v
+            }),
+            None => Err("no preview is deployed and no previous version is kept to switch back to".into()),
+        },
+        (CanaryAction::Promote, None) => Err("no preview is deployed".into()),
         (CanaryAction::Abort, Some(_)) => {
             v.preview = None;
             Ok(v)
         }
-        (CanaryAction::Promote, Some(p)) => Ok(stable_only(p.clone())),
+        (CanaryAction::Promote, Some(p)) => Ok(ImageVersion {
+            stable: p.clone(),
+            canary: None,
+            preview: None,
+            active: v.active.other(),
+            previous: Some(v.stable.clone()),
+        }),
     }
 }
 
@@ -746,11 +771,20 @@ fn edit(
     let path = root.join(&before.project.versions);
     crate::output::atomic::write_atomic(&path, new_text.as_bytes())?;
     let v = &next.version;
-    let shown = match (&v.canary, &v.preview) {
+    let mut shown = match (&v.canary, &v.preview) {
         (Some(c), _) => format!("stable {}, canary {} at {}%", v.stable, c.tag, c.weight),
         (None, Some(p)) => format!("stable {}, preview {p}", v.stable),
         _ => format!("stable {}", v.stable),
     };
+    if facts.strategy == "blue-green" {
+        shown.push_str(&format!(" on {}", v.active.as_str()));
+    }
+    if let Some(p) = &v.previous {
+        shown.push_str(&format!(
+            ", previous {p} kept on {}",
+            v.active.other().as_str()
+        ));
+    }
     printer.line(&format!("{service} in {env}: {shown}"))?;
     Ok(0)
 }

@@ -4,7 +4,7 @@
 //! Works on the text plus its spanned tree; computes the new text and never writes it.
 
 use crate::load::yaml::{Node, Value};
-use crate::model::{CanaryVersion, ImageVersion};
+use crate::model::{CanaryVersion, Colour, ImageVersion};
 
 /// Where an entry's current state came from, written beside its tags (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,6 +32,8 @@ impl VersionEntry {
                 stable: stable.to_owned(),
                 canary: None,
                 preview: None,
+                active: Colour::default(),
+                previous: None,
             },
             meta: Meta::default(),
         }
@@ -57,6 +59,11 @@ pub fn read_entry(versions: &Node, env: &str, service: &str) -> Option<VersionEn
                         Some(CanaryVersion { tag, weight })
                     }),
                     preview: text("preview"),
+                    active: match entry.get("active").and_then(Node::as_str) {
+                        Some("green") => Colour::Green,
+                        _ => Colour::Blue,
+                    },
+                    previous: text("previous"),
                 },
                 meta: Meta {
                     deployed: text("deployed"),
@@ -132,6 +139,13 @@ fn render(entry: &VersionEntry) -> String {
     }
     if let Some(p) = &version.preview {
         fields.push(format!("preview: {}", scalar(p)));
+    }
+    // Blue is the default colour: an entry that never switched keeps its short form.
+    if version.active != Colour::default() {
+        fields.push(format!("active: {}", version.active.as_str()));
+    }
+    if let Some(p) = &version.previous {
+        fields.push(format!("previous: {}", scalar(p)));
     }
     for (key, value) in [
         ("deployed", &entry.meta.deployed),
@@ -419,6 +433,8 @@ mod tests {
                         weight: 10,
                     }),
                     preview: None,
+                    active: Colour::Blue,
+                    previous: None,
                 },
                 meta: Meta::default(),
             },

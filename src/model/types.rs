@@ -22,6 +22,19 @@ pub struct Platform {
     /// `platform.mesh`: how the Istio data plane reaches the pods.
     #[cfg_attr(test, serde(default = "fixture::mesh"))]
     pub mesh: Mesh,
+    /// `platform.imagePullSecret`: pull credentials for clusters that cannot pull
+    /// `image_registry` by their cloud identity.
+    #[cfg_attr(test, serde(default))]
+    pub image_pull_secret: Option<PullSecret>,
+}
+
+/// Where the Docker `config.json` for the image registry lives in each environment's
+/// secret store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(Deserialize))]
+pub struct PullSecret {
+    pub path: String,
+    pub key: String,
 }
 
 /// `platform.mesh`.
@@ -655,6 +668,39 @@ pub struct ImageVersion {
     pub canary: Option<CanaryVersion>,
     #[cfg_attr(test, serde(default))]
     pub preview: Option<String>,
+    /// Blue-green: the colour whose Deployment the active Service selects (runs `stable`).
+    #[cfg_attr(test, serde(default))]
+    pub active: Colour,
+    /// Blue-green: the tag the other colour keeps running after a promote, for a switch back.
+    #[cfg_attr(test, serde(default))]
+    pub previous: Option<String>,
+}
+
+/// One of the two Deployments of a blue-green service (`<service>-blue`, `<service>-green`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Colour {
+    #[default]
+    Blue,
+    Green,
+}
+
+impl Colour {
+    /// The spelling used in `versions.yaml`, Deployment names and the `version` pod label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Blue => "blue",
+            Self::Green => "green",
+        }
+    }
+
+    /// The other colour.
+    pub fn other(self) -> Self {
+        match self {
+            Self::Blue => Self::Green,
+            Self::Green => Self::Blue,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -116,6 +116,15 @@ pub struct PlatformSpec {
     pub gitops: Field<GitOpsSpec>,
     pub ci: Field<Vec<crate::model::CiSystem>>,
     pub mesh: Field<MeshSpec>,
+    pub image_pull_secret: Field<PullSecretSpec>,
+}
+
+/// `platform.imagePullSecret`: a store entry holding a Docker `config.json`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PullSecretSpec {
+    pub path: Field<String>,
+    pub key: Field<String>,
 }
 
 /// `platform.mesh`.

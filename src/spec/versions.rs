@@ -23,13 +23,17 @@ pub enum VersionEntry {
     Split(Box<SplitSpec>),
 }
 
-/// `{stable, canary: {tag, weight}, preview}`.
+/// `{stable, canary: {tag, weight}, preview, active, previous}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SplitSpec {
     pub stable: Field<Tag>,
     pub canary: Field<CanarySpec>,
     pub preview: Field<Tag>,
+    /// Blue-green: the colour serving `stable`.
+    pub active: Field<crate::model::Colour>,
+    /// Blue-green: the tag the other colour keeps after a promote.
+    pub previous: Field<Tag>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,26 +1,18 @@
 //! The Kustomize base of one service: ServiceAccount, Service, Deployment, HPA and PDB, from
-//! the registry service (registry defaults applied, no environment).
+//! the registry service (registry defaults applied, no environment). A blue-green service's
+//! base has no Service, Deployment nor HPA: which of its two colour Deployments run and which
+//! one the Service selects is the state of each environment (`versions.yaml`), so they are
+//! all in the overlays (`blue_green`), where a switch reads as the selector change it is.
 //!
 //! `base_objects` also renders what an environment wants, so that `overlay` can patch the
 //! difference; it must stay a pure function of its arguments.
 
 use super::workload::{Workload, deployment};
-use super::{
-    Ctx, common_labels, file, kustomization, object, secrets, service_selector, track_selector,
-};
+use super::{Ctx, common_labels, file, kustomization, object, secrets, service_selector};
 use crate::artifact::OutputFile;
 use crate::artifact::yaml::{to_yaml, to_yaml_documents};
 use crate::model::{Model, Protocol, Service, Strategy};
 use serde_json::{Value, json};
-
-/// The kinds of `base_objects`, in order: what overlay patches target.
-pub(crate) const BASE_KINDS: [&str; 5] = [
-    "ServiceAccount",
-    "Service",
-    "Deployment",
-    "HorizontalPodAutoscaler",
-    "PodDisruptionBudget",
-];
 
 /// `kubernetes/<service>/base/{kustomization,resources}.yaml` from the registry service,
 /// and the base objects themselves (what every overlay of the service patches).
@@ -59,28 +51,26 @@ pub(crate) fn base_objects(platform: &str, service: &Service, ctx: Option<&Ctx>)
     let ns = Some(service.namespace.as_str());
     let mut sa = object("v1", "ServiceAccount", &service.name, ns, &labels);
     sa.insert("automountServiceAccountToken".into(), json!(false));
-    vec![
-        Value::Object(sa),
-        k8s_service(
+    if ctx.is_some_and(|c| super::pull_secret::needed(c.model, c.env)) {
+        let name = super::pull_secret::secret_name(service);
+        sa.insert("imagePullSecrets".into(), json!([{"name": name}]));
+    }
+    let mut docs = vec![Value::Object(sa)];
+    // The Service selects every track (Istio subsets split canary traffic); a blue-green
+    // service's selects one colour, environment state like the colours themselves.
+    if service.rollout.strategy != Strategy::BlueGreen {
+        docs.push(k8s_service(
             platform,
             service,
             &service.name,
             ns,
-            active_selector(service),
-        ),
-        deployment(&workload),
-        hpa(platform, service, ns),
-        pdb(platform, service, ns),
-    ]
-}
-
-/// The active Service selects the stable track under blue-green (the preview has its own)
-/// and every track otherwise (Istio subsets split canary traffic).
-fn active_selector(service: &Service) -> Value {
-    match service.rollout.strategy {
-        Strategy::BlueGreen => track_selector(&service.name, "stable"),
-        Strategy::Rolling | Strategy::Canary => service_selector(&service.name),
+            service_selector(&service.name),
+        ));
+        docs.push(deployment(&workload));
+        docs.push(hpa(platform, service, ns, &service.name));
     }
+    docs.push(pdb(platform, service, ns));
+    docs
 }
 
 /// A ClusterIP Service named `name` over `service`'s ports, selecting `selector`.
@@ -113,12 +103,14 @@ pub(crate) fn k8s_service(
     Value::Object(obj)
 }
 
-fn hpa(platform: &str, service: &Service, ns: Option<&str>) -> Value {
+/// The HPA called `name` of the Deployment called `name`, with the service's scaling bounds
+/// and CPU target.
+pub(crate) fn hpa(platform: &str, service: &Service, ns: Option<&str>, name: &str) -> Value {
     let labels = common_labels(platform, service);
     let mut obj = object(
         "autoscaling/v2",
         "HorizontalPodAutoscaler",
-        &service.name,
+        name,
         ns,
         &labels,
     );
@@ -126,7 +118,7 @@ fn hpa(platform: &str, service: &Service, ns: Option<&str>) -> Value {
     obj.insert(
         "spec".into(),
         json!({
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": service.name},
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
             "minReplicas": service.replicas.min,
             "maxReplicas": service.replicas.max.max(service.replicas.min),
             "metrics": [{"type": "Resource", "resource": {"name": "cpu",

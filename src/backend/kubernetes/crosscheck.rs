@@ -1,7 +1,9 @@
 //! Cross-artifact checks on a service's traffic objects, run on every compile: the
 //! DestinationRule's subsets select the pods of the Deployment of their track, every route
 //! names an existing subset, the header route comes first and sends everything to the
-//! canary, and the weighted routes sum to 100. A failure is a compiler bug (the inputs were
+//! canary, and the weighted routes sum to 100; a blue-green service's Services each select
+//! exactly one colour's pods, the active one the stable tag's; egress objects agree with
+//! the NetworkPolicy. A failure is a compiler bug (the inputs were
 //! validated), reported as an internal error rather than written out.
 
 use serde_json::Value;
@@ -163,6 +165,142 @@ pub(crate) fn check_egress(docs: &[Value]) -> Result<(), String> {
                     "the NetworkPolicy opens port {port} to the internet for no ServiceEntry host"
                 ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Checks a blue-green service's objects in one environment (its base objects as the
+/// environment wants them, and its overlay's): the active Service selects the pods of
+/// exactly one Deployment, the active colour's, which runs the stable tag; the preview
+/// Service, when present, exactly one other; every Deployment is reached by one of them and
+/// scaled by its own HPA (`check_scaling`).
+pub(crate) fn check_blue_green(
+    service: &str,
+    version: Option<(&str, crate::model::Colour)>,
+    objects: &[&Value],
+) -> Result<(), String> {
+    let Some((stable, active)) = version else {
+        return Ok(());
+    };
+    let of = |kind: &str| -> Vec<&Value> {
+        objects
+            .iter()
+            .copied()
+            .filter(|d| d["kind"] == kind)
+            .collect()
+    };
+    let deployments = of("Deployment");
+    let selected = |svc: &Value| -> Vec<&str> {
+        let selector = svc["spec"]["selector"].as_object();
+        deployments
+            .iter()
+            .filter(|d| {
+                let labels = &d["spec"]["template"]["metadata"]["labels"];
+                selector.is_some_and(|s| s.iter().all(|(k, v)| &labels[k] == v))
+            })
+            .filter_map(|d| d["metadata"]["name"].as_str())
+            .collect()
+    };
+    let services = of("Service");
+    let find_service = |name: &str| services.iter().find(|s| s["metadata"]["name"] == name);
+    let active_service =
+        find_service(service).ok_or("no active Service named after the service")?;
+    let want = super::blue_green::colour_name(service, active);
+    let reached = selected(active_service);
+    if reached != [want.as_str()] {
+        return Err(format!(
+            "the active Service selects the pods of {reached:?}, not exactly `{want}`"
+        ));
+    }
+    let active_deployment = deployments
+        .iter()
+        .find(|d| d["metadata"]["name"] == want.as_str())
+        .ok_or("no active Deployment")?;
+    let tag = &active_deployment["metadata"]["labels"]["app.kubernetes.io/version"];
+    if tag != stable {
+        return Err(format!(
+            "the active Deployment `{want}` runs {tag}, not the stable tag `{stable}`"
+        ));
+    }
+    let mut reached_all = reached.clone();
+    if let Some(preview) = find_service(&format!("{service}-preview")) {
+        let other = selected(preview);
+        if other.len() != 1 || other[0] == want {
+            return Err(format!(
+                "the preview Service selects the pods of {other:?}, not exactly the other colour"
+            ));
+        }
+        reached_all.extend(other);
+    }
+    for d in &deployments {
+        let name = d["metadata"]["name"].as_str().unwrap_or_default();
+        if !reached_all.contains(&name) {
+            return Err(format!(
+                "Deployment `{name}` runs but no Service reaches it"
+            ));
+        }
+    }
+    // Each colour's own HPA and no `replicas`: `check_scaling`, as for every service.
+    check_scaling(objects)
+}
+
+/// Checks a service's pull credentials in one environment: every Secret its ServiceAccount
+/// names in `imagePullSecrets` is written by one of its ExternalSecrets as a
+/// `kubernetes.io/dockerconfigjson` Secret, and every such ExternalSecret is named there.
+pub(crate) fn check_pull_secrets(objects: &[&Value]) -> Result<(), String> {
+    let named: Vec<&Value> = objects
+        .iter()
+        .filter(|d| d["kind"] == "ServiceAccount")
+        .flat_map(|sa| sa["imagePullSecrets"].as_array().into_iter().flatten())
+        .map(|r| &r["name"])
+        .collect();
+    let written: Vec<&Value> = objects
+        .iter()
+        .filter(|d| {
+            d["kind"] == "ExternalSecret"
+                && d["spec"]["target"]["template"]["type"] == "kubernetes.io/dockerconfigjson"
+        })
+        .map(|d| &d["spec"]["target"]["name"])
+        .collect();
+    if let Some(n) = named.iter().find(|n| !written.contains(n)) {
+        return Err(format!(
+            "the ServiceAccount pulls with Secret {n}, which no ExternalSecret writes as dockerconfigjson"
+        ));
+    }
+    if let Some(w) = written.iter().find(|w| !named.contains(w)) {
+        return Err(format!(
+            "dockerconfigjson Secret {w} is written but no ServiceAccount pulls with it"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a service's scaling in one environment: every Deployment is scaled by exactly one
+/// HPA and sets no `replicas` of its own (a synced count would fight the HPA), and every HPA
+/// scales one of the service's Deployments.
+pub(crate) fn check_scaling(objects: &[&Value]) -> Result<(), String> {
+    let of = |kind: &'static str| objects.iter().filter(move |d| d["kind"] == kind);
+    for d in of("Deployment") {
+        let name = &d["metadata"]["name"];
+        if d["spec"].get("replicas").is_some() {
+            return Err(format!(
+                "Deployment {name} sets replicas, which its HPA owns"
+            ));
+        }
+        let hpas = of("HorizontalPodAutoscaler")
+            .filter(|h| &h["spec"]["scaleTargetRef"]["name"] == name)
+            .count();
+        if hpas != 1 {
+            return Err(format!(
+                "Deployment {name} is scaled by {hpas} HPAs, not one"
+            ));
+        }
+    }
+    for h in of("HorizontalPodAutoscaler") {
+        let target = &h["spec"]["scaleTargetRef"]["name"];
+        if !of("Deployment").any(|d| &d["metadata"]["name"] == target) {
+            return Err(format!("an HPA scales {target}, which is not deployed"));
         }
     }
     Ok(())

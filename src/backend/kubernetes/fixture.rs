@@ -144,5 +144,7 @@ fn version(stable: &str) -> ImageVersion {
         stable: stable.into(),
         canary: None,
         preview: None,
+        active: Default::default(),
+        previous: None,
     }
 }

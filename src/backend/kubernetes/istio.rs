@@ -1,15 +1,14 @@
 //! Istio for one service in one environment: the AuthorizationPolicy derived from the
 //! dependency graph, the VirtualService of an exposed service, and the progressive-delivery
-//! objects (DestinationRule subsets, weighted and header routes, canary and preview
-//! Deployments and the preview Service).
+//! objects (DestinationRule subsets, weighted and header routes, the canary Deployment and
+//! its HPA; blue-green's colours are `blue_green`'s).
 //!
 //! Traffic weights and canary sizing are computed here and nowhere else. It must not emit
 //! NetworkPolicy (see `network`) nor touch the base.
 
-use super::base::k8s_service;
 use super::overlay::image_repository;
 use super::workload::{Workload, deployment};
-use super::{Ctx, common_labels, object, secrets, service_selector, track_selector};
+use super::{Ctx, common_labels, object, secrets, service_selector};
 use crate::model::{Port, Protocol, Strategy};
 use serde_json::{Map, Value, json};
 
@@ -78,27 +77,14 @@ pub(crate) fn traffic(ctx: &Ctx) -> Vec<Value> {
             let mut docs = vec![destination_rule(ctx), canary_virtual_service(ctx)];
             let canary = service.version.as_ref().and_then(|v| v.canary.as_ref());
             if let Some(c) = canary {
-                let replicas = canary_replicas(service.replicas.min, c.weight);
-                docs.push(track_deployment(ctx, "canary", &c.tag, replicas));
+                docs.push(track_deployment(ctx, "canary", &c.tag));
                 docs.push(canary_hpa(ctx, c.weight));
             }
             docs
         }
         Strategy::BlueGreen => {
             let mut docs: Vec<Value> = plain_virtual_service(ctx).into_iter().collect();
-            if let Some(tag) = service.version.as_ref().and_then(|v| v.preview.as_ref()) {
-                let replicas = service.replicas.min.max(1);
-                docs.push(track_deployment(ctx, "preview", tag, replicas));
-                let name = format!("{}-preview", service.name);
-                let selector = track_selector(&service.name, "preview");
-                docs.push(k8s_service(
-                    &ctx.model.platform.name,
-                    service,
-                    &name,
-                    Some(&ctx.namespace),
-                    selector,
-                ));
-            }
+            docs.extend(super::blue_green::objects(ctx));
             docs
         }
         Strategy::Rolling => plain_virtual_service(ctx).into_iter().collect(),
@@ -114,11 +100,17 @@ fn canary_running(ctx: &Ctx) -> bool {
 }
 
 /// The canary's own HPA, so that its scale follows the stable side's: the stable HPA's
-/// bounds scaled by the canary's traffic weight, `ceil(bound × weight / 100)`, at least one
-/// (the Deployment starts at `canary_replicas`, the same formula on `replicas.min`), with
-/// the stable side's CPU target. Each HPA scales on its own pods' load, which the weights
-/// split in the same proportion.
+/// bounds scaled by the canary's traffic weight, `ceil(bound × weight / 100)`, at least one,
+/// with the stable side's CPU target. Each HPA scales on its own pods' load, which the
+/// weights split in the same proportion, so the canary grows and shrinks with the stable
+/// side within bounds that move with each step.
 /// <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/>
+///
+/// The canary Deployment sets no `replicas`: the HPA brings it to `minReplicas` at once,
+/// and a count in the manifest would be put back by every sync (Argo CD's self-heal
+/// reverts any drift from Git, the HPA's scaling included), fighting the HPA.
+/// <https://kubernetes.io/docs/tasks/run-application/horizontal-pod-autoscale/#migrating-deployments-and-statefulsets-to-horizontal-autoscaling>,
+/// <https://argo-cd.readthedocs.io/en/stable/user-guide/auto_sync/#automatic-self-healing>
 fn canary_hpa(ctx: &Ctx, weight: u32) -> Value {
     let service = ctx.service;
     let name = format!("{}-canary", service.name);
@@ -146,8 +138,8 @@ fn canary_hpa(ctx: &Ctx, weight: u32) -> Value {
 }
 
 /// The Deployment of a non-stable track, with its full image reference (so Kustomize's
-/// `images:` rewrite of the stable image leaves it alone).
-fn track_deployment(ctx: &Ctx, track: &'static str, tag: &str, replicas: u32) -> Value {
+/// `images:` rewrite of the stable image leaves it alone); its HPA owns the count.
+fn track_deployment(ctx: &Ctx, track: &'static str, tag: &str) -> Value {
     let service = ctx.service;
     deployment(&Workload {
         platform: &ctx.model.platform.name,
@@ -156,7 +148,7 @@ fn track_deployment(ctx: &Ctx, track: &'static str, tag: &str, replicas: u32) ->
         namespace: &ctx.namespace,
         track,
         image: format!("{}:{tag}", image_repository(ctx)),
-        replicas: Some(replicas),
+        replicas: None,
         env: secrets::env_vars(service, Some(ctx.env.cloud.provider)),
         version: Some(tag),
     })

@@ -1,5 +1,15 @@
-//! The Kubernetes target: Kustomize bases and overlays, Istio traffic and security resources,
-//! Argo Rollouts analysis and the Argo CD Application, from the resolved [`Model`].
+//! The Kubernetes target: Kustomize bases and overlays, Istio traffic and security resources
+//! and the Argo CD Application, from the resolved [`Model`].
+//!
+//! No Argo Rollouts object is emitted. Canary steps and blue-green switches are
+//! `versions.yaml` commits that Argo CD syncs, and the canary analysis
+//! (`rollout.canary.analysis`) is run by the CI canary driver between steps. A Rollout (even
+//! one with `workloadRef` to the Deployment) would own the same decisions in the cluster: its
+//! controller creates its own ReplicaSets and rewrites the VirtualService weights itself, so
+//! the weights in Git would no longer be the cluster's. An AnalysisTemplate that no Rollout or
+//! AnalysisRun uses only forced the CRDs onto every cluster.
+//! <https://argoproj.github.io/argo-rollouts/features/traffic-management/istio/>,
+//! <https://argoproj.github.io/argo-rollouts/migrating/>
 //!
 //! Layout (SPEC "Output layout"): `kubernetes/<service>/base/` from the registry service,
 //! `kubernetes/<service>/overlays/<env>/` with the environment's differences as JSON patches
@@ -18,8 +28,8 @@ macro_rules! obj {
     }};
 }
 
-mod analysis;
 mod base;
+mod blue_green;
 mod crosscheck;
 mod dashboard;
 mod egress;
@@ -32,6 +42,7 @@ mod monitoring;
 mod network;
 mod overlay;
 mod patch;
+mod pull_secret;
 mod secrets;
 mod workload;
 

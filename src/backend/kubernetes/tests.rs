@@ -49,6 +49,11 @@ fn dump_for_conformance() {
     for (name, model) in real_platforms() {
         trees.push((name, emit(&model).expect("emit")));
     }
+    // Blue-green after a promote (both colours, the switch-back window open) and images
+    // from a registry that needs pull credentials.
+    let promoted = bg("v1.5.0", None, crate::model::Colour::Green, Some("v1.4.0"));
+    trees.push(("fixture-promoted".into(), emit(&ledger_at(promoted)).unwrap()));
+    trees.push(("example-ghcr".into(), emit(&example_on_ghcr()).unwrap()));
     for (name, tree) in trees {
         for f in tree {
             let path = std::path::Path::new(&root).join(&name).join(&f.path);
@@ -109,10 +114,13 @@ fn canary_weights_and_replicas() {
         let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
         assert_eq!(istio::weights(&ctx), want, "{env}");
     }
-    // prod: replicas.min 5 at 10% → 1 canary pod; dev has no canary in progress.
+    // prod: replicas.min 5 at 10% → 1 canary pod (the canary HPA's floor; the Deployment
+    // leaves the count to it); dev has no canary in progress.
     let prod = overlay_docs("prod", "payment-service");
     let canary = find(&prod, "Deployment", "payment-service-canary").unwrap();
-    assert_eq!(canary["spec"]["replicas"], 1);
+    assert!(canary["spec"].get("replicas").is_none());
+    let hpa = find(&prod, "HorizontalPodAutoscaler", "payment-service-canary").unwrap();
+    assert_eq!(hpa["spec"]["minReplicas"], 1);
     assert!(
         find(
             &overlay_docs("dev", "payment-service"),
@@ -145,9 +153,20 @@ fn images_rewrite_only_the_stable_track() {
     let image = &canary["spec"]["template"]["spec"]["containers"][0]["image"];
     assert_eq!(image, "registry.example.com/shop/payment-service:v1.5.0");
     let prod_ledger = overlay_docs("prod", "ledger-service");
-    let preview = find(&prod_ledger, "Deployment", "ledger-service-preview").unwrap();
-    let image = &preview["spec"]["template"]["spec"]["containers"][0]["image"];
-    assert_eq!(image, "registry.example.com/shop/ledger-service:v1.5.0");
+    // Blue-green: each colour carries its full reference (the preview is in green).
+    for (colour, tag) in [("blue", "v1.4.0"), ("green", "v1.5.0")] {
+        let d = find(
+            &prod_ledger,
+            "Deployment",
+            &format!("ledger-service-{colour}"),
+        )
+        .unwrap();
+        let image = &d["spec"]["template"]["spec"]["containers"][0]["image"];
+        assert_eq!(
+            image,
+            &json!(format!("registry.example.com/shop/ledger-service:{tag}"))
+        );
+    }
 }
 
 #[test]
@@ -287,17 +306,22 @@ fn canary_artifacts_agree() {
 fn secure_pod_defaults() {
     let m = model();
     let base = base::base_objects("shop", &m.registry_services["ledger-service"], None);
-    let pod = &base[2]["spec"]["template"]["spec"];
+    // A blue-green service's Deployments are its colours, in the overlays.
+    let overlay = overlay_docs("prod", "ledger-service");
+    let deployment = find(&overlay, "Deployment", "ledger-service-blue").unwrap();
+    let pod = &deployment["spec"]["template"]["spec"];
     assert_eq!(pod["automountServiceAccountToken"], false);
     let c = &pod["containers"][0];
     assert_eq!(c["securityContext"]["readOnlyRootFilesystem"], true);
     assert_eq!(c["securityContext"]["capabilities"]["drop"], json!(["ALL"]));
     assert_eq!(c["readinessProbe"], json!({"tcpSocket": {"port": "tcp"}}));
     assert!(
-        base[2]["spec"].get("replicas").is_none(),
+        deployment["spec"].get("replicas").is_none(),
         "the HPA owns replicas"
     );
-    assert_eq!(base[4]["spec"]["maxUnavailable"], 1);
+    let pdb = base.last().unwrap();
+    assert_eq!(pdb["kind"], "PodDisruptionBudget");
+    assert_eq!(pdb["spec"]["maxUnavailable"], 1);
 }
 
 /// `kubectl kustomize kubernetes/environments/<env>` of `tree`, as documents: what a user
@@ -574,7 +598,10 @@ fn canary_hpa_follows_the_stable_hpa() {
         })
     );
     let deployment = rendered(&docs, "Deployment", "payments", "payment-service-canary");
-    assert_eq!(deployment["spec"]["replicas"], 2);
+    assert!(
+        deployment["spec"].get("replicas").is_none(),
+        "the canary HPA owns the count: {deployment}"
+    );
     let dev = kustomize(&files(), "dev").unwrap();
     assert!(!dev.iter().any(|d| d["kind"] == "HorizontalPodAutoscaler"
         && d["metadata"]["name"] == "payment-service-canary"));
@@ -654,23 +681,399 @@ fn namespaces_without_operators_enforce_restricted() {
     }
 }
 
-/// Issue 16 item 7: a Prometheus query that returns no data fails the analysis; the
-/// condition does not pass (nor merely error on) an empty result.
+/// Issue 16 item 7: no Argo Rollouts object is emitted (the CI canary driver runs the
+/// analysis), so no cluster needs the Argo Rollouts CRDs; the example and every fixture.
 #[test]
-fn analysis_without_data_fails() {
-    let docs = overlay_docs("prod", "payment-service");
-    let template = find(&docs, "AnalysisTemplate", "payment-service").unwrap();
-    let conditions: Vec<&Value> = template["spec"]["metrics"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| &m["successCondition"])
-        .collect();
+fn no_argo_rollouts_objects() {
+    let mut trees = vec![("fixture".to_owned(), files())];
+    for (name, model) in real_platforms() {
+        trees.push((name, emit(&model).expect("emit")));
+    }
+    for (name, tree) in trees {
+        for f in tree {
+            for kind in ["AnalysisTemplate", "AnalysisRun", "Rollout"] {
+                assert!(
+                    !f.contents.contains(&format!("kind: {kind}\n")),
+                    "{name}: {} holds a {kind}",
+                    f.path
+                );
+            }
+        }
+    }
+}
+
+/// The fixture with ledger-service's (blue-green) prod entry set to `version`.
+fn ledger_at(version: crate::model::ImageVersion) -> crate::model::Model {
+    let mut m = model();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    prod.services.get_mut("ledger-service").unwrap().version = Some(version);
+    m
+}
+
+fn bg(
+    stable: &str,
+    preview: Option<&str>,
+    active: crate::model::Colour,
+    previous: Option<&str>,
+) -> crate::model::ImageVersion {
+    crate::model::ImageVersion {
+        stable: stable.into(),
+        canary: None,
+        preview: preview.map(Into::into),
+        active,
+        previous: previous.map(Into::into),
+    }
+}
+
+/// The rendered objects of ledger-service in prod, by `kind/name`.
+fn ledger_objects(docs: &[Value]) -> std::collections::BTreeMap<String, Value> {
+    docs.iter()
+        .filter(|d| {
+            d["metadata"]["namespace"] == "payments"
+                && d["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("ledger-service"))
+                && ["Deployment", "Service", "HorizontalPodAutoscaler"]
+                    .contains(&d["kind"].as_str().unwrap_or_default())
+        })
+        .map(|d| {
+            let key = format!(
+                "{}/{}",
+                d["kind"].as_str().unwrap(),
+                d["metadata"]["name"].as_str().unwrap()
+            );
+            (key, d.clone())
+        })
+        .collect()
+}
+
+/// Issue 16 item 5: blue-green switches by selector. Preview in green beside blue; the
+/// promote points the active Service at green and keeps blue running the old tag (the
+/// preview Service now reaches it) with every Deployment and HPA byte-identical, so the
+/// switch moves no pod; the switch back is the same edit in reverse; once `previous` is
+/// gone only green runs.
+#[test]
+fn blue_green_switches_by_selector() {
+    use crate::model::Colour::{Blue, Green};
+    let states = [
+        ("preview", bg("v1.4.0", Some("v1.5.0"), Blue, None)),
+        ("promoted", bg("v1.5.0", None, Green, Some("v1.4.0"))),
+        ("switched back", bg("v1.4.0", None, Blue, None)),
+        ("settled", bg("v1.5.0", None, Green, None)),
+    ];
+    let mut rendered_states = Vec::new();
+    for (what, version) in states {
+        let Some(docs) = kustomize(&emit(&ledger_at(version)).unwrap(), "prod") else {
+            return;
+        };
+        rendered_states.push((what, ledger_objects(&docs)));
+    }
+    let selector = |objs: &std::collections::BTreeMap<String, Value>, name: &str| {
+        objs.get(&format!("Service/{name}"))
+            .map(|s| s["spec"]["selector"]["version"].clone())
+    };
+    let names =
+        |objs: &std::collections::BTreeMap<String, Value>| objs.keys().cloned().collect::<Vec<_>>();
+    let [(_, preview), (_, promoted), (_, back), (_, settled)] = &rendered_states[..] else {
+        unreachable!()
+    };
+    let both = [
+        "Deployment/ledger-service-blue",
+        "Deployment/ledger-service-green",
+        "HorizontalPodAutoscaler/ledger-service-blue",
+        "HorizontalPodAutoscaler/ledger-service-green",
+        "Service/ledger-service",
+        "Service/ledger-service-preview",
+    ];
+    assert_eq!(names(preview), both);
+    assert_eq!(selector(preview, "ledger-service"), Some(json!("blue")));
     assert_eq!(
-        conditions,
+        selector(preview, "ledger-service-preview"),
+        Some(json!("green"))
+    );
+    let tag = |objs: &std::collections::BTreeMap<String, Value>, colour: &str| {
+        objs[&format!("Deployment/ledger-service-{colour}")]["spec"]["template"]["spec"]
+            ["containers"][0]["image"]
+            .clone()
+    };
+    assert_eq!(
+        tag(preview, "green"),
+        "registry.example.com/shop/ledger-service:v1.5.0"
+    );
+    assert_eq!(names(promoted), both);
+    assert_eq!(selector(promoted, "ledger-service"), Some(json!("green")));
+    assert_eq!(
+        selector(promoted, "ledger-service-preview"),
+        Some(json!("blue"))
+    );
+    for key in &both[..4] {
+        assert_eq!(
+            preview[*key], promoted[*key],
+            "{key} changed at the promote"
+        );
+    }
+    assert_eq!(
+        names(back),
         [
-            &json!("len(result) > 0 && result[0] <= 0.01"),
-            &json!("len(result) > 0 && result[0] <= 200")
+            "Deployment/ledger-service-blue",
+            "HorizontalPodAutoscaler/ledger-service-blue",
+            "Service/ledger-service"
         ]
     );
+    assert_eq!(selector(back, "ledger-service"), Some(json!("blue")));
+    assert_eq!(
+        back["Deployment/ledger-service-blue"],
+        promoted["Deployment/ledger-service-blue"]
+    );
+    assert_eq!(
+        names(settled),
+        [
+            "Deployment/ledger-service-green",
+            "HorizontalPodAutoscaler/ledger-service-green",
+            "Service/ledger-service"
+        ]
+    );
+    assert_eq!(
+        settled["Deployment/ledger-service-green"],
+        promoted["Deployment/ledger-service-green"]
+    );
+    let hpa = &promoted["HorizontalPodAutoscaler/ledger-service-blue"]["spec"];
+    assert_eq!(hpa["scaleTargetRef"]["name"], "ledger-service-blue");
+    assert_eq!(hpa["minReplicas"], 1);
+}
+
+/// The blue-green crosscheck fails the compile when the Services and Deployments disagree.
+#[test]
+fn blue_green_crosscheck_catches_disagreement() {
+    use crate::model::Colour::Green;
+    let m = ledger_at(bg("v1.5.0", None, Green, Some("v1.4.0")));
+    let e = m.environment("prod").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["ledger-service"]);
+    let mut docs = base::base_objects("shop", ctx.service, Some(&ctx));
+    docs.extend(overlay::overlay_resources(&ctx));
+    let check = |docs: &[Value], stable: &str| {
+        let all: Vec<&Value> = docs.iter().collect();
+        crosscheck::check_blue_green("ledger-service", Some((stable, Green)), &all)
+    };
+    assert_eq!(check(&docs, "v1.5.0"), Ok(()));
+    assert!(
+        check(&docs, "v1.4.0").is_err(),
+        "active colour runs another tag"
+    );
+    let at = |docs: &[Value], kind: &str, name: &str| {
+        docs.iter()
+            .position(|d| d["kind"] == kind && d["metadata"]["name"] == name)
+            .unwrap()
+    };
+    /// A change of the objects, given the positions of the active Service, the blue
+    /// Deployment and its HPA.
+    type Mutation = fn(&mut Vec<Value>, usize, usize, usize);
+    let mutations: [(&str, Mutation); 4] = [
+        ("active Service selects every colour", |d, svc, _, _| {
+            d[svc]["spec"]["selector"]
+                .as_object_mut()
+                .unwrap()
+                .remove("version");
+        }),
+        ("a colour sets replicas", |d, _, blue, _| {
+            d[blue]["spec"]["replicas"] = json!(3);
+        }),
+        ("a colour without its HPA", |d, _, _, hpa| {
+            d.remove(hpa);
+        }),
+        (
+            "the preview Service reaches the active colour",
+            |d, _, _, _| {
+                let i = d
+                    .iter()
+                    .position(|x| {
+                        x["kind"] == "Service" && x["metadata"]["name"] == "ledger-service-preview"
+                    })
+                    .unwrap();
+                d[i]["spec"]["selector"]["version"] = json!("green");
+            },
+        ),
+    ];
+    for (what, mutate) in mutations {
+        let mut d = docs.clone();
+        let svc = at(&d, "Service", "ledger-service");
+        let blue = at(&d, "Deployment", "ledger-service-blue");
+        let hpa = at(&d, "HorizontalPodAutoscaler", "ledger-service-blue");
+        mutate(&mut d, svc, blue, hpa);
+        assert!(check(&d, "v1.5.0").is_err(), "{what} not caught");
+    }
+}
+
+/// An environment that overrides `rollout.strategy` to or from blue-green: the base
+/// objects it lacks are deleted by patch, the ones it has beyond the base are added.
+#[test]
+fn strategy_override_reshapes_the_base() {
+    use crate::model::Strategy;
+    let mut m = model();
+    let prod = m
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    let pay = prod.services.get_mut("payment-service").unwrap();
+    pay.rollout.strategy = Strategy::BlueGreen;
+    pay.version.as_mut().unwrap().canary = None;
+    let ledger = prod.services.get_mut("ledger-service").unwrap();
+    ledger.rollout.strategy = Strategy::Rolling;
+    ledger.version.as_mut().unwrap().preview = None;
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    let deployments: Vec<&str> = docs
+        .iter()
+        .filter(|d| d["kind"] == "Deployment" && d["metadata"]["namespace"] == "payments")
+        .filter_map(|d| d["metadata"]["name"].as_str())
+        .collect();
+    assert_eq!(deployments, ["ledger-service", "payment-service-blue"]);
+    let hpa = rendered(
+        &docs,
+        "HorizontalPodAutoscaler",
+        "payments",
+        "ledger-service",
+    );
+    assert_eq!(hpa["spec"]["scaleTargetRef"]["name"], "ledger-service");
+    assert!(
+        !docs.iter().any(|d| d["kind"] == "HorizontalPodAutoscaler"
+            && d["metadata"]["name"] == "payment-service")
+    );
+}
+
+/// The example platform with its images moved to a registry no cloud identity reaches and
+/// `platform.imagePullSecret` set: loaded from files through the whole front end.
+fn example_on_ghcr() -> crate::model::Model {
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["registry.yaml", "versions.yaml"] {
+        std::fs::copy(repo.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::create_dir(dir.path().join("environments")).unwrap();
+    for env in ["dev", "staging", "prod"] {
+        let name = format!("environments/{env}.yaml");
+        std::fs::copy(repo.join(&name), dir.path().join(&name)).unwrap();
+    }
+    let registry = std::fs::read_to_string(dir.path().join("registry.yaml")).unwrap();
+    let moved = registry.replacen(
+        "  imageRegistry: paymentsacr.azurecr.io\n",
+        "  imageRegistry: ghcr.io/acme\n  imagePullSecret: {path: registry/ghcr, key: dockerconfigjson}\n",
+        1,
+    );
+    assert_ne!(moved, registry);
+    std::fs::write(dir.path().join("registry.yaml"), moved).unwrap();
+    match crate::pipeline::load_model(dir.path()) {
+        Ok(m) => m,
+        Err(f) => panic!("the example on ghcr does not load: {:?}", f.diagnostics),
+    }
+}
+
+/// Issue 16 item 9: images in a registry the cluster cannot pull from by identity get
+/// credentials from the secret store: a dockerconfigjson ExternalSecret per service, named
+/// by its ServiceAccount; none where the cluster pulls by identity.
+#[test]
+fn pull_credentials_from_the_secret_store() {
+    let m = example_on_ghcr();
+    let Some(docs) = kustomize(&emit(&m).unwrap(), "prod") else {
+        return;
+    };
+    let sa = rendered(&docs, "ServiceAccount", "accounts", "account-service");
+    assert_eq!(
+        sa["imagePullSecrets"],
+        json!([{"name": "account-service-pull"}])
+    );
+    let es = rendered(&docs, "ExternalSecret", "accounts", "account-service-pull");
+    let store = &m.environment("prod").unwrap().secret_store.name;
+    assert_eq!(
+        es["spec"],
+        json!({
+            "refreshInterval": "1h",
+            "secretStoreRef": {"kind": "ClusterSecretStore", "name": store},
+            "target": {"name": "account-service-pull", "creationPolicy": "Owner",
+                "template": {"type": "kubernetes.io/dockerconfigjson",
+                    "data": {".dockerconfigjson": "{{ .dockerconfigjson | toString }}"}}},
+            "data": [{"secretKey": "dockerconfigjson",
+                      "remoteRef": {"key": "registry/ghcr", "property": "dockerconfigjson"}}],
+        })
+    );
+    let service_accounts = docs.iter().filter(|d| d["kind"] == "ServiceAccount");
+    for sa in service_accounts.filter(|sa| sa["metadata"]["namespace"] != "external-secrets") {
+        let name = sa["metadata"]["name"].as_str().unwrap();
+        assert_eq!(
+            sa["imagePullSecrets"],
+            json!([{"name": format!("{name}-pull")}]),
+            "{name}"
+        );
+    }
+    // Where the cluster pulls by identity (the example's own ACR on Azure), nothing changes.
+    let Some(own) = kustomize(&emit(&real_platforms()[0].1).unwrap(), "prod") else {
+        return;
+    };
+    assert!(!own.iter().any(|d| d.get("imagePullSecrets").is_some()));
+    assert!(!own.iter().any(|d| {
+        d["kind"] == "ExternalSecret"
+            && d["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.ends_with("-pull"))
+    }));
+}
+
+/// The pull-credential crosscheck fails the compile when the ServiceAccount and the
+/// ExternalSecret disagree.
+#[test]
+fn pull_secret_crosscheck_catches_disagreement() {
+    let mut m = model();
+    m.platform.image_pull_secret = Some(crate::model::PullSecret {
+        path: "registry/ghcr".into(),
+        key: "dockerconfigjson".into(),
+    });
+    let e = m.environment("prod").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
+    let mut docs = base::base_objects("shop", ctx.service, Some(&ctx));
+    docs.extend(overlay::overlay_resources(&ctx));
+    let check = |docs: &[Value]| crosscheck::check_pull_secrets(&docs.iter().collect::<Vec<_>>());
+    assert_eq!(check(&docs), Ok(()));
+    let mut no_es = docs.clone();
+    no_es.retain(|d| d["metadata"]["name"] != "payment-service-pull");
+    assert!(check(&no_es).is_err(), "a pull Secret nothing writes");
+    let mut no_ref = docs.clone();
+    no_ref[0]
+        .as_object_mut()
+        .unwrap()
+        .remove("imagePullSecrets");
+    assert!(check(&no_ref).is_err(), "a pull Secret nobody uses");
+}
+
+/// Issue 16 item 6: the scaling crosscheck fails the compile when a canary Deployment keeps
+/// a count of its own beside its HPA, or loses its HPA.
+#[test]
+fn scaling_crosscheck_catches_a_count_beside_the_hpa() {
+    let m = model();
+    let e = m.environment("prod").unwrap();
+    let ctx = Ctx::new(&m, e, &e.services["payment-service"]);
+    let mut docs = base::base_objects("shop", ctx.service, Some(&ctx));
+    docs.extend(overlay::overlay_resources(&ctx));
+    let check = |docs: &[Value]| crosscheck::check_scaling(&docs.iter().collect::<Vec<_>>());
+    assert_eq!(check(&docs), Ok(()));
+    let canary = docs
+        .iter()
+        .position(|d| {
+            d["kind"] == "Deployment" && d["metadata"]["name"] == "payment-service-canary"
+        })
+        .unwrap();
+    let mut counted = docs.clone();
+    counted[canary]["spec"]["replicas"] = json!(1);
+    assert!(check(&counted).is_err(), "a count beside the HPA");
+    let mut unscaled = docs.clone();
+    unscaled.retain(|d| {
+        !(d["kind"] == "HorizontalPodAutoscaler"
+            && d["metadata"]["name"] == "payment-service-canary")
+    });
+    assert!(check(&unscaled).is_err(), "a canary without its HPA");
 }

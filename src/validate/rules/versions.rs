@@ -1,6 +1,6 @@
 //! versions.yaml against the environments: a tag for every enabled service, each tag within
-//! its environment's policy, never `latest`, canary and preview entries only where the
-//! strategy has them.
+//! its environment's policy, never `latest`, canary and preview entries (and the blue-green `active` and `previous`)
+//! only where the strategy has them.
 
 use super::RuleCtx;
 use crate::diagnostic::{Code, Diagnostic};
@@ -97,18 +97,42 @@ fn check_entry(
                         ));
                     }
                 }
-                if let Some(key_pos) = split.preview.key_pos() {
-                    tags.extend(split.preview.spanned().map(|t| (t.value.0.as_str(), t.pos)));
-                    if strategy != "blue-green" {
+                let blue_green = [
+                    (split.preview.key_pos(), "a preview"),
+                    (split.active.key_pos(), "an active colour"),
+                    (split.previous.key_pos(), "a previous version"),
+                ];
+                for (key_pos, what) in blue_green {
+                    if let Some(key_pos) = key_pos
+                        && strategy != "blue-green"
+                    {
                         out.push(wrong_strategy(
                             env,
                             name,
                             key_pos,
-                            "a preview",
+                            what,
                             "blue-green",
                             strategy,
                         ));
                     }
+                }
+                if let (Some(_), Some(previous)) =
+                    (split.preview.key_pos(), split.previous.key_pos())
+                {
+                    out.push(
+                        Diagnostic::error(
+                            Code::Schema,
+                            previous,
+                            format!(
+                                "`{name}` in `{}` holds both a preview and a previous version, which both run in the colour that is not active",
+                                env.name
+                            ),
+                        )
+                        .with_help("a preview replaces the previous version: delete `previous`"),
+                    );
+                }
+                for field in [&split.preview, &split.previous] {
+                    tags.extend(field.spanned().map(|t| (t.value.0.as_str(), t.pos)));
                 }
             }
         },
