@@ -12,12 +12,14 @@
 //! lowering both read the result. A value of the wrong type is a [`Field::Invalid`] (the
 //! schema reports it), so a partly invalid service still reaches every rule.
 
+mod cells;
 pub mod defaults;
 mod environment;
 mod service;
 pub(crate) mod spanned;
 mod versions;
 
+pub use cells::*;
 pub use environment::*;
 pub use service::*;
 pub use spanned::{Field, Keys, Spanned};
@@ -59,6 +61,8 @@ pub struct SpecEnv {
     pub services: BTreeMap<String, SpecService>,
     /// Each disabled service with the position of its `enabled: false`.
     pub disabled: BTreeMap<String, Pos>,
+    /// Its cells, each merged over it (empty without `cells`).
+    pub cells: Vec<SpecCell>,
 }
 
 /// `versions.yaml`, typed, with its file.
@@ -83,7 +87,10 @@ pub struct SpecPlatform {
 impl SpecPlatform {
     /// Every merged service: registry-level first, then per environment.
     pub fn every_service(&self) -> impl Iterator<Item = &SpecService> {
-        let envs = self.environments.iter().flat_map(|e| e.services.values());
+        let envs = self.environments.iter().flat_map(|e| {
+            let cells = e.cells.iter().flat_map(|c| c.services.values());
+            e.services.values().chain(cells)
+        });
         self.registry_services.values().chain(envs)
     }
 }
@@ -139,6 +146,21 @@ pub fn read(merged: &MergedPlatform, versions: Option<&Node>) -> SpecPlatform {
             spec: from_node(env.node).unwrap_or_default(),
             services,
             disabled: env.disabled.clone(),
+            cells: env
+                .cells
+                .iter()
+                .map(|cell| SpecCell {
+                    name: cell.name.clone(),
+                    key_pos: cell.key_pos,
+                    spec: from_node(&cell.node).unwrap_or_default(),
+                    services: cell
+                        .services
+                        .iter()
+                        .map(|(n, s)| (n.clone(), read_service(s)))
+                        .collect(),
+                    disabled: cell.disabled.clone(),
+                })
+                .collect(),
         })
         .collect();
     SpecPlatform {

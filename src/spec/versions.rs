@@ -30,6 +30,8 @@ pub struct SplitSpec {
     pub stable: Field<Tag>,
     pub canary: Field<CanarySpec>,
     pub preview: Field<Tag>,
+    /// Per-cell pins: a stable tag for one cell, by cell name as written.
+    pub cells: Field<IndexMap<Spanned<String>, Field<Tag>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

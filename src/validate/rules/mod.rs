@@ -3,6 +3,7 @@
 //! reports it) and a rule skips it, so a partly invalid tree never hides the other
 //! findings. Every rule returns its diagnostics; none stops at the first problem.
 
+mod cells;
 mod cloud;
 mod dependencies;
 mod durations;
@@ -69,7 +70,7 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 13] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 14] = [
         names::check,
         required::check,
         dependencies::check,
@@ -83,6 +84,7 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         secrets::check,
         versions::check,
         cloud::check,
+        cells::check,
     ];
     // Rules are independent readers of the same spec: run them on every core. `collect`
     // keeps the rule order, so the output does not depend on scheduling.

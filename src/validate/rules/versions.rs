@@ -110,6 +110,9 @@ fn check_entry(
                         ));
                     }
                 }
+                // Each cell's pin follows the environment's policy too.
+                let pins = split.cells.get().into_iter().flat_map(|p| p.values());
+                tags.extend(pins.filter_map(|t| t.spanned().map(|t| (t.value.0.as_str(), t.pos))));
             }
         },
         Field::Absent | Field::Invalid(_) => {}
