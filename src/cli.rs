@@ -181,7 +181,7 @@ pub enum Command {
     },
     /// Show a service's merged value and, for each leaf, the chain of places that set it.
     #[command(
-        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service, path or environment, or invalid input."
+        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n  infrac explain api --env prod --cell za-north-1\n\nExit status: 0 shown, 1 unknown service, path, environment or cell, or invalid input."
     )]
     Explain {
         /// The service, as named in registry.yaml.
@@ -193,6 +193,9 @@ pub enum Command {
         /// One environment (the name of its file in environments/); every environment when left out.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// One cell of that environment (a key of its `cells`): the cell's fields merged over it.
+        #[arg(long, value_name = "CELL", requires = "env")]
+        cell: Option<String>,
         #[command(flatten)]
         root: RootArg,
     },

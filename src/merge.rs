@@ -89,7 +89,10 @@ pub fn merge(base: Node, over: &Node) -> Node {
             }
         }
         (base_value, _) => {
-            let mut overrode = vec![base.pos];
+            // What `over` itself overrode comes first (a cell's tree is its environment
+            // merged with the cell: the environment's value sits between the two).
+            let mut overrode = over.overrode.clone();
+            overrode.push(base.pos);
             overrode.extend(base.overrode);
             let _ = base_value;
             let mut node = strip_nulls(over.clone());

@@ -1,5 +1,6 @@
-//! `infrac explain SERVICE [--env E] [PATH]`: the merged value with, for each leaf, the
-//! chain of places that set it (winner first, then what it overrode).
+//! `infrac explain SERVICE [--env E [--cell C]] [PATH]`: the merged value with, for each
+//! leaf, the chain of places that set it (winner first, then what it overrode). With
+//! `--cell`, the service as merged for that cell (the cell's fields over its environment).
 
 use crate::diagnostic::Sources;
 use crate::error::Error;
@@ -14,6 +15,7 @@ pub fn run(
     service: &str,
     path: Option<&str>,
     env: Option<&str>,
+    cell: Option<&str>,
 ) -> Result<u8, Error> {
     let inputs = &frontend.inputs;
     let registry = &inputs.registry.as_ref().expect("validated").node;
@@ -35,6 +37,22 @@ pub fn run(
         printer.error(&format!("`{e}` is not an environment"));
         return Ok(1);
     }
+    if let (Some(e), Some(c)) = (env, cell) {
+        let menv = merged.environments.iter().find(|m| m.name == e);
+        let cells: Vec<&str> = menv
+            .into_iter()
+            .flat_map(|m| m.cells.iter().map(|c| c.name.as_str()))
+            .collect();
+        if !cells.contains(&c) {
+            let hint = match crate::diagnostic::did_you_mean(c, cells.iter().copied()) {
+                Some(s) => format!(" (did you mean `{s}`?)"),
+                None if cells.is_empty() => format!(" (`{e}` has no cells)"),
+                None => format!(" (its cells: {})", cells.join(", ")),
+            };
+            printer.error(&format!("`{c}` is not a cell of `{e}`{hint}"));
+            return Ok(1);
+        }
+    }
     let mut out = String::new();
     // Promotion order (dev → staging → prod), as the model orders environments.
     let order: Vec<&str> = frontend
@@ -53,10 +71,19 @@ pub fn run(
         .into_iter()
         .filter(|m| env.is_none_or(|e| e == m.name))
     {
-        out.push_str(&format!("# {service} in {}\n", menv.name));
-        let Some(svc) = menv.services.get(service) else {
-            let at = menv
-                .disabled
+        let (services, disabled) = match cell.and_then(|c| menv.cells.iter().find(|m| m.name == c))
+        {
+            Some(c) => {
+                out.push_str(&format!("# {service} in {}, cell {}\n", menv.name, c.name));
+                (&c.services, &c.disabled)
+            }
+            None => {
+                out.push_str(&format!("# {service} in {}\n", menv.name));
+                (&menv.services, &menv.disabled)
+            }
+        };
+        let Some(svc) = services.get(service) else {
+            let at = disabled
                 .get(service)
                 .map(|p| format!(" ({})", place(&frontend.sources, *p)))
                 .unwrap_or_default();

@@ -40,14 +40,25 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Explain {
-            service, path, env, ..
+            service,
+            path,
+            env,
+            cell,
+            ..
         } => {
             let frontend = run_frontend(root);
             if frontend.diagnostics.has_errors() {
                 printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
                 return Ok(1);
             }
-            explain::run(printer, &frontend, service, path.as_deref(), env.as_deref())
+            explain::run(
+                printer,
+                &frontend,
+                service,
+                path.as_deref(),
+                env.as_deref(),
+                cell.as_deref(),
+            )
         }
         Command::Build { .. } => build::build(printer, root),
         Command::Plan {

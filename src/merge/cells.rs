@@ -117,8 +117,15 @@ bake: 30m\n";
         assert_eq!((max.pos.file, max.pos.line), (1, 6));
         assert_eq!(max.overrode.len(), 1);
         assert_eq!(max.overrode[0].file, 0);
+        // The chain runs cell → environment → registry.
         let min = cells[1].services["api"].node.get("replicas").unwrap();
-        assert_eq!(min.get("min").unwrap().to_json(), serde_json::json!(4));
+        let min = min.get("min").unwrap();
+        assert_eq!(min.to_json(), serde_json::json!(4));
+        let chain: Vec<(u32, u32)> = std::iter::once(min.pos)
+            .chain(min.overrode.iter().copied())
+            .map(|p| (p.file, p.line))
+            .collect();
+        assert_eq!(chain, [(1, 7), (1, 2), (0, 3)]);
     }
 
     #[test]
