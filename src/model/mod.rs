@@ -5,8 +5,10 @@
 //! spans (provenance lives on the merged tree, see `merge`) and only ordered maps, so a
 //! target that walks it emits the same bytes on every run. It must never read files.
 
+mod cells;
 mod types;
 
+pub use cells::*;
 pub use types::*;
 
 use std::collections::BTreeMap;

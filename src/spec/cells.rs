@@ -19,6 +19,9 @@ pub type WavesSpec = Vec<Field<Vec<Field<String>>>>;
 #[serde(default)]
 pub struct CellLayer {
     pub cloud: Field<CellCloud>,
+    /// Whether the cell names its own state backend (else it gets the environment's with
+    /// its own state key).
+    pub terraform: Field<serde_json::Value>,
 }
 
 /// `cells.<name>.cloud` as written.
