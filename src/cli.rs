@@ -89,6 +89,12 @@ pub enum CanaryAction {
     Promote,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RolloutAction {
+    /// Take the new version to the next wave of cells.
+    Advance,
+}
+
 /// Where an edit of versions.yaml came from, recorded beside the tag it writes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Provenance {
@@ -249,6 +255,37 @@ pub enum Command {
         /// End a canary (or preview) in progress in `--to`: the promoted tag replaces both.
         #[arg(long)]
         finish_canary: bool,
+        /// Pin the tag for one cell of `--to` (its first wave) instead of the whole
+        /// environment; `infrac rollout advance` takes it to the next waves.
+        #[arg(long, value_name = "CELL")]
+        cell: Option<String>,
+        #[command(flatten)]
+        provenance: Provenance,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// Move a new version through the cells of an environment, wave by wave (versions.yaml).
+    ///
+    /// `advance` pins the tag the reached waves run on the cells of the next wave; after the
+    /// last wave it becomes the environment's stable tag and the pins go. Refused while the
+    /// wave reached last is younger than the environment's `bake` (from the entry's
+    /// `deployed`).
+    #[command(
+        after_help = "Examples:\n  infrac promote api --from staging --to prod --cell za-north-1\n  infrac rollout advance api --env prod\n\nExit status: 0 advanced, 1 refused."
+    )]
+    Rollout {
+        /// What to do with the rollout.
+        #[arg(value_enum, value_name = "ACTION")]
+        action: RolloutAction,
+        /// The service, as named in registry.yaml.
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The environment whose cells the version moves through.
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        /// The time `bake` is measured to, an RFC 3339 time. Default: now, in UTC.
+        #[arg(long, value_name = "TIME", value_parser = crate::edit::parse_deployed)]
+        now: Option<String>,
         #[command(flatten)]
         provenance: Provenance,
         #[command(flatten)]
@@ -353,6 +390,7 @@ impl Command {
             | Command::SetImage { root, .. }
             | Command::Promote { root, .. }
             | Command::Canary { root, .. }
+            | Command::Rollout { root, .. }
             | Command::Graph { root, .. }
             | Command::Init { root, .. } => Some(root),
             Command::Completions { .. }

@@ -5,6 +5,7 @@
 mod build;
 mod explain;
 mod init;
+mod rollout;
 mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat};
@@ -72,9 +73,10 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         Command::Check { format, base, .. } => {
             build::check(printer, root, *format, base.as_deref())
         }
-        Command::SetImage { .. } | Command::Promote { .. } | Command::Canary { .. } => {
-            versions::run(printer, root, &cli.command)
-        }
+        Command::SetImage { .. }
+        | Command::Promote { .. }
+        | Command::Canary { .. }
+        | Command::Rollout { .. } => versions::run(printer, root, &cli.command),
         Command::ExplainCode { code } => explain_code(printer, code),
         Command::Graph { env, format, .. } => {
             let frontend = run_frontend(root);

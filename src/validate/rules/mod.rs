@@ -6,7 +6,7 @@
 mod cells;
 mod cloud;
 mod dependencies;
-mod durations;
+pub mod durations;
 mod environments;
 mod names;
 mod overlays;
