@@ -342,6 +342,10 @@ pub enum Command {
         /// azure-pipelines, gcp: gitlab).
         #[arg(long, value_enum)]
         ci: Option<CiSystem>,
+        /// Scaffold prod as this many cells (2 to 20), each on its own cluster, reached in
+        /// two waves.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..=20))]
+        cells: Option<u8>,
         #[command(flatten)]
         root: RootArg,
     },

@@ -332,3 +332,37 @@ fn promote_refuses_an_unknown_cell() {
         "error: `za-nort-1` is not a cell of `prod` (did you mean `za-north-1`?); versions.yaml is unchanged\n"
     );
 }
+
+/// `init --cells 2` scaffolds a prod of two cells in two waves that validates and builds.
+#[test]
+fn init_scaffolds_a_celled_prod() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, _, err) = infrac_in(
+        tmp.path(),
+        &["init", "shop", "--cloud", "aws", "--cells", "2"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let root = tmp.path().join("shop");
+    let prod = std::fs::read_to_string(root.join("environments/prod.yaml")).unwrap();
+    assert!(
+        prod.ends_with(
+            "cells:\n  cell-1: {cluster: {name: shop-prod-1}}\n  cell-2: {cluster: {name: shop-prod-2}}\nwaves: [[cell-1], [cell-2]]\nbake: 30m\n"
+        ),
+        "{prod}"
+    );
+    let (code, out, err) = infrac_in(&root, &["build"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for cell in ["cell-1", "cell-2"] {
+        let app = std::fs::read_to_string(root.join(format!(
+            "golden/kubernetes/environments/prod/cells/{cell}/application.yaml"
+        )))
+        .unwrap();
+        let n = &cell[5..];
+        assert!(
+            app.contains(&format!("  destination:\n    name: shop-prod-{n}\n")),
+            "{app}"
+        );
+    }
+    let (code, _, err) = infrac_in(&root, &["init", "other", "--cells", "1"]);
+    assert_eq!(code, 64, "{err}");
+}

@@ -97,9 +97,19 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             printer.out(&crate::graph::render_graph(model, environment, *format))?;
             Ok(0)
         }
-        Command::Init { dir, cloud, ci, .. } => {
-            init::run(printer, dir.as_deref().unwrap_or(root), *cloud, *ci)
-        }
+        Command::Init {
+            dir,
+            cloud,
+            ci,
+            cells,
+            ..
+        } => init::run(
+            printer,
+            dir.as_deref().unwrap_or(root),
+            *cloud,
+            *ci,
+            cells.unwrap_or(0),
+        ),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();
