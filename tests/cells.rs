@@ -366,3 +366,66 @@ fn init_scaffolds_a_celled_prod() {
     let (code, _, err) = infrac_in(&root, &["init", "other", "--cells", "1"]);
     assert_eq!(code, 64, "{err}");
 }
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=Dev", "-c", "user.email=dev@example.com"])
+        .args(["-c", "init.defaultBranch=main"])
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `affected` names exactly the cells a change reaches: an override in one cell is that
+/// cell; a change to prod's own overlay every cell that uses it.
+#[test]
+fn affected_lists_the_cells_a_change_reaches() {
+    let dir = three_waves();
+    let root = dir.path();
+    let (code, _, err) = infrac_in(root, &["build"]);
+    assert_eq!(code, 0, "{err}");
+    git(root, &["init", "-q"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    let prod = root.join("environments/prod.yaml");
+    let text = std::fs::read_to_string(&prod).unwrap();
+    let edited = text.replace(
+        "        replicas: {min: 3, max: 10}    # the smaller west cell",
+        "        replicas: {min: 4, max: 10}    # the smaller west cell",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&prod, edited).unwrap();
+    let (code, _, err) = infrac_in(root, &["build"]);
+    assert_eq!(code, 0, "{err}");
+    git(root, &["commit", "-q", "-am", "west"]);
+    let (code, out, err) = infrac_in(root, &["affected", "--base", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "services: api-gateway\nenvironments: prod\ncells: prod/za-west-1\ntargets: kubernetes\n"
+    );
+    // api-gateway's prod overlay: the two cells that use it, not za-west-1 (its own).
+    let text = std::fs::read_to_string(&prod).unwrap();
+    std::fs::write(
+        &prod,
+        text.replace("replicas: {min: 6, max: 20}", "replicas: {min: 7, max: 20}"),
+    )
+    .unwrap();
+    let (code, _, err) = infrac_in(root, &["build"]);
+    assert_eq!(code, 0, "{err}");
+    git(root, &["commit", "-q", "-am", "north"]);
+    let (code, out, err) = infrac_in(root, &["affected", "--base", "HEAD~1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "services: api-gateway\nenvironments: prod\ncells: prod/za-north-1, prod/za-north-2\ntargets: kubernetes\n"
+    );
+}

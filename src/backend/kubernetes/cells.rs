@@ -204,3 +204,75 @@ fn application(text: &str, model: &Model, env: &Environment, cell: &Cell) -> Res
     app["spec"]["destination"] = json!({"name": cell.environment.cluster.name});
     Ok(to_yaml(&app))
 }
+
+/// The `(environment, cell)` a generated path belongs to, when it is a cell's own file (its
+/// aggregate, or a service overlay made for the cell).
+pub fn cell_of(logical_path: &str) -> Option<(&str, &str)> {
+    let parts: Vec<&str> = logical_path
+        .strip_prefix("kubernetes/")?
+        .split('/')
+        .collect();
+    match parts.as_slice() {
+        ["environments", env, "cells", cell, _, ..]
+        | [_, "overlays", env, "cells", cell, _, ..] => Some((env, cell)),
+        _ => None,
+    }
+}
+
+/// The cells of `env` that `logical_path` (a file of `env`, or of no environment) reaches:
+/// its own cell; for an overlay of the environment, the cells whose aggregate lists it;
+/// for any other file, every cell (the environment's Terraform root, the bases).
+pub fn cells_reached(
+    env: &Environment,
+    logical_path: &str,
+    files: &crate::artifact::FileSet,
+) -> Vec<String> {
+    if let Some((_, cell)) = cell_of(logical_path) {
+        return vec![cell.to_owned()];
+    }
+    let overlay = logical_path.strip_prefix("kubernetes/").and_then(|rest| {
+        match rest.split('/').collect::<Vec<_>>().as_slice() {
+            [service, "overlays", e, _] if *e == env.name => Some((*service).to_owned()),
+            _ => None,
+        }
+    });
+    let Some(service) = overlay else {
+        return env.cells.iter().map(|c| c.name.clone()).collect();
+    };
+    let line = format!("- ../../../../{service}/overlays/{}", env.name);
+    env.cells
+        .iter()
+        .filter(|cell| {
+            let path = format!("{}/kustomization.yaml", cell_dir(&env.name, &cell.name));
+            files
+                .get(&path)
+                .is_some_and(|f| f.contents.lines().any(|l| l == line))
+        })
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell_of;
+
+    #[test]
+    fn cell_paths() {
+        assert_eq!(
+            cell_of("kubernetes/environments/prod/cells/za-1/kustomization.yaml"),
+            Some(("prod", "za-1"))
+        );
+        assert_eq!(
+            cell_of("kubernetes/api/overlays/prod/cells/za-1/resources.yaml"),
+            Some(("prod", "za-1"))
+        );
+        assert_eq!(
+            cell_of("kubernetes/api/overlays/prod/kustomization.yaml"),
+            None
+        );
+        assert_eq!(
+            cell_of("kubernetes/environments/prod/kustomization.yaml"),
+            None
+        );
+    }
+}

@@ -20,7 +20,7 @@ macro_rules! obj {
 
 mod analysis;
 mod base;
-mod cells;
+pub mod cells;
 mod crosscheck;
 mod egress;
 mod environment;
