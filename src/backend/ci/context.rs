@@ -131,6 +131,28 @@ pub struct EnvironmentCtx {
     pub terraform_dir: String,
     /// The environment's Prometheus (`monitoring.prometheusUrl`).
     pub prometheus_url: String,
+    /// Its waves of cells in order (SPEC "Cells"), empty without cells: a pipeline runs one
+    /// job per wave, each gated on the previous wave's health and `bake`.
+    pub waves: Vec<WaveCtx>,
+    /// `bake` (`30m`), with cells only.
+    pub bake: Option<String>,
+}
+
+/// One wave of cells.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveCtx {
+    /// 1-based.
+    pub number: usize,
+    pub cells: Vec<CellCtx>,
+}
+
+/// One cell as pipelines see it: where its cluster runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellCtx {
+    /// The cell's name (a DNS-1123 label).
+    pub name: String,
+    pub region: String,
+    pub cluster: String,
 }
 
 /// A registry service to build.
