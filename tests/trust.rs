@@ -294,7 +294,7 @@ fn an_environment_link_inside_the_repository_is_followed() {
     repo.link("environments/dev.yaml", Path::new("../shared/dev.yaml"));
     let (code, stdout, stderr) = repo.run(&["check"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert_eq!(stdout, "golden tree is fresh: 226 files\n");
+    assert_eq!(stdout, "golden tree is fresh: 239 files\n");
 }
 
 #[test]
@@ -320,7 +320,7 @@ fn a_drifted_stale_file_is_kept_and_reported() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "built golden: 0 written, 226 unchanged, 0 deleted\n")
+        (0, "built golden: 0 written, 239 unchanged, 0 deleted\n")
     );
     assert_eq!(
         stderr,
@@ -330,7 +330,7 @@ fn a_drifted_stale_file_is_kept_and_reported() {
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 226 files\n")
+        (0, "golden tree is fresh: 239 files\n")
     );
 }
 
@@ -343,7 +343,7 @@ fn a_stale_file_that_still_matches_is_deleted() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str(), stderr.as_str()),
-        (0, "built golden: 0 written, 226 unchanged, 1 deleted\n", "")
+        (0, "built golden: 0 written, 239 unchanged, 1 deleted\n", "")
     );
     assert!(!repo.path(key).exists());
 }
@@ -380,13 +380,13 @@ fn leftovers_of_a_killed_build_are_reported_then_cleaned() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str(), stderr.as_str()),
-        (0, "built golden: 0 written, 226 unchanged, 0 deleted\n", "")
+        (0, "built golden: 0 written, 239 unchanged, 0 deleted\n", "")
     );
     assert!(!repo.path(tmp).exists() && !repo.path("golden/.infrac-lock").exists());
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 226 files\n")
+        (0, "golden tree is fresh: 239 files\n")
     );
 }
 
@@ -429,7 +429,7 @@ fn a_build_that_fails_while_staging_leaves_the_old_tree() {
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 226 files\n")
+        (0, "golden tree is fresh: 239 files\n")
     );
 }
 
