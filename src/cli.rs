@@ -97,6 +97,12 @@ pub enum CanaryAction {
     Promote,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RolloutAction {
+    /// Take the new version to the next wave of cells.
+    Advance,
+}
+
 /// Where an edit of versions.yaml came from, recorded beside the tag it writes.
 #[derive(Debug, Clone, Default, Args)]
 pub struct Provenance {
@@ -189,7 +195,7 @@ pub enum Command {
     },
     /// Show a service's merged value and, for each leaf, every layer that set it and the value it wrote.
     #[command(
-        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n\nExit status: 0 shown, 1 unknown service or path, or invalid input, 64 unknown environment."
+        after_help = "Examples:\n  infrac explain api\n  infrac explain api replicas.min --env prod\n  infrac explain api --env prod --cell za-north-1\n\nExit status: 0 shown, 1 unknown service, path or cell, or invalid input, 64 unknown environment."
     )]
     Explain {
         /// The service, as named in registry.yaml.
@@ -201,6 +207,9 @@ pub enum Command {
         /// One environment (the name of its file in environments/); every environment when left out.
         #[arg(long, value_name = "ENV")]
         env: Option<String>,
+        /// One cell of that environment (a key of its `cells`): the cell's fields merged over it.
+        #[arg(long, value_name = "CELL", requires = "env")]
+        cell: Option<String>,
         #[command(flatten)]
         root: RootArg,
     },
@@ -275,6 +284,37 @@ pub enum Command {
         /// End a canary (or preview) in progress in `--to`: the promoted tag replaces both.
         #[arg(long)]
         finish_canary: bool,
+        /// Pin the tag for one cell of `--to` (its first wave) instead of the whole
+        /// environment; `infrac rollout advance` takes it to the next waves.
+        #[arg(long, value_name = "CELL")]
+        cell: Option<String>,
+        #[command(flatten)]
+        provenance: Provenance,
+        #[command(flatten)]
+        root: RootArg,
+    },
+    /// Move a new version through the cells of an environment, wave by wave (versions.yaml).
+    ///
+    /// `advance` pins the tag the reached waves run on the cells of the next wave; after the
+    /// last wave it becomes the environment's stable tag and the pins go. Refused while the
+    /// wave reached last is younger than the environment's `bake` (from the entry's
+    /// `deployed`).
+    #[command(
+        after_help = "Examples:\n  infrac promote api --from staging --to prod --cell za-north-1\n  infrac rollout advance api --env prod\n\nExit status: 0 advanced, 1 refused."
+    )]
+    Rollout {
+        /// What to do with the rollout.
+        #[arg(value_enum, value_name = "ACTION")]
+        action: RolloutAction,
+        /// The service, as named in registry.yaml.
+        #[arg(value_name = "SERVICE")]
+        service: String,
+        /// The environment whose cells the version moves through.
+        #[arg(long, value_name = "ENV")]
+        env: String,
+        /// The time `bake` is measured to, an RFC 3339 time. Default: now, in UTC.
+        #[arg(long, value_name = "TIME", value_parser = crate::edit::parse_deployed)]
+        now: Option<String>,
         #[command(flatten)]
         provenance: Provenance,
         #[command(flatten)]
@@ -332,6 +372,10 @@ pub enum Command {
         /// azure-pipelines, gcp: gitlab).
         #[arg(long, value_enum)]
         ci: Option<CiSystem>,
+        /// Scaffold prod as this many cells (2 to 20), each on its own cluster, reached in
+        /// two waves.
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(2..=20))]
+        cells: Option<u8>,
         #[command(flatten)]
         root: RootArg,
     },
@@ -381,6 +425,7 @@ impl Command {
             | Command::SetImage { root, .. }
             | Command::Promote { root, .. }
             | Command::Canary { root, .. }
+            | Command::Rollout { root, .. }
             | Command::Graph { root, .. }
             | Command::Init { root, .. } => Some(root),
             Command::Completions { .. }

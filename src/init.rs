@@ -16,6 +16,8 @@ pub struct InitChoice {
     pub name: String,
     pub cloud: CloudProvider,
     pub ci: CiSystem,
+    /// How many cells prod runs as (SPEC "Cells"); 0: prod is one cluster.
+    pub cells: u8,
 }
 
 /// The default CI system for a cloud: the one its teams most often run.
@@ -118,10 +120,11 @@ pub fn scaffold(choice: &InitChoice) -> Vec<(String, String)> {
         files.push((schema_path(kind), kind.text().to_owned()));
     }
     for (index, env) in ["dev", "staging", "prod"].into_iter().enumerate() {
-        files.push((
-            format!("environments/{env}.yaml"),
-            environment(name, &bits, env, index),
-        ));
+        let mut text = environment(name, &bits, env, index);
+        if env == "prod" {
+            text.push_str(&cells(name, choice.cells));
+        }
+        files.push((format!("environments/{env}.yaml"), text));
     }
     files.sort();
     files
@@ -334,4 +337,31 @@ services:
         backups = size.backups,
         ha = size.prod_like,
     )
+}
+
+/// prod's `cells`, `waves` and `bake` for `count` cells (nothing for 0): each cell its own
+/// cluster (and its own state key, derived); the first cell alone in the first wave, the
+/// others in the second.
+fn cells(name: &str, count: u8) -> String {
+    if count == 0 {
+        return String::new();
+    }
+    let mut out = String::from(
+        "# prod runs as cells, each a copy of prod on its own cluster (its fields override the\n\
+         # ones above); a new version reaches them wave by wave (`infrac rollout advance`).\n\
+         cells:\n",
+    );
+    let names: Vec<String> = (1..=count).map(|i| format!("cell-{i}")).collect();
+    for (i, cell) in names.iter().enumerate() {
+        out.push_str(&format!(
+            "  {cell}: {{cluster: {{name: {name}-prod-{}}}}}\n",
+            i + 1
+        ));
+    }
+    let mut waves = vec![format!("[{}]", names[0])];
+    if names.len() > 1 {
+        waves.push(format!("[{}]", names[1..].join(", ")));
+    }
+    out.push_str(&format!("waves: [{}]\nbake: 30m\n", waves.join(", ")));
+    out
 }

@@ -18,6 +18,7 @@ use crate::spec::{
 };
 use std::collections::BTreeMap;
 
+mod cells;
 pub mod de;
 mod observe;
 
@@ -115,7 +116,13 @@ pub fn lower_model(spec: &SpecPlatform, out: &str) -> Result<Model, Vec<Diagnost
     let mut environments = Vec::new();
     for (env, services) in spec.environments.iter().zip(env_services) {
         match lower_environment(env, services) {
-            Ok(environment) => environments.push(environment),
+            Ok(mut environment) => {
+                let tags = versions
+                    .and_then(|v| v.get(env.name.as_str()))
+                    .and_then(Field::get);
+                cells::lower_cells(env, tags, &mut environment, &mut errors);
+                environments.push(environment);
+            }
             Err(gap) => errors.push(Diagnostic::error(
                 Code::Schema,
                 Sources::file_pos(env.file),
@@ -275,6 +282,9 @@ fn lower_environment(
         infra_defaults,
         services,
         disabled: env.disabled.keys().cloned().collect(),
+        cells: Vec::new(),
+        waves: Vec::new(),
+        bake: None,
         dependents: Default::default(),
     })
 }

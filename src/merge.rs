@@ -7,6 +7,9 @@
 
 use crate::load::yaml::{Entry, Node, Value};
 
+pub mod cells;
+pub use cells::MergedCell;
+
 /// Merges `layers` in order, later wins. `None` when every layer is absent.
 pub fn merge_layers<'a>(layers: impl IntoIterator<Item = &'a Node>) -> Option<Node> {
     let mut result: Option<Node> = None;
@@ -86,7 +89,10 @@ pub fn merge(base: Node, over: &Node) -> Node {
             }
         }
         (base_value, _) => {
-            let mut overrode = vec![base.pos];
+            // What `over` itself overrode comes first (a cell's tree is its environment
+            // merged with the cell: the environment's value sits between the two).
+            let mut overrode = over.overrode.clone();
+            overrode.push(base.pos);
             overrode.extend(base.overrode);
             let _ = base_value;
             let mut node = strip_nulls(over.clone());
@@ -212,6 +218,8 @@ pub struct MergedEnv<'a> {
     pub node: &'a Node,
     pub services: std::collections::BTreeMap<String, MergedService>,
     pub disabled: std::collections::BTreeMap<String, crate::load::yaml::Pos>,
+    /// Its cells, each merged over it (empty without `cells`: the environment is one cell).
+    pub cells: Vec<MergedCell>,
 }
 
 /// Every service merged: with registry defaults only, and per environment.
@@ -340,6 +348,7 @@ pub fn merge_platform<'a>(
                 node: env,
                 services: merged,
                 disabled,
+                cells: cells::merge_cells(registry, env_name, env),
             }
         })
         .collect();

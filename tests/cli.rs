@@ -589,6 +589,11 @@ fn unknown_environment_names_are_usage_errors_on_every_command() {
             &["canary", "advance", "payment-service", "--env", "prdo"],
             "--env prdo",
         ),
+        (
+            "rollout",
+            &["rollout", "advance", "payment-service", "--env", "prdo"],
+            "--env prdo",
+        ),
         ("diff-env", &["diff-env", "dev", "prdo"], "`prdo`"),
         (
             "diff-env",

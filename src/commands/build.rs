@@ -558,6 +558,21 @@ pub fn affected(
                 .filter(|n| !env.services.contains_key(*n));
             services.extend(gone.cloned());
         }
+        // A service may change in one cell only (a cell override, a pin).
+        for cell in &env.cells {
+            let old_cell = old
+                .and_then(|o| o.cells.iter().find(|c| c.name == cell.name))
+                .map(|c| &c.environment);
+            for (name, service) in &cell.environment.services {
+                let before = old_cell.and_then(|o| o.services.get(name));
+                let same = before.is_some_and(|b| {
+                    serde_json::to_value(b).ok() == serde_json::to_value(service).ok()
+                });
+                if !same && old_cell.is_some() {
+                    services.insert(name.clone());
+                }
+            }
+        }
     }
     let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for f in &planned.files {
@@ -569,6 +584,8 @@ pub fn affected(
             pairs.insert((e, f.target.as_str()));
         }
     }
+    // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
+    let cells = affected_cells(&compiled, &planned.files);
     // Promotion order, as the model lists the environments.
     let order = |e: &str| compiled.environments.iter().position(|x| x == e);
     let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
@@ -581,15 +598,21 @@ pub fn affected(
         AffectedFormat::Text => {
             printer.line(&format!("services: {}", services.join(", ")))?;
             printer.line(&format!("environments: {}", environments.join(", ")))?;
+            if let Some(cells) = &cells {
+                printer.line(&format!("cells: {}", cells.join(", ")))?;
+            }
             printer.line(&format!("targets: {}", targets.join(", ")))?;
         }
         AffectedFormat::Json => {
-            let value = serde_json::json!({
+            let mut value = serde_json::json!({
                 "base": rev,
                 "services": services,
                 "environments": environments,
                 "targets": targets,
             });
+            if let Some(cells) = &cells {
+                value["cells"] = serde_json::json!(cells);
+            }
             printer.line(&format!("{value:#}"))?;
         }
         AffectedFormat::Matrix => {
@@ -606,6 +629,39 @@ pub fn affected(
     }
     crate::teardown::release((compiled, planned, base));
     Ok(0)
+}
+
+/// The cells (`<env>/<cell>`) the changed files reach, each environment's in wave order;
+/// `None` when no environment has cells (the output then names none).
+fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec<String>> {
+    use crate::backend::kubernetes::cells::cells_reached;
+    let celled: Vec<&crate::model::Environment> = compiled
+        .model
+        .environments
+        .iter()
+        .filter(|e| !e.cells.is_empty())
+        .collect();
+    if celled.is_empty() {
+        return None;
+    }
+    let mut out = Vec::new();
+    for env in celled {
+        let mut reached = std::collections::BTreeSet::new();
+        for f in files {
+            // A pipeline runs nowhere: only the Kubernetes and Terraform files reach cells.
+            if f.target != crate::artifact::Target::Ci
+                && f.environment.as_deref().is_none_or(|e| e == env.name)
+            {
+                reached.extend(cells_reached(env, &f.logical_path, &compiled.files));
+            }
+        }
+        for cell in env.cells_in_wave_order() {
+            if reached.contains(&cell.name) {
+                out.push(format!("{}/{}", env.name, cell.name));
+            }
+        }
+    }
+    Some(out)
 }
 
 /// The golden tree as committed at `rev`: the output directory and every file the layout

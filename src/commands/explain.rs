@@ -1,7 +1,8 @@
-//! `infrac explain SERVICE [--env E] [PATH]`: the merged value with, for each leaf, every
-//! layer of the merge that set it (registry default, service, environment default,
-//! environment overlay, environment infra default): the layer, its file:line:col and the
-//! value it wrote, the winner first and the others marked `(overridden)`.
+//! `infrac explain SERVICE [--env E [--cell C]] [PATH]`: the merged value with, for each
+//! leaf, every layer of the merge that set it (registry default, service, environment default,
+//! environment overlay, environment infra default, and with `--cell` the cell's fields over
+//! its environment): the layer, its file:line:col and the value it wrote, the winner first and
+//! the others marked `(overridden)`.
 
 use crate::diagnostic::Sources;
 use crate::error::Error;
@@ -16,6 +17,7 @@ pub fn run(
     service: &str,
     path: Option<&str>,
     env: Option<&str>,
+    cell: Option<&str>,
 ) -> Result<u8, Error> {
     let inputs = &frontend.inputs;
     let registry = &inputs.registry.as_ref().expect("validated").node;
@@ -37,6 +39,22 @@ pub fn run(
         printer.error(&format!("`{e}` is not an environment"));
         return Ok(1);
     }
+    if let (Some(e), Some(c)) = (env, cell) {
+        let menv = merged.environments.iter().find(|m| m.name == e);
+        let cells: Vec<&str> = menv
+            .into_iter()
+            .flat_map(|m| m.cells.iter().map(|c| c.name.as_str()))
+            .collect();
+        if !cells.contains(&c) {
+            let hint = match crate::diagnostic::did_you_mean(c, cells.iter().copied()) {
+                Some(s) => format!(" (did you mean `{s}`?)"),
+                None if cells.is_empty() => format!(" (`{e}` has no cells)"),
+                None => format!(" (its cells: {})", cells.join(", ")),
+            };
+            printer.error(&format!("`{c}` is not a cell of `{e}`{hint}"));
+            return Ok(1);
+        }
+    }
     let mut out = String::new();
     // Promotion order (dev → staging → prod), as the model orders environments.
     let order: Vec<&str> = frontend
@@ -55,10 +73,19 @@ pub fn run(
         .into_iter()
         .filter(|m| env.is_none_or(|e| e == m.name))
     {
-        out.push_str(&format!("# {service} in {}\n", menv.name));
-        let Some(svc) = menv.services.get(service) else {
-            let at = menv
-                .disabled
+        let in_cell = cell.and_then(|c| menv.cells.iter().find(|m| m.name == c));
+        let (services, disabled) = match in_cell {
+            Some(c) => {
+                out.push_str(&format!("# {service} in {}, cell {}\n", menv.name, c.name));
+                (&c.services, &c.disabled)
+            }
+            None => {
+                out.push_str(&format!("# {service} in {}\n", menv.name));
+                (&menv.services, &menv.disabled)
+            }
+        };
+        let Some(svc) = services.get(service) else {
+            let at = disabled
                 .get(service)
                 .map(|p| format!(" ({})", place(&frontend.sources, *p)))
                 .unwrap_or_default();
@@ -81,7 +108,9 @@ pub fn run(
         let steps: Vec<Step> = path
             .map(|p| p.split('.').map(|k| Step::Key(k.to_owned())).collect())
             .unwrap_or_default();
-        let chain = layer_chain(registry, menv.node, service);
+        let cell_node =
+            in_cell.and_then(|c| menv.node.get("cells").and_then(|cells| cells.get(&c.name)));
+        let chain = layer_chain(registry, menv.node, cell_node, service);
         let ctx = Ctx {
             sources: &frontend.sources,
             chain: &chain,
@@ -107,11 +136,14 @@ enum Step {
     Index(usize),
 }
 
-/// The layers of the merge of one service in one environment, in merge order, each with
-/// its name (`registry default`, `service`, `environment default`, `environment overlay`).
+/// The layers of the merge of one service in one environment (and cell), in merge order,
+/// each with its name (`registry default`, `service`, `environment default`, `cell default`,
+/// `environment overlay`, `cell overlay`): a cell's `defaults` override the environment's,
+/// and the environment's own entry for the service still beats them.
 fn layer_chain<'a>(
     registry: &'a Node,
     env: &'a Node,
+    cell: Option<&'a Node>,
     service: &str,
 ) -> Vec<(&'static str, &'a Node)> {
     let own = |root: &'a Node| root.get("services").and_then(|s| s.get(service));
@@ -119,7 +151,12 @@ fn layer_chain<'a>(
     chain.extend(registry.get("defaults").map(|n| ("registry default", n)));
     chain.extend(own(registry).map(|n| ("service", n)));
     chain.extend(env.get("defaults").map(|n| ("environment default", n)));
+    chain.extend(
+        cell.and_then(|c| c.get("defaults"))
+            .map(|n| ("cell default", n)),
+    );
     chain.extend(own(env).map(|n| ("environment overlay", n)));
+    chain.extend(cell.and_then(own).map(|n| ("cell overlay", n)));
     chain
 }
 

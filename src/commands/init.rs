@@ -1,4 +1,4 @@
-//! `infrac init [DIR] [--cloud C] [--ci S]`: writes the scaffold into DIR (`--root` when left
+//! `infrac init [DIR] [--cloud C] [--ci S] [--cells N]`: writes the scaffold into DIR (`--root` when left
 //! out), refusing to overwrite.
 
 use crate::error::Error;
@@ -12,12 +12,14 @@ pub fn run(
     dir: &Path,
     cloud: CloudProvider,
     ci: Option<CiSystem>,
+    cells: u8,
 ) -> Result<u8, Error> {
     let ci = ci.unwrap_or_else(|| default_ci(cloud));
     let files = scaffold(&InitChoice {
         name: platform_name(dir),
         cloud,
         ci,
+        cells,
     });
     let existing: Vec<&str> = files
         .iter()

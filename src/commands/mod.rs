@@ -7,6 +7,7 @@ mod diff_env;
 mod explain;
 mod init;
 mod names;
+mod rollout;
 mod versions;
 
 use crate::cli::{Cli, Command, DiagFormat};
@@ -45,14 +46,25 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             Ok(0)
         }
         Command::Explain {
-            service, path, env, ..
+            service,
+            path,
+            env,
+            cell,
+            ..
         } => {
             let frontend = run_frontend(root);
             if frontend.diagnostics.has_errors() {
                 printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
                 return Ok(1);
             }
-            explain::run(printer, &frontend, service, path.as_deref(), env.as_deref())
+            explain::run(
+                printer,
+                &frontend,
+                service,
+                path.as_deref(),
+                env.as_deref(),
+                cell.as_deref(),
+            )
         }
         Command::DiffEnv {
             a,
@@ -73,9 +85,10 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
         Command::Check { format, base, .. } => {
             build::check(printer, root, *format, base.as_deref())
         }
-        Command::SetImage { .. } | Command::Promote { .. } | Command::Canary { .. } => {
-            versions::run(printer, root, &cli.command)
-        }
+        Command::SetImage { .. }
+        | Command::Promote { .. }
+        | Command::Canary { .. }
+        | Command::Rollout { .. } => versions::run(printer, root, &cli.command),
         Command::ExplainCode { code } => explain_code(printer, code),
         Command::Graph { env, format, .. } => {
             let frontend = run_frontend(root);
@@ -96,9 +109,19 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             printer.out(&crate::graph::render_graph(model, environment, *format))?;
             Ok(0)
         }
-        Command::Init { dir, cloud, ci, .. } => {
-            init::run(printer, dir.as_deref().unwrap_or(root), *cloud, *ci)
-        }
+        Command::Init {
+            dir,
+            cloud,
+            ci,
+            cells,
+            ..
+        } => init::run(
+            printer,
+            dir.as_deref().unwrap_or(root),
+            *cloud,
+            *ci,
+            cells.unwrap_or(0),
+        ),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut cmd = Cli::command();

@@ -26,7 +26,9 @@ impl Command {
             Command::Explain { env, .. } | Command::Graph { env, .. } => {
                 env.iter().map(|e| (flag("--env", e), e.as_str())).collect()
             }
-            Command::SetImage { env, .. } | Command::Canary { env, .. } => {
+            Command::SetImage { env, .. }
+            | Command::Canary { env, .. }
+            | Command::Rollout { env, .. } => {
                 vec![(flag("--env", env), env.as_str())]
             }
             Command::Promote { from, to, .. } => vec![

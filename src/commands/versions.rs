@@ -37,6 +37,7 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             to,
             tag,
             finish_canary,
+            cell,
             provenance,
             ..
         } => promote(
@@ -48,6 +49,7 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
                 to,
                 tag: tag.as_deref(),
                 finish_canary: *finish_canary,
+                cell: cell.as_deref(),
             },
             provenance,
         ),
@@ -67,12 +69,19 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             tag.as_deref(),
             provenance,
         ),
+        Command::Rollout {
+            service,
+            env,
+            now,
+            provenance,
+            ..
+        } => super::rollout::advance(printer, root, service, env, now.as_deref(), provenance),
         _ => Ok(64),
     }
 }
 
 /// Why an edit is refused: a sentence, or a diagnostic at the input that decides it.
-enum Refusal {
+pub(super) enum Refusal {
     Plain(String),
     At(Box<Diagnostic>),
 }
@@ -90,7 +99,7 @@ impl From<&str> for Refusal {
 }
 
 /// What an environment says about one service, read from the (possibly invalid) inputs.
-struct Facts {
+pub(super) struct Facts {
     policy: String,
     /// The `imageTags` value in the environment file.
     policy_pos: Option<Pos>,
@@ -101,7 +110,7 @@ struct Facts {
     env_pos: Pos,
     strategy: String,
     steps: Vec<u32>,
-    current: Option<VersionEntry>,
+    pub(super) current: Option<VersionEntry>,
     /// In versions.yaml: the stable tag, the `canary` key, the `preview` key.
     stable_pos: Option<Pos>,
     canary_pos: Option<Pos>,
@@ -210,7 +219,7 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
 
 /// A tag's place in an environment's policy: `latest` is never a tag, and every tag fits
 /// `imageTags` (reported at that field).
-fn check_tag(tag: &str, f: &Facts, service: &str, env: &str) -> Result<(), Refusal> {
+pub(super) fn check_tag(tag: &str, f: &Facts, service: &str, env: &str) -> Result<(), Refusal> {
     if tag.eq_ignore_ascii_case("latest") {
         return Err("`latest` is refused: tags are immutable".into());
     }
@@ -350,7 +359,7 @@ fn ci_build() -> Option<String> {
 /// `next` with its metadata: given values win; otherwise `deployed` is now, `build` the CI
 /// run, and `commit` is kept while the stable tag stays, else `commit` (the command's own
 /// default) or the one the new stable tag names.
-fn stamp(
+pub(super) fn stamp(
     p: &Provenance,
     current: Option<&VersionEntry>,
     next: ImageVersion,
@@ -372,6 +381,8 @@ fn stamp(
             commit,
             build: p.build.clone().or_else(ci_build),
         },
+        // A new environment tag leaves the cells' pins alone (a rollout in progress).
+        cells: current.map(|c| c.cells.clone()).unwrap_or_default(),
     }
 }
 
@@ -417,6 +428,7 @@ struct PromoteArgs<'a> {
     to: &'a str,
     tag: Option<&'a str>,
     finish_canary: bool,
+    cell: Option<&'a str>,
 }
 
 /// `infrac promote SERVICE --from A --to B [--tag T]`.
@@ -461,6 +473,9 @@ fn promote(
             }
         };
         check_tag(&tag, f, service, to)?;
+        if let Some(cell) = a.cell {
+            return super::rollout::pin(f, provenance, service, to, cell, &tag, &frontend);
+        }
         let commit = source_entry
             .meta
             .commit
@@ -716,7 +731,7 @@ fn fail(
 }
 
 /// Computes the new entry with `change`, edits the text, re-validates, writes.
-fn edit(
+pub(super) fn edit(
     printer: &Printer,
     root: &Path,
     env: &str,
@@ -785,6 +800,11 @@ fn edit(
             v.active.other().as_str()
         ));
     }
+    let pins: Vec<String> = next.cells.iter().map(|(c, t)| format!("{c} {t}")).collect();
+    let shown = match pins.is_empty() {
+        true => shown,
+        false => format!("{shown}; cells {}", pins.join(", ")),
+    };
     printer.line(&format!("{service} in {env}: {shown}"))?;
     Ok(0)
 }

@@ -201,6 +201,26 @@ codes! {
         wrong: "canary: {steps: [10, 50, 100], interval: 1152921504606846976h}\n",
         right: "canary: {steps: [10, 50, 100], interval: 30m}\n"
     }
+    CellWaves = "cell-waves" {
+        "An environment's `waves` must name every one of its `cells` exactly once: a wave names an unknown cell, a cell sits in two waves or in none, or `cells` and `waves` are not given together.",
+        wrong: "cells: {za-north-1: {}, za-west-1: {}}\nwaves: [[za-north-1]]   # za-west-1 in no wave\n",
+        right: "cells: {za-north-1: {}, za-west-1: {}}\nwaves: [[za-north-1], [za-west-1]]\n"
+    }
+    CellProvider = "cell-provider" {
+        "A cell changes `cloud.provider`: a cell is a copy of its environment on another cluster of the same cloud (its region and cluster may change, its provider may not).",
+        wrong: "cloud: {provider: azure, region: southafricanorth}\ncells:\n  eu-1: {cloud: {provider: aws, region: eu-west-1}}\n",
+        right: "cloud: {provider: azure, region: southafricanorth}\ncells:\n  eu-1: {cloud: {region: westeurope}}\n"
+    }
+    BakeDuration = "bake-duration" {
+        "`bake`, the time a wave must stay healthy before the next, is out of range: between 1s and 168h (7 days), or given without `cells`.",
+        wrong: "bake: 9000h\n",
+        right: "bake: 30m\n"
+    }
+    UnknownCell = "unknown-cell" {
+        "versions.yaml pins a tag for a cell its environment does not declare under `cells`.",
+        wrong: "prod:\n  api: {stable: v1.4.0, cells: {za-nort-1: v1.5.0}}\n",
+        right: "prod:\n  api: {stable: v1.4.0, cells: {za-north-1: v1.5.0}}\n"
+    }
     MissingCanary = "missing-canary" {
         "A service with `strategy: canary` needs a `rollout.canary` block with its steps.",
         wrong: "rollout: {strategy: canary}\n",

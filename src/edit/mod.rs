@@ -3,6 +3,9 @@
 //!
 //! Works on the text plus its spanned tree; computes the new text and never writes it.
 
+mod time;
+pub use time::epoch_seconds;
+
 use crate::load::yaml::{Node, Value};
 use crate::model::{CanaryVersion, Colour, ImageVersion};
 
@@ -22,6 +25,8 @@ pub struct Meta {
 pub struct VersionEntry {
     pub version: ImageVersion,
     pub meta: Meta,
+    /// Per-cell pins (`cells: {<cell>: <tag>}`), in the order written.
+    pub cells: Vec<(String, String)>,
 }
 
 impl VersionEntry {
@@ -36,6 +41,7 @@ impl VersionEntry {
                 previous: None,
             },
             meta: Meta::default(),
+            cells: Vec::new(),
         }
     }
 }
@@ -70,6 +76,17 @@ pub fn read_entry(versions: &Node, env: &str, service: &str) -> Option<VersionEn
                     commit: text("commit"),
                     build: text("build"),
                 },
+                cells: entry
+                    .get("cells")
+                    .and_then(Node::as_map)
+                    .map(|pins| {
+                        pins.iter()
+                            .filter_map(|(cell, e)| {
+                                Some((cell.clone(), e.value.as_str()?.to_owned()))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             })
         }
         _ => None,
@@ -146,6 +163,14 @@ fn render(entry: &VersionEntry) -> String {
     }
     if let Some(p) = &version.previous {
         fields.push(format!("previous: {}", scalar(p)));
+    }
+    if !entry.cells.is_empty() {
+        let pins: Vec<String> = entry
+            .cells
+            .iter()
+            .map(|(cell, tag)| format!("{cell}: {}", scalar(tag)))
+            .collect();
+        fields.push(format!("cells: {{{}}}", pins.join(", ")));
     }
     for (key, value) in [
         ("deployed", &entry.meta.deployed),
@@ -326,6 +351,11 @@ pub fn now_utc() -> String {
 
 /// Seconds since the Unix epoch as an RFC 3339 UTC time (days to civil date after Howard
 /// Hinnant's `civil_from_days`: <https://howardhinnant.github.io/date_algorithms.html>).
+/// An RFC 3339 UTC time of seconds since the epoch (before 1970: the epoch).
+pub fn epoch_to_utc(secs: i64) -> String {
+    utc(u64::try_from(secs).unwrap_or(0))
+}
+
 fn utc(secs: u64) -> String {
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
@@ -420,6 +450,28 @@ mod tests {
         VersionEntry::tag(s)
     }
 
+    /// Per-cell pins are read and written back, so no other edit of the entry drops them.
+    #[test]
+    fn cell_pins_round_trip() {
+        let entry = VersionEntry {
+            cells: vec![
+                ("za-north-1".into(), "v1.5.0".into()),
+                ("b".into(), "1.0".into()),
+            ],
+            ..tag("v1.4.0")
+        };
+        let out = edit("prod", "pay", entry.clone());
+        assert_eq!(
+            out,
+            TEXT.replace(
+                "pay: v1.4.0",
+                "pay: {stable: v1.4.0, cells: {za-north-1: v1.5.0, b: \"1.0\"}}"
+            )
+        );
+        let node = parse(&out, 0).unwrap();
+        assert_eq!(read_entry(&node, "prod", "pay"), Some(entry));
+    }
+
     #[test]
     fn replaces_a_plain_tag_keeping_comments() {
         let out = edit(
@@ -437,6 +489,7 @@ mod tests {
                     previous: None,
                 },
                 meta: Meta::default(),
+                cells: Vec::new(),
             },
         );
         assert_eq!(

@@ -5,9 +5,11 @@
 //! spans (provenance lives on the merged tree, see `merge`) and only ordered maps, so a
 //! target that walks it emits the same bytes on every run. It must never read files.
 
+mod cells;
 mod observe;
 mod types;
 
+pub use cells::*;
 pub use observe::*;
 pub use types::*;
 

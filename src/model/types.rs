@@ -119,6 +119,18 @@ pub struct Environment {
     pub services: BTreeMap<String, Service>,
     /// Registry services that `enabled: false` leaves out of this environment.
     pub disabled: Vec<String>,
+    /// Its cells (SPEC "Cells"), in the order written; empty: the environment is one cell.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, serde(default))]
+    pub cells: Vec<super::Cell>,
+    /// The order a new version reaches the cells, each wave a list of cell names.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(test, serde(default))]
+    pub waves: Vec<Vec<String>>,
+    /// How long a wave stays healthy before the next (`bake`), with cells only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(test, serde(default))]
+    pub bake: Option<String>,
     /// Who depends on whom here, built on first use by `Environment::dependents_of`.
     #[serde(skip)]
     pub(crate) dependents: std::sync::OnceLock<BTreeMap<String, Vec<String>>>,

@@ -37,6 +37,25 @@ pub const STRATEGY: Strategy = Strategy::Rolling;
 pub const CANARY_INTERVAL: &str = "10m";
 /// `rollout.canary.analysis.failureLimit`.
 pub const FAILURE_LIMIT: u32 = 1;
+/// `bake`: how long a wave of cells stays healthy before the next (SPEC "Cells").
+pub const BAKE: &str = "30m";
+
+/// A cell's Terraform state, when the cell names no backend of its own: the environment's
+/// backend with a state key of the cell's (`prod.tfstate` → `prod-za-north-1.tfstate`; a
+/// `gcs` or `consul` prefix/path gets `/<cell>`), so no two roots share a state.
+pub fn cell_state(config: &mut std::collections::BTreeMap<String, serde_json::Value>, cell: &str) {
+    for (key, value) in config.iter_mut() {
+        let Some(text) = value.as_str() else { continue };
+        let new = match key.as_str() {
+            "key" | "path" if text.ends_with(".tfstate") => {
+                format!("{}-{cell}.tfstate", text.trim_end_matches(".tfstate"))
+            }
+            "key" | "path" | "prefix" => format!("{}/{cell}", text.trim_end_matches('/')),
+            _ => continue,
+        };
+        *value = serde_json::Value::String(new);
+    }
+}
 
 /// `secretStore.mount`: Vault's default KV v2 mount.
 pub const VAULT_MOUNT: &str = "secret";

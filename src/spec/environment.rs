@@ -22,6 +22,10 @@ pub struct EnvironmentSpec {
     pub infra_defaults: Field<BTreeMap<InfraType, Field<SizingLayer>>>,
     /// The names `services:` overrides, as written.
     pub services: Field<Keys>,
+    /// `cells`, `waves`, `bake` (SPEC "Cells"; see `spec::cells`).
+    pub cells: Field<super::CellsSpec>,
+    pub waves: Field<super::WavesSpec>,
+    pub bake: Field<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -12,6 +12,7 @@
 //! lowering both read the result. A value of the wrong type is a [`Field::Invalid`] (the
 //! schema reports it), so a partly invalid service still reaches every rule.
 
+mod cells;
 pub mod defaults;
 mod environment;
 mod observe;
@@ -19,6 +20,7 @@ mod service;
 pub(crate) mod spanned;
 mod versions;
 
+pub use cells::*;
 pub use environment::*;
 pub use observe::*;
 pub use service::*;
@@ -62,6 +64,8 @@ pub struct SpecEnv {
     pub services: BTreeMap<String, SpecService>,
     /// Each disabled service with the position of its `enabled: false`.
     pub disabled: BTreeMap<String, Pos>,
+    /// Its cells, each merged over it (empty without `cells`).
+    pub cells: Vec<SpecCell>,
 }
 
 /// `versions.yaml`, typed, with its file.
@@ -86,7 +90,10 @@ pub struct SpecPlatform {
 impl SpecPlatform {
     /// Every merged service: registry-level first, then per environment.
     pub fn every_service(&self) -> impl Iterator<Item = &SpecService> {
-        let envs = self.environments.iter().flat_map(|e| e.services.values());
+        let envs = self.environments.iter().flat_map(|e| {
+            let cells = e.cells.iter().flat_map(|c| c.services.values());
+            e.services.values().chain(cells)
+        });
         self.registry_services.values().chain(envs)
     }
 }
@@ -165,6 +172,21 @@ fn read_platform(
             spec: from_node(env.node).unwrap_or_default(),
             services,
             disabled: env.disabled.clone(),
+            cells: env
+                .cells
+                .iter()
+                .map(|cell| SpecCell {
+                    name: cell.name.clone(),
+                    key_pos: cell.key_pos,
+                    spec: from_node(&cell.node).unwrap_or_default(),
+                    services: cell
+                        .services
+                        .iter()
+                        .map(|(n, s)| (n.clone(), read_service(s, sources)))
+                        .collect(),
+                    disabled: cell.disabled.clone(),
+                })
+                .collect(),
         })
         .collect();
     SpecPlatform {

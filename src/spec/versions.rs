@@ -34,6 +34,8 @@ pub struct SplitSpec {
     pub active: Field<crate::model::Colour>,
     /// Blue-green: the tag the other colour keeps after a promote.
     pub previous: Field<Tag>,
+    /// Per-cell pins: a stable tag for one cell, by cell name as written.
+    pub cells: Field<IndexMap<Spanned<String>, Field<Tag>>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

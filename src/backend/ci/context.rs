@@ -140,6 +140,11 @@ pub struct EnvironmentCtx {
     pub vault_addr: String,
     /// The environment's Terraform roots in apply order (`<env>`, then `<env>-messaging`).
     pub terraform_roots: Vec<TerraformRootCtx>,
+    /// Its waves of cells in order (SPEC "Cells"), empty without cells: a pipeline runs one
+    /// job per wave, each gated on the previous wave's health and `bake`.
+    pub waves: Vec<WaveCtx>,
+    /// `bake` (`30m`), with cells only.
+    pub bake: Option<String>,
 }
 
 /// One Terraform root a pipeline plans and applies.
@@ -164,6 +169,23 @@ pub struct TerraformVarCtx {
     /// (`KEY_VAULT_RESOURCE_GROUP_NAME_PROD`).
     pub ci_var: String,
     pub description: String,
+}
+
+/// One wave of cells.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveCtx {
+    /// 1-based.
+    pub number: usize,
+    pub cells: Vec<CellCtx>,
+}
+
+/// One cell as pipelines see it: where its cluster runs.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellCtx {
+    /// The cell's name (a DNS-1123 label).
+    pub name: String,
+    pub region: String,
+    pub cluster: String,
 }
 
 /// A registry service to build.

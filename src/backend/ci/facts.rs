@@ -73,6 +73,8 @@ fn placeholder_environment() -> EnvironmentCtx {
         approvers: String::new(),
         vault_addr: String::new(),
         terraform_roots: Vec::new(),
+        waves: Vec::new(),
+        bake: None,
     }
 }
 
@@ -131,6 +133,8 @@ pub fn environment_ctx(model: &Model, env: &Environment, paths: &PathsCtx) -> En
             _ => String::new(),
         },
         terraform_roots: terraform_roots(model, env, paths, &var_suffix),
+        waves: waves(env),
+        bake: env.bake.clone(),
     }
 }
 
@@ -158,6 +162,26 @@ fn terraform_roots(
                 })
                 .collect(),
             name: root.dir,
+        })
+        .collect()
+}
+
+/// The waves of `env`'s cells, each cell with its region and cluster.
+fn waves(env: &Environment) -> Vec<WaveCtx> {
+    env.waves
+        .iter()
+        .enumerate()
+        .map(|(i, wave)| WaveCtx {
+            number: i + 1,
+            cells: wave
+                .iter()
+                .filter_map(|name| env.cells.iter().find(|c| &c.name == name))
+                .map(|cell| CellCtx {
+                    name: cell.name.clone(),
+                    region: cell.environment.cloud.region.clone(),
+                    cluster: cell.environment.cluster.name.clone(),
+                })
+                .collect(),
         })
         .collect()
 }
@@ -274,5 +298,48 @@ mod tests {
             ("gcp", "europe-west1-docker.pkg.dev")
         );
         assert_eq!(registry_login("ghcr.io").kind, "docker");
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    /// The example's prod: its waves with each cell's region and cluster, and its bake.
+    #[test]
+    fn waves_reach_the_pipeline_facts() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let model = crate::pipeline::load_model(root).unwrap_or_else(|_| panic!("example"));
+        let prod = model.environment("prod").unwrap();
+        let ctx = environment_ctx(&model, prod, &PathsCtx::default());
+        let waves: Vec<Vec<(String, String, String)>> = ctx
+            .waves
+            .iter()
+            .map(|w| {
+                w.cells
+                    .iter()
+                    .map(|c| (c.name.clone(), c.region.clone(), c.cluster.clone()))
+                    .collect()
+            })
+            .collect();
+        let cell = |n: &str, r: &str, c: &str| (n.to_owned(), r.to_owned(), c.to_owned());
+        assert_eq!(
+            waves,
+            [
+                vec![cell("za-north-1", "southafricanorth", "pe-prod-zan1-aks")],
+                vec![
+                    cell("za-north-2", "southafricanorth", "pe-prod-zan2-aks"),
+                    cell("za-west-1", "southafricawest", "pe-prod-zaw1-aks"),
+                ],
+            ]
+        );
+        assert_eq!(ctx.waves[1].number, 2);
+        assert_eq!(ctx.bake.as_deref(), Some("30m"));
+        let dev = environment_ctx(
+            &model,
+            model.environment("dev").unwrap(),
+            &PathsCtx::default(),
+        );
+        assert!(dev.waves.is_empty() && dev.bake.is_none());
     }
 }

@@ -30,6 +30,7 @@ macro_rules! obj {
 
 mod base;
 mod blue_green;
+pub mod cells;
 mod crosscheck;
 mod dashboard;
 mod egress;
@@ -113,8 +114,10 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, cra
         }
     }
     for (env, overlays) in model.environments.iter().zip(overlays_by_env) {
+        let mut aggregate = environment::emit_environment(model, env);
+        cells::emit_cells(model, env, &overlays, &mut aggregate)?;
         files.extend(overlays);
-        files.extend(environment::emit_environment(model, env));
+        files.extend(aggregate);
     }
     Ok(files)
 }

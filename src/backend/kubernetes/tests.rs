@@ -52,7 +52,10 @@ fn dump_for_conformance() {
     // Blue-green after a promote (both colours, the switch-back window open) and images
     // from a registry that needs pull credentials.
     let promoted = bg("v1.5.0", None, crate::model::Colour::Green, Some("v1.4.0"));
-    trees.push(("fixture-promoted".into(), emit(&ledger_at(promoted)).unwrap()));
+    trees.push((
+        "fixture-promoted".into(),
+        emit(&ledger_at(promoted)).unwrap(),
+    ));
     trees.push(("example-ghcr".into(), emit(&example_on_ghcr()).unwrap()));
     for (name, tree) in trees {
         for f in tree {

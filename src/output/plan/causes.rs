@@ -83,6 +83,7 @@ impl Layers {
             (FileKind::Environment, Some("defaults")) => "environment default",
             (FileKind::Environment, Some("infraDefaults")) => "environment infra default",
             (FileKind::Environment, Some("services")) => "environment overlay",
+            (FileKind::Environment, Some("cells")) => "cell",
             (FileKind::Environment, _) => "environment",
             (FileKind::Versions, _) => "versions",
         }

@@ -3,9 +3,10 @@
 //! reports it) and a rule skips it, so a partly invalid tree never hides the other
 //! findings. Every rule returns its diagnostics; none stops at the first problem.
 
+mod cells;
 mod cloud;
 mod dependencies;
-mod durations;
+pub mod durations;
 mod environments;
 mod names;
 mod observe;
@@ -70,7 +71,7 @@ impl RuleCtx<'_> {
 
 /// Runs every semantic rule.
 pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
-    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 14] = [
+    let rules: [fn(&RuleCtx) -> Vec<Diagnostic>; 15] = [
         names::check,
         required::check,
         dependencies::check,
@@ -85,6 +86,7 @@ pub fn check_rules(ctx: &RuleCtx) -> Vec<Diagnostic> {
         versions::check,
         cloud::check,
         observe::check,
+        cells::check,
     ];
     // Rules are independent readers of the same spec: run them on every core. `collect`
     // keeps the rule order, so the output does not depend on scheduling.

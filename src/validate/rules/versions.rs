@@ -134,6 +134,9 @@ fn check_entry(
                 for field in [&split.preview, &split.previous] {
                     tags.extend(field.spanned().map(|t| (t.value.0.as_str(), t.pos)));
                 }
+                // Each cell's pin follows the environment's policy too.
+                let pins = split.cells.get().into_iter().flat_map(|p| p.values());
+                tags.extend(pins.filter_map(|t| t.spanned().map(|t| (t.value.0.as_str(), t.pos))));
             }
         },
         Field::Absent | Field::Invalid(_) => {}
