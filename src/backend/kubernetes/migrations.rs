@@ -171,7 +171,10 @@ fn job(ctx: &Ctx, migrations: &Migrations, env: Vec<Value>) -> Value {
     }
     container.insert("resources".into(), json!(service.resources));
     // The service's own restricted context (`workload::pod_spec`; a test compares them).
-    container.insert("securityContext".into(), container_security_context());
+    container.insert(
+        "securityContext".into(),
+        super::workload::container_security_context(),
+    );
     container.insert(
         "volumeMounts".into(),
         json!([{"name": "tmp", "mountPath": "/tmp"}]),
@@ -205,19 +208,6 @@ fn job(ctx: &Ctx, migrations: &Migrations, env: Vec<Value>) -> Value {
         },
     );
     Value::Object(obj)
-}
-
-fn container_security_context() -> Value {
-    json!({
-        "allowPrivilegeEscalation": false,
-        "privileged": false,
-        "readOnlyRootFilesystem": true,
-        "runAsNonRoot": true,
-        "runAsUser": RUN_AS,
-        "runAsGroup": RUN_AS,
-        "capabilities": {"drop": ["ALL"]},
-        "seccompProfile": {"type": "RuntimeDefault"},
-    })
 }
 
 fn pod_security_context() -> Value {

@@ -113,19 +113,7 @@ fn pod_spec(w: &Workload) -> Value {
     }
     container.insert("resources".into(), json!(s.resources));
     probes(s, &s.health_check, &mut container);
-    container.insert(
-        "securityContext".into(),
-        json!({
-            "allowPrivilegeEscalation": false,
-            "privileged": false,
-            "readOnlyRootFilesystem": true,
-            "runAsNonRoot": true,
-            "runAsUser": RUN_AS,
-            "runAsGroup": RUN_AS,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        }),
-    );
+    container.insert("securityContext".into(), container_security_context());
     container.insert(
         "volumeMounts".into(),
         json!([{"name": "tmp", "mountPath": "/tmp"}]),
@@ -203,4 +191,19 @@ pub(crate) fn probe_spec(service: &Service, probe: &Probe) -> Value {
         }
     }
     Value::Object(spec)
+}
+
+/// The container security context Pod Security `restricted` admits, shared by the service's
+/// containers and its migration Job (which must run under the same namespace level).
+pub(super) fn container_security_context() -> Value {
+    json!({
+        "allowPrivilegeEscalation": false,
+        "privileged": false,
+        "readOnlyRootFilesystem": true,
+        "runAsNonRoot": true,
+        "runAsUser": RUN_AS,
+        "runAsGroup": RUN_AS,
+        "capabilities": {"drop": ["ALL"]},
+        "seccompProfile": {"type": "RuntimeDefault"},
+    })
 }
