@@ -3,7 +3,7 @@
 //! alerts on a service that declares no `metrics` (a warning: no rule is generated for them).
 
 use super::{RuleCtx, items};
-use crate::diagnostic::{Code, Diagnostic, did_you_mean};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::load::yaml::Pos;
 use crate::spec::{Field, SpecService};
 
@@ -68,17 +68,7 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
                             service.name, port.value
                         ),
                     );
-                    out.push(match did_you_mean(&port.value, names.iter().copied()) {
-                        Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                        None => d.with_help(format!(
-                            "declared ports: {}",
-                            if names.is_empty() {
-                                "none".to_owned()
-                            } else {
-                                names.join(", ")
-                            }
-                        )),
-                    });
+                    out.push(super::ports::with_port_help(d, &port.value, &names));
                 }
             }
         }

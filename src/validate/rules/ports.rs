@@ -52,7 +52,7 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
         };
         let name = port.as_str();
         if !names.contains(&name) {
-            let mut d = Diagnostic::error(
+            let d = Diagnostic::error(
                 Code::UnknownPort,
                 port.pos,
                 format!(
@@ -60,19 +60,23 @@ fn check_service(service: &SpecService) -> Vec<Diagnostic> {
                     service.name
                 ),
             );
-            d = match did_you_mean(name, names.iter().copied()) {
-                Some(s) => d.with_help(format!("did you mean `{s}`?")),
-                None => d.with_help(format!(
-                    "declared ports: {}",
-                    if names.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        names.join(", ")
-                    }
-                )),
-            };
-            out.push(d);
+            out.push(with_port_help(d, name, &names));
         }
     }
     out
+}
+
+/// The help of an unknown port name: the nearest declared name, or the declared names.
+pub(super) fn with_port_help(d: Diagnostic, name: &str, names: &[&str]) -> Diagnostic {
+    match did_you_mean(name, names.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
+        None => d.with_help(format!(
+            "declared ports: {}",
+            if names.is_empty() {
+                "none".to_owned()
+            } else {
+                names.join(", ")
+            }
+        )),
+    }
 }
