@@ -428,6 +428,9 @@ fn service_of(s: &ServiceLayer) -> Result<Service, Gap> {
         }),
         None => None,
     };
+    let alerts = observe::alerts_of(&s.alerts)?;
+    let mut rollout = rollout_of(&s.rollout)?;
+    analysis_from_alerts(&mut rollout, &alerts);
     Ok(Service {
         name: String::new(),
         team: string(&s.team, "team")?,
@@ -456,13 +459,35 @@ fn service_of(s: &ServiceLayer) -> Result<Service, Gap> {
         dependencies,
         infra,
         expose,
-        rollout: rollout_of(&s.rollout)?,
+        rollout,
         version: None,
         egress: egress_of(&s.egress)?,
         migrations: observe::migrations_of(&s.migrations)?,
         metrics: observe::metrics_of(&s.metrics)?,
-        alerts: observe::alerts_of(&s.alerts)?,
+        alerts,
     })
+}
+
+/// SPEC: "Canary analysis uses the same thresholds" as the automatic-rollback alerts. A
+/// canary's analysis takes `alerts.errorRate.above` and `alerts.latencyP95Ms.above` wherever
+/// `rollout.canary.analysis` does not set its own, so a canary is judged by what would roll
+/// the stable version back; a canary with alerts and no `analysis` gets one.
+fn analysis_from_alerts(rollout: &mut Rollout, alerts: &crate::model::Alerts) {
+    let Some(canary) = rollout.canary.as_mut() else {
+        return;
+    };
+    let error_rate = alerts.error_rate.as_ref().map(|t| t.above);
+    let latency = alerts.latency_p95_ms.as_ref().map(|t| t.above);
+    if error_rate.is_none() && latency.is_none() {
+        return;
+    }
+    let analysis = canary.analysis.get_or_insert_with(|| Analysis {
+        max_error_rate: None,
+        max_latency_p95_ms: None,
+        failure_limit: defaults::FAILURE_LIMIT,
+    });
+    analysis.max_error_rate = analysis.max_error_rate.or(error_rate);
+    analysis.max_latency_p95_ms = analysis.max_latency_p95_ms.or(latency);
 }
 
 fn egress_of(field: &Field<Vec<Field<spec::EgressLayer>>>) -> Result<Vec<Egress>, Gap> {

@@ -679,3 +679,40 @@ fn diff_env_names_both_sides_and_their_layers() {
         )
     );
 }
+
+/// A canary is judged by the thresholds that would roll the stable version back: without
+/// its own `rollout.canary.analysis`, the canary driver takes each environment's merged
+/// `alerts` (payment-service: 5% and 500 ms from the registry, prod tightening the error rate
+/// to 2%); an `analysis` of its own wins.
+#[test]
+fn canary_analysis_takes_the_alert_thresholds_unless_it_sets_its_own() {
+    let thresholds = |root: &Path| -> Vec<String> {
+        let text = std::fs::read_to_string(root.join("golden/ci/github/canary.yml")).unwrap();
+        text.lines()
+            .filter(|l| l.contains("max_error_rate=\""))
+            .map(|l| l.trim().to_owned())
+            .collect()
+    };
+    let dir = example_copy();
+    let root = dir.path();
+    assert_eq!(
+        thresholds(root),
+        [
+            "max_error_rate=\"0.01\"; max_latency_p95_ms=\"200\"",
+            "max_error_rate=\"0.01\"; max_latency_p95_ms=\"200\""
+        ]
+    );
+    let registry = std::fs::read_to_string(root.join("registry.yaml")).unwrap();
+    let own = "        analysis: {maxErrorRate: 0.01, maxLatencyP95Ms: 200}\n";
+    assert!(registry.contains(own));
+    std::fs::write(root.join("registry.yaml"), registry.replace(own, "")).unwrap();
+    let (code, _, err) = infrac_at(root, &["build"], &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        thresholds(root),
+        [
+            "max_error_rate=\"0.05\"; max_latency_p95_ms=\"500\"",
+            "max_error_rate=\"0.02\"; max_latency_p95_ms=\"500\""
+        ]
+    );
+}
