@@ -481,7 +481,7 @@ fn analysis_from_alerts(rollout: &mut Rollout, alerts: &crate::model::Alerts) {
     if error_rate.is_none() && latency.is_none() {
         return;
     }
-    let analysis = canary.analysis.get_or_insert_with(|| Analysis {
+    let analysis = canary.analysis.get_or_insert(Analysis {
         max_error_rate: None,
         max_latency_p95_ms: None,
         failure_limit: defaults::FAILURE_LIMIT,
