@@ -396,6 +396,7 @@ fn egress_model() -> crate::model::Model {
         "files".into(),
         Infra {
             kind: InfraType::Bucket,
+            scope: Default::default(),
             version: None,
             topics: vec![],
             exchanges: vec![],
