@@ -486,7 +486,7 @@ fn egress_of(field: &Field<Vec<Field<spec::EgressLayer>>>) -> Result<Vec<Egress>
 fn infra_of(i: &InfraLayer) -> Result<Infra, Gap> {
     Ok(Infra {
         kind: *req(&i.kind, "type")?,
-        scope: opt(&i.scope, "scope")?.copied().unwrap_or_default(),
+        scope: opt(&i.scope, "scope")?.copied(),
         version: opt_string(&i.version, "version")?,
         topics: opt(&i.topics, "topics")?.cloned().unwrap_or_default(),
         exchanges: opt(&i.exchanges, "exchanges")?.cloned().unwrap_or_default(),

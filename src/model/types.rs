@@ -508,12 +508,6 @@ pub enum InfraScope {
     Environment,
 }
 
-impl InfraScope {
-    pub fn is_cell(&self) -> bool {
-        *self == InfraScope::Cell
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InfraType {
@@ -565,10 +559,10 @@ impl InfraType {
 pub struct Infra {
     #[serde(rename = "type")]
     pub kind: InfraType,
-    /// Where it lives in an environment with cells: in each cell (the default) or once, in
-    /// the environment's own root. Without cells it changes nothing.
-    #[serde(default, skip_serializing_if = "InfraScope::is_cell")]
-    pub scope: InfraScope,
+    /// Where it lives in an environment with cells, as written: in each cell (`None`, the
+    /// default) or once, in the environment's own root. Without cells it changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<InfraScope>,
     #[cfg_attr(test, serde(default))]
     pub version: Option<String>,
     #[cfg_attr(test, serde(default))]

@@ -396,7 +396,7 @@ fn egress_model() -> crate::model::Model {
         "files".into(),
         Infra {
             kind: InfraType::Bucket,
-            scope: Default::default(),
+            scope: None,
             version: None,
             topics: vec![],
             exchanges: vec![],

@@ -69,7 +69,7 @@ fn scope_of(env: &Environment, res: &plan::Resource) -> InfraScope {
     env.services
         .get(&res.service)
         .and_then(|s| s.infra.get(entry))
-        .map(|i| i.scope)
+        .and_then(|i| i.scope)
         .unwrap_or_default()
 }
 
