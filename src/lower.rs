@@ -285,6 +285,7 @@ fn lower_environment(
         cells: Vec::new(),
         waves: Vec::new(),
         bake: None,
+        cell: None,
         dependents: Default::default(),
     })
 }
@@ -510,6 +511,7 @@ fn egress_of(field: &Field<Vec<Field<spec::EgressLayer>>>) -> Result<Vec<Egress>
 fn infra_of(i: &InfraLayer) -> Result<Infra, Gap> {
     Ok(Infra {
         kind: *req(&i.kind, "type")?,
+        scope: opt(&i.scope, "scope")?.copied(),
         version: opt_string(&i.version, "version")?,
         topics: opt(&i.topics, "topics")?.cloned().unwrap_or_default(),
         exchanges: opt(&i.exchanges, "exchanges")?.cloned().unwrap_or_default(),

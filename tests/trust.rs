@@ -297,7 +297,7 @@ fn an_environment_link_inside_the_repository_is_followed() {
     repo.link("environments/dev.yaml", Path::new("../shared/dev.yaml"));
     let (code, stdout, stderr) = repo.run(&["check"]);
     assert_eq!(code, 0, "{stdout}{stderr}");
-    assert_eq!(stdout, "golden tree is fresh: 239 files\n");
+    assert_eq!(stdout, "golden tree is fresh: 257 files\n");
 }
 
 #[test]
@@ -368,7 +368,7 @@ fn a_drifted_stale_file_is_kept_and_reported() {
     let (code, stdout, stderr) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "built golden: 0 written, 239 unchanged, 0 deleted\n")
+        (0, "built golden: 0 written, 257 unchanged, 0 deleted\n")
     );
     assert_eq!(
         stderr,
@@ -380,7 +380,7 @@ fn a_drifted_stale_file_is_kept_and_reported() {
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 239 files\n")
+        (0, "golden tree is fresh: 257 files\n")
     );
 }
 
@@ -395,7 +395,7 @@ fn a_stale_file_that_still_matches_is_deleted() {
         (code, stdout.as_str(), stderr.as_str()),
         (
             0,
-            "built golden: 0 written, 239 unchanged, 1 deleted\n",
+            "built golden: 0 written, 257 unchanged, 1 deleted\n",
             UNREAD_WORKFLOWS
         )
     );
@@ -436,7 +436,7 @@ fn leftovers_of_a_killed_build_are_reported_then_cleaned() {
         (code, stdout.as_str(), stderr.as_str()),
         (
             0,
-            "built golden: 0 written, 239 unchanged, 0 deleted\n",
+            "built golden: 0 written, 257 unchanged, 0 deleted\n",
             UNREAD_WORKFLOWS
         )
     );
@@ -444,7 +444,7 @@ fn leftovers_of_a_killed_build_are_reported_then_cleaned() {
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 239 files\n")
+        (0, "golden tree is fresh: 257 files\n")
     );
 }
 
@@ -487,7 +487,7 @@ fn a_build_that_fails_while_staging_leaves_the_old_tree() {
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 239 files\n")
+        (0, "golden tree is fresh: 257 files\n")
     );
 }
 
@@ -536,13 +536,13 @@ fn a_tree_generated_by_another_version_fails_check() {
     let (code, stdout, _) = repo.run(&["build"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "built golden: 0 written, 239 unchanged, 0 deleted\n")
+        (0, "built golden: 0 written, 257 unchanged, 0 deleted\n")
     );
     assert_eq!(fs::read_to_string(&manifest).unwrap(), ours);
     let (code, stdout, _) = repo.run(&["check"]);
     assert_eq!(
         (code, stdout.as_str()),
-        (0, "golden tree is fresh: 239 files\n")
+        (0, "golden tree is fresh: 257 files\n")
     );
     repo.assert_victim_intact();
 }

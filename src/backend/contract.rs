@@ -37,6 +37,25 @@ pub fn placement(provider: CloudProvider, kind: InfraType) -> Placement {
     }
 }
 
+/// The environment part of every cloud name a Terraform root creates (backing resources,
+/// workload identities, the secret operator's identity, a cell's own network and resource
+/// group): the environment's name, or `<env>-<cell>` in a cell's root, so the cells of one
+/// environment never share a cloud name (IAM role names are unique per account, database and
+/// bucket names per region or globally). The cell's cluster is named by the cell's own
+/// `cluster.name`. Secret-store entry names keep the environment's name: they are what the
+/// cell's ExternalSecrets read.
+pub fn cell_scoped(env: &str, cell: Option<&str>) -> String {
+    match cell {
+        Some(cell) => format!("{env}-{cell}"),
+        None => env.to_owned(),
+    }
+}
+
+/// The directory of a cell's Terraform root under `terraform/environments/`.
+pub fn cell_root_dir(env: &str, cell: &str) -> String {
+    format!("{env}/cells/{cell}")
+}
+
 /// The properties of the JSON document a managed resource's connection secret holds.
 pub fn connection_keys(kind: InfraType) -> &'static [&'static str] {
     use InfraType::*;
@@ -199,6 +218,9 @@ mod tests {
 
     #[test]
     fn names() {
+        assert_eq!(cell_scoped("prod", None), "prod");
+        assert_eq!(cell_scoped("prod", Some("eu-1")), "prod-eu-1");
+        assert_eq!(cell_root_dir("prod", "eu-1"), "prod/cells/eu-1");
         assert_eq!(env_var_name("read-db", "url"), "READ_DB_URL");
         assert_eq!(
             connection_secret_name("shop", "prod", "cart", "db"),

@@ -50,6 +50,7 @@ pub(super) fn lower_cells(
         };
         match lower_environment(&as_env, services) {
             Ok(mut environment) => {
+                environment.cell = Some(cell.name.clone());
                 let own_backend = written
                     .and_then(|w| w.get(cell.name.as_str()))
                     .and_then(Field::get)

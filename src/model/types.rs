@@ -131,6 +131,11 @@ pub struct Environment {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[cfg_attr(test, serde(default))]
     pub bake: Option<String>,
+    /// The cell this environment is, when it is one of an environment's cells (its name
+    /// stays the environment's; cloud names derive from both,
+    /// [`crate::backend::contract::cell_scoped`]).
+    #[serde(skip)]
+    pub cell: Option<String>,
     /// Who depends on whom here, built on first use by `Environment::dependents_of`.
     #[serde(skip)]
     pub(crate) dependents: std::sync::OnceLock<BTreeMap<String, Vec<String>>>,
@@ -492,6 +497,17 @@ pub struct SecretRef {
     pub key: String,
 }
 
+/// `infra.<name>.scope`: where a backing resource lives in an environment with cells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InfraScope {
+    /// One per cell, in the cell's root.
+    #[default]
+    Cell,
+    /// One for the whole environment, in the environment's root; the cells share it.
+    Environment,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InfraType {
@@ -543,6 +559,10 @@ impl InfraType {
 pub struct Infra {
     #[serde(rename = "type")]
     pub kind: InfraType,
+    /// Where it lives in an environment with cells, as written: in each cell (`None`, the
+    /// default) or once, in the environment's own root. Without cells it changes nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<InfraScope>,
     #[cfg_attr(test, serde(default))]
     pub version: Option<String>,
     #[cfg_attr(test, serde(default))]

@@ -161,6 +161,7 @@ pub struct SecretRefLayer {
 pub struct InfraLayer {
     #[serde(rename = "type")]
     pub kind: Field<InfraType>,
+    pub scope: Field<crate::model::InfraScope>,
     pub version: Field<String>,
     pub topics: Field<Vec<String>>,
     pub exchanges: Field<Vec<String>>,

@@ -396,6 +396,7 @@ fn egress_model() -> crate::model::Model {
         "files".into(),
         Infra {
             kind: InfraType::Bucket,
+            scope: None,
             version: None,
             topics: vec![],
             exchanges: vec![],

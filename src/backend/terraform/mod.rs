@@ -9,6 +9,7 @@
 //! [`crate::backend::contract`].
 
 pub(crate) mod addresses;
+mod cells;
 mod format;
 mod hclx;
 mod identity;
@@ -44,6 +45,16 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Err
         .environments
         .par_iter()
         .map(|env| {
+            if !env.cells.is_empty() {
+                let files = cells::files(model, env)?
+                    .into_iter()
+                    .map(|(dir, name, text)| {
+                        let path = format!("terraform/environments/{dir}/{name}");
+                        OutputFile::new(Target::Terraform, Some(&env.name), path, text)
+                    })
+                    .collect();
+                return Ok((files, cells::used_modules(model, env)));
+            }
             let plan = plan::plan(model, env);
             let mut used = vec![
                 (plan.cloud, ModuleKind::Network),
@@ -64,7 +75,7 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, Err
                 .collect();
             if messaging::needed(&plan) {
                 let dir = format!("{}{}", env.name, addresses::MESSAGING_SUFFIX);
-                for (name, text) in messaging::files(env, &plan)? {
+                for (name, text) in messaging::files(env, &plan, &env.name)? {
                     files.push(file(&dir, name, text));
                 }
             }
@@ -99,7 +110,8 @@ pub struct RootInputs {
 }
 
 /// The roots of `env` in apply order: the environment's own, then `<env>-messaging` when it
-/// has one (it reads the broker connections from the first one's state).
+/// has one (it reads the broker connections from the first one's state). The roots of its
+/// cells, which come after these, are [`cell_roots`].
 pub fn roots(model: &Model, env: &crate::model::Environment) -> Vec<RootInputs> {
     let required = root::variables(model, env)
         .into_iter()
@@ -110,11 +122,50 @@ pub fn roots(model: &Model, env: &crate::model::Environment) -> Vec<RootInputs> 
         dir: env.name.clone(),
         required,
     }];
-    if messaging::needed(&plan::plan(model, env)) {
+    let plan = if env.cells.is_empty() {
+        plan::plan(model, env)
+    } else {
+        cells::environment_plan(model, env)
+    };
+    if messaging::needed(&plan) {
         out.push(RootInputs {
             dir: format!("{}{}", env.name, addresses::MESSAGING_SUFFIX),
             required: Vec::new(),
         });
+    }
+    out
+}
+
+/// The roots of each cell of `env` (none without cells), in wave order: the cell's own, then
+/// `<cell>-messaging` when its brokers have topics or exchanges. Each applies after the
+/// environment's roots ([`roots`]).
+pub fn cell_roots(model: &Model, env: &crate::model::Environment) -> Vec<(String, RootInputs)> {
+    let mut out = Vec::new();
+    for cell in env.cells_in_wave_order() {
+        let dir = crate::backend::contract::cell_root_dir(&env.name, &cell.name);
+        let required = root::variables(model, &cell.environment)
+            .into_iter()
+            .filter(|v| v.default.is_none())
+            .map(|v| (v.name.to_owned(), v.description.to_owned()))
+            .collect();
+        if messaging::needed(&cells::cell_plan(model, &cell.environment)) {
+            out.push((
+                cell.name.clone(),
+                RootInputs {
+                    dir: dir.clone(),
+                    required,
+                },
+            ));
+            out.push((
+                cell.name.clone(),
+                RootInputs {
+                    dir: format!("{dir}{}", addresses::MESSAGING_SUFFIX),
+                    required: Vec::new(),
+                },
+            ));
+        } else {
+            out.push((cell.name.clone(), RootInputs { dir, required }));
+        }
     }
     out
 }

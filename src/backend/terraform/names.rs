@@ -2,9 +2,15 @@
 //!
 //! A name that fits is kept readable; one that does not is cut and given a 6-hex suffix from
 //! the SHA-256 of the full name, so two long names never collide by truncation and the same
-//! input always gives the same name. Pure string functions: no model, no HCL.
+//! input always gives the same name. String functions, no HCL; only [`base`] reads the model.
 
 use sha2::{Digest, Sha256};
+
+/// The environment part of the cloud names `env`'s root creates: its name, or
+/// `<env>-<cell>` in a cell ([`crate::backend::contract::cell_scoped`]).
+pub fn base(env: &crate::model::Environment) -> String {
+    crate::backend::contract::cell_scoped(&env.name, env.cell.as_deref())
+}
 
 /// The first 6 hex digits of SHA-256 of `text`.
 pub fn short_hash(text: &str) -> String {

@@ -57,6 +57,7 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
     let mut managed: BTreeMap<InfraType, Vec<Resource>> = BTreeMap::new();
     let mut in_cluster = Vec::new();
     let mut owners = BTreeMap::new();
+    let base = names::base(env);
     for service in env.services.values() {
         for (entry, infra) in &service.infra {
             let key = format!("{}-{entry}", service.name);
@@ -73,7 +74,7 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
             );
             let parts = [
                 platform.as_str(),
-                env.name.as_str(),
+                base.as_str(),
                 service.name.as_str(),
                 entry.as_str(),
             ];
@@ -89,7 +90,7 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
             owners.entry(service.name.clone()).or_insert_with(|| Owner {
                 team: service.team.clone(),
                 namespace: env.namespace_of(service),
-                identity_name: identity_name(cloud, platform, &env.name, &service.name),
+                identity_name: identity_name(cloud, platform, &base, &service.name),
                 identity_secret: identity_in_store(cloud)
                     .then(|| identity_secret_name(platform, &env.name, &service.name)),
             });

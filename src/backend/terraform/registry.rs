@@ -91,8 +91,10 @@ fn owner<'m>(model: &'m Model, registry: &Registry) -> Option<&'m Environment> {
     })
 }
 
+/// Whether `env`'s root creates the registry: the owner environment's own root, never one
+/// of its cells' (they pull from it like any other environment).
 fn is_owner(model: &Model, registry: &Registry, env: &Environment) -> bool {
-    owner(model, registry).is_some_and(|o| o.name == env.name)
+    env.cell.is_none() && owner(model, registry).is_some_and(|o| o.name == env.name)
 }
 
 fn resource(ty: &str, label: &str) -> hcl::BlockBuilder {
@@ -345,7 +347,7 @@ pub fn header_lines(model: &Model, env: &Environment) -> Vec<String> {
         (Some(cloud), _) if cloud != env.cloud.provider => format!(
             "# Image registry {host}: on another cloud than this cluster; no pull right is generated."
         ),
-        (Some(_), Some(owner)) if owner.name == env.name => format!(
+        (Some(_), Some(owner)) if owner.name == env.name && env.cell.is_none() => format!(
             "# Image registry {host}: created here, with CI's push right for var.ci_principal and this cluster's pull right."
         ),
         (Some(_), Some(owner)) => format!(

@@ -11,9 +11,23 @@ use super::names;
 use super::plan::{EnvPlan, Resource};
 use crate::model::{CloudProvider, Environment, InfraType, Model};
 
-/// `../../modules/<dir>` from `terraform/environments/<env>/`.
-pub fn source(cloud: CloudProvider, kind: ModuleKind) -> String {
-    format!("../../modules/{}", module_dir(cloud, kind))
+/// Where a root sits: the way to `terraform/modules/` and the reference to its network's
+/// outputs (its own `module.network`, or the environment's read from remote state).
+#[derive(Debug, Clone, Copy)]
+pub struct Place {
+    pub modules: &'static str,
+    pub network: &'static str,
+}
+
+/// An environment root, `terraform/environments/<env>/`, with its own network.
+pub const ENV_ROOT: Place = Place {
+    modules: "../../modules",
+    network: "module.network",
+};
+
+/// `<modules>/<dir>` from the root at `at`.
+pub fn source(at: Place, cloud: CloudProvider, kind: ModuleKind) -> String {
+    format!("{}/{}", at.modules, module_dir(cloud, kind))
 }
 
 /// The tag / label value as the cloud accepts it.
@@ -85,15 +99,20 @@ fn resource_object(cloud: CloudProvider, env: &Environment, res: &Resource) -> E
 }
 
 /// Arguments every module call on `cloud` takes for its placement.
-fn cloud_args(cloud: CloudProvider, kind: ModuleKind) -> Vec<(&'static str, Expression)> {
+fn cloud_args(
+    at: Place,
+    cloud: CloudProvider,
+    kind: ModuleKind,
+) -> Vec<(&'static str, Expression)> {
+    let net = |attr: &str| r(&format!("{}.{attr}", at.network));
     match cloud {
         CloudProvider::Aws => match kind {
             ModuleKind::Network => vec![],
-            ModuleKind::Cluster => vec![("subnet_ids", r("module.network.private_subnet_ids"))],
+            ModuleKind::Cluster => vec![("subnet_ids", net("private_subnet_ids"))],
             ModuleKind::Data(_) => vec![
-                ("vpc_id", r("module.network.vpc_id")),
-                ("subnet_ids", r("module.network.private_subnet_ids")),
-                ("allowed_cidr_blocks", arr([r("module.network.cidr")])),
+                ("vpc_id", net("vpc_id")),
+                ("subnet_ids", net("private_subnet_ids")),
+                ("allowed_cidr_blocks", arr([net("cidr")])),
             ],
         },
         CloudProvider::Azure => {
@@ -103,14 +122,16 @@ fn cloud_args(cloud: CloudProvider, kind: ModuleKind) -> Vec<(&'static str, Expr
             ];
             match kind {
                 ModuleKind::Network => {}
-                ModuleKind::Cluster => {
-                    args.push(("subnet_id", r("module.network.nodes_subnet_id")))
-                }
+                ModuleKind::Cluster => args.push(("subnet_id", net("nodes_subnet_id"))),
                 ModuleKind::Data(infra) => args.extend([
-                    ("subnet_id", r("module.network.endpoints_subnet_id")),
+                    ("subnet_id", net("endpoints_subnet_id")),
                     (
                         "private_dns_zone_id",
-                        ri("module.network.private_dns_zone_ids", s(infra.as_str()), ""),
+                        ri(
+                            &format!("{}.private_dns_zone_ids", at.network),
+                            s(infra.as_str()),
+                            "",
+                        ),
                     ),
                 ]),
             }
@@ -124,10 +145,10 @@ fn cloud_args(cloud: CloudProvider, kind: ModuleKind) -> Vec<(&'static str, Expr
             match kind {
                 ModuleKind::Network => {}
                 ModuleKind::Cluster => args.extend([
-                    ("network_id", r("module.network.network_id")),
-                    ("subnet_id", r("module.network.subnet_id")),
+                    ("network_id", net("network_id")),
+                    ("subnet_id", net("subnet_id")),
                 ]),
-                ModuleKind::Data(_) => args.push(("network_id", r("module.network.network_id"))),
+                ModuleKind::Data(_) => args.push(("network_id", net("network_id"))),
             }
             args
         }
@@ -135,23 +156,23 @@ fn cloud_args(cloud: CloudProvider, kind: ModuleKind) -> Vec<(&'static str, Expr
 }
 
 /// `module "network"`.
-pub fn network(model: &Model, env: &Environment) -> Block {
+pub fn network(at: Place, model: &Model, env: &Environment) -> Block {
     let cloud = env.cloud.provider;
-    let name = names::dns_label(&[&model.platform.name, &env.name], 60);
+    let name = names::dns_label(&[&model.platform.name, &names::base(env)], 60);
     let mut block = Block::builder("module")
         .add_label("network")
-        .add_attribute(("source", source(cloud, ModuleKind::Network)))
+        .add_attribute(("source", source(at, cloud, ModuleKind::Network)))
         .add_attribute(("name", name))
         .add_attribute(("tags", r("local.tags")))
         .add_attribute(("cidr", env.network.cidr.as_str()));
-    for arg in cloud_args(cloud, ModuleKind::Network) {
+    for arg in cloud_args(at, cloud, ModuleKind::Network) {
         block = block.add_attribute(arg);
     }
     block.build()
 }
 
 /// `module "cluster"` with the node pools of `cluster`.
-pub fn cluster(env: &Environment) -> Block {
+pub fn cluster(at: Place, env: &Environment) -> Block {
     let cloud = env.cloud.provider;
     let pool_name = |name: &str| match cloud {
         CloudProvider::Azure => names::alnum(&[name], 12),
@@ -173,7 +194,7 @@ pub fn cluster(env: &Environment) -> Block {
     let mut pools: Vec<_> = env.cluster.node_pools.iter().collect();
     let mut block = Block::builder("module")
         .add_label("cluster")
-        .add_attribute(("source", source(cloud, ModuleKind::Cluster)))
+        .add_attribute(("source", source(at, cloud, ModuleKind::Cluster)))
         .add_attribute(("name", env.cluster.name.as_str()))
         .add_attribute(("tags", r("local.tags")));
     // Without `cluster.version` the module's `null` default leaves it to the cloud.
@@ -194,11 +215,11 @@ pub fn cluster(env: &Environment) -> Block {
         .iter()
         .map(|(name, p)| (pool_name(name), pool(name, p, false)));
     block = block.add_attribute(("node_pools", obj(node_pools)));
-    for arg in cloud_args(cloud, ModuleKind::Cluster) {
+    for arg in cloud_args(at, cloud, ModuleKind::Cluster) {
         block = block.add_attribute(arg);
     }
     if cloud == CloudProvider::Gcp {
-        let account = names::gcp_service_account(&[&env.name, "gke-nodes"]);
+        let account = names::gcp_service_account(&[&names::base(env), "gke-nodes"]);
         block = block
             .add_attribute(("cidr", env.network.cidr.as_str()))
             .add_attribute(("node_service_account", account))
@@ -208,7 +229,7 @@ pub fn cluster(env: &Environment) -> Block {
 }
 
 /// `module "<kind>"`, one instance per resource of that type.
-pub fn data_module(cloud: CloudProvider, kind: InfraType) -> Block {
+pub fn data_module(at: Place, cloud: CloudProvider, kind: InfraType) -> Block {
     let each = |field: &str| r(&format!("each.value.{field}"));
     let module = ModuleKind::Data(kind);
     let tags = super::hclx::call(
@@ -221,7 +242,7 @@ pub fn data_module(cloud: CloudProvider, kind: InfraType) -> Block {
     let mut block = Block::builder("module")
         .add_label(kind.as_str())
         .add_attribute(("for_each", r(&format!("local.{}", kind.as_str()))))
-        .add_attribute(("source", source(cloud, module)))
+        .add_attribute(("source", source(at, cloud, module)))
         .add_attribute(("name", each("name")))
         .add_attribute(("tags", tags));
     for field in [
@@ -237,10 +258,10 @@ pub fn data_module(cloud: CloudProvider, kind: InfraType) -> Block {
     for field in ["brokers", "nodes", "topics"] {
         block = block.add_attribute((field, each(field)));
     }
-    for arg in cloud_args(cloud, module) {
+    for arg in cloud_args(at, cloud, module) {
         block = block.add_attribute(arg);
     }
-    if cloud == CloudProvider::Gcp {
+    if cloud == CloudProvider::Gcp && at.network == ENV_ROOT.network {
         block = block.add_attribute(("depends_on", arr([r("module.network")])));
     }
     block.build()

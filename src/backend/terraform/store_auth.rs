@@ -57,7 +57,10 @@ pub fn blocks(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
 /// <https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html>
 fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     let platform = &model.platform.name;
-    let name = super::names::dns_label(&[platform, &env.name, "external-secrets"], 64);
+    let name = super::names::dns_label(
+        &[platform, &super::names::base(env), "external-secrets"],
+        64,
+    );
     let trust = obj([
         ("Version", s("2012-10-17")),
         (
@@ -143,7 +146,10 @@ fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
 /// needs by hand (output `secret_operator_client_id`).
 /// <https://external-secrets.io/latest/provider/azure-key-vault/>
 fn azure(platform: &str, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
-    let name = super::names::dns_label(&[platform, &env.name, "external-secrets"], 128);
+    let name = super::names::dns_label(
+        &[platform, &super::names::base(env), "external-secrets"],
+        128,
+    );
     let group = || r("azurerm_resource_group.this.name");
     let mut blocks = Vec::new();
     if plan.managed.is_empty() {
@@ -534,7 +540,7 @@ fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
             continue;
         }
         every.extend(&reads);
-        let name = super::names::dns_label(&[platform, &env.name, &svc.name], 64);
+        let name = super::names::dns_label(&[platform, &super::names::base(env), &svc.name], 64);
         services.push((
             svc.name.clone(),
             obj([
@@ -607,7 +613,10 @@ fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
     };
     let service_id = || ri("infisical_identity.service", r("each.key"), "id");
     let operator_id = || r("infisical_identity.secret_operator.id");
-    let operator_name = super::names::dns_label(&[platform, &env.name, "external-secrets"], 64);
+    let operator_name = super::names::dns_label(
+        &[platform, &super::names::base(env), "external-secrets"],
+        64,
+    );
     blocks.extend([
         Block::builder("locals")
             .add_attribute(("infisical_services", obj(services)))

@@ -44,10 +44,21 @@ fn every_platform_compiles_to_parseable_deterministic_terraform() {
             hcl::parse(&file.contents).unwrap_or_else(|e| panic!("{name} {}: {e}", file.path));
         }
         for env in &model.environments {
-            let main = find(
+            // A celled environment's resources are in its cells' roots or its own.
+            let mut main = find(
                 &first,
                 &format!("terraform/environments/{}/main.tf", env.name),
-            );
+            )
+            .to_owned();
+            for cell in &env.cells {
+                main.push_str(find(
+                    &first,
+                    &format!(
+                        "terraform/environments/{}/cells/{}/main.tf",
+                        env.name, cell.name
+                    ),
+                ));
+            }
             for service in env.services.values() {
                 for (entry, infra) in &service.infra {
                     let key = format!("{}-{entry}", service.name);

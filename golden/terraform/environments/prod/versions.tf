@@ -6,9 +6,5 @@ terraform {
       source  = "hashicorp/azurerm"
       version = "~> 4.30"
     }
-    helm = {
-      source  = "hashicorp/helm"
-      version = "~> 2.17"
-    }
   }
 }

@@ -1,0 +1,433 @@
+//! The Terraform roots of an environment with cells (SPEC "Cells").
+//!
+//! - `terraform/environments/<env>/` keeps what the cells share: the network and every
+//!   `scope: environment` backing resource (with its connection secrets in the environment's
+//!   store), and the image registry where this environment creates it. It has no cluster.
+//! - `terraform/environments/<env>/cells/<cell>/` is one cell: its cluster (the cell's
+//!   `cluster` fields, in the cell's region), its mesh, its `scope: cell` backing resources
+//!   (the default), their secrets, the workload identities and grants of their owners and the
+//!   secret store's auth for that cluster, in the cell's own state (`terraform.backend` of the
+//!   cell; by default the environment's key with the cell added). Its cloud names carry the
+//!   cell ([`crate::backend::contract::cell_scoped`]), so no two cells share one.
+//! - `terraform/environments/<env>/cells/<cell>-messaging/`: the topics and exchanges of the
+//!   cell's own brokers, as `<env>-messaging/` is for the environment's.
+//!
+//! A cell in the environment's region on the environment's CIDR runs in the environment's
+//! network and reads its ids from the environment root's state with the
+//! `terraform_remote_state` data source, which exposes the root-level outputs of another
+//! configuration's latest state:
+//! <https://developer.hashicorp.com/terraform/language/state/remote-state-data>.
+//! A cell in another region (or on another CIDR) has a network of its own: a VPC, VNet or
+//! subnet is regional.
+
+use hcl::{Block, Body};
+
+use super::format;
+use super::hclx::r;
+use super::modules::{ModuleKind, variables_body};
+use super::plan::{self, EnvPlan};
+use super::providers::{Provider, versions_body};
+use super::root::{
+    self, Header, backend_body, endpoint_outputs, output, providers_body, root_providers,
+};
+use super::stack::{self, ENV_ROOT, Place};
+use super::{identity, messaging, names, secrets};
+use crate::backend::contract::cell_root_dir;
+use crate::error::Error;
+use crate::model::{Cell, CloudProvider, Environment, InfraScope, InfraType, Model};
+
+/// A cell root, `terraform/environments/<env>/cells/<cell>/`, with its own network.
+const CELL_OWN_NETWORK: Place = Place {
+    modules: "../../../../modules",
+    network: "module.network",
+};
+
+/// A cell root in the environment's network, read from the environment's state.
+const CELL_SHARED_NETWORK: Place = Place {
+    modules: "../../../../modules",
+    network: "local.network",
+};
+
+/// The label of the environment root's state in a cell root.
+const ENVIRONMENT_STATE: &str = "data.terraform_remote_state.environment";
+
+/// One root's files: (directory under `terraform/environments/`, file name, text).
+pub type RootFile = (String, &'static str, String);
+
+/// Whether `cell` runs in its environment's network.
+fn shares_network(env: &Environment, cell: &Environment) -> bool {
+    cell.cloud.region == env.cloud.region && cell.network.cidr == env.network.cidr
+}
+
+/// The scope of a managed resource of `plan`.
+fn scope_of(env: &Environment, res: &plan::Resource) -> InfraScope {
+    let entry = res
+        .key
+        .strip_prefix(&res.service)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .unwrap_or_default();
+    env.services
+        .get(&res.service)
+        .and_then(|s| s.infra.get(entry))
+        .and_then(|i| i.scope)
+        .unwrap_or_default()
+}
+
+/// `plan` with only the managed resources of `scope`, and only the owners of those.
+fn only(env: &Environment, mut plan: EnvPlan, scope: InfraScope) -> EnvPlan {
+    for resources in plan.managed.values_mut() {
+        resources.retain(|res| scope_of(env, res) == scope);
+    }
+    plan.managed.retain(|_, resources| !resources.is_empty());
+    let owning: std::collections::BTreeSet<&str> = plan
+        .managed
+        .values()
+        .flatten()
+        .map(|res| res.service.as_str())
+        .collect();
+    plan.owners
+        .retain(|service, _| owning.contains(service.as_str()));
+    if scope == InfraScope::Environment {
+        // In-cluster resources run in each cell's cluster.
+        plan.in_cluster.clear();
+    }
+    plan
+}
+
+/// The plan of the environment root of a celled `env`: its `scope: environment` resources.
+pub fn environment_plan(model: &Model, env: &Environment) -> EnvPlan {
+    only(env, plan::plan(model, env), InfraScope::Environment)
+}
+
+/// The plan of one cell's root: its `scope: cell` resources.
+pub fn cell_plan(model: &Model, cell: &Environment) -> EnvPlan {
+    only(cell, plan::plan(model, cell), InfraScope::Cell)
+}
+
+/// The managed modules every root of `env` calls.
+pub fn used_modules(model: &Model, env: &Environment) -> Vec<(CloudProvider, ModuleKind)> {
+    let mut used = vec![(env.cloud.provider, ModuleKind::Network)];
+    let env_plan = environment_plan(model, env);
+    used.extend(
+        env_plan
+            .managed
+            .keys()
+            .map(|k| (env_plan.cloud, ModuleKind::Data(*k))),
+    );
+    for cell in &env.cells {
+        let plan = cell_plan(model, &cell.environment);
+        if !shares_network(env, &cell.environment) {
+            used.push((plan.cloud, ModuleKind::Network));
+        }
+        used.push((plan.cloud, ModuleKind::Cluster));
+        used.extend(
+            plan.managed
+                .keys()
+                .map(|k| (plan.cloud, ModuleKind::Data(*k))),
+        );
+    }
+    used
+}
+
+/// Every root of a celled `env`: the environment's, its messaging root, and each cell's (in
+/// wave order) with its messaging root.
+pub fn files(model: &Model, env: &Environment) -> Result<Vec<RootFile>, Error> {
+    let mut out = Vec::new();
+    let env_plan = environment_plan(model, env);
+    for (name, text) in environment_files(model, env, &env_plan)? {
+        out.push((env.name.clone(), name, text));
+    }
+    if messaging::needed(&env_plan) {
+        let dir = format!("{}{}", env.name, super::addresses::MESSAGING_SUFFIX);
+        for (name, text) in messaging::files(env, &env_plan, &env.name)? {
+            out.push((dir.clone(), name, text));
+        }
+    }
+    for cell in env.cells_in_wave_order() {
+        let dir = cell_root_dir(&env.name, &cell.name);
+        let plan = cell_plan(model, &cell.environment);
+        for (name, text) in cell_files(model, env, cell, &plan, &env_plan)? {
+            out.push((dir.clone(), name, text));
+        }
+        if messaging::needed(&plan) {
+            let messaging_dir = format!("{dir}{}", super::addresses::MESSAGING_SUFFIX);
+            for (name, text) in messaging::files(&cell.environment, &plan, &dir)? {
+                out.push((messaging_dir.clone(), name, text));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The providers of the environment root of a celled environment: no cluster, so no Helm.
+fn environment_providers(env: &Environment) -> Vec<Provider> {
+    root_providers(env)
+        .into_iter()
+        .filter(|p| *p != Provider::Helm)
+        .collect()
+}
+
+fn environment_files(
+    model: &Model,
+    env: &Environment,
+    plan: &EnvPlan,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    let providers = environment_providers(env);
+    let mut outputs = Body::builder().add_block(output(
+        "network",
+        "The network the cells share: every output of module.network, read by each cell in this region through terraform_remote_state.",
+        r("module.network"),
+    ));
+    outputs = outputs
+        .add_blocks(endpoint_outputs(plan))
+        .add_blocks(messaging::connection_outputs(plan));
+    Ok(vec![
+        (
+            "versions.tf",
+            format::render(versions_body(&providers), &[])?,
+        ),
+        (
+            "providers.tf",
+            format::render(providers_body(env, &providers), &[])?,
+        ),
+        ("backend.tf", format::render(backend_body(env)?, &[])?),
+        ("main.tf", environment_main(model, env, plan)?),
+        (
+            "variables.tf",
+            format::render(variables_body(&root::variables(model, env))?, &[])?,
+        ),
+        ("outputs.tf", format::render(outputs.build(), &[])?),
+    ])
+}
+
+fn resource_group(model: &Model, env: &Environment) -> Block {
+    let name = names::dns_label(&[&model.platform.name, &names::base(env)], 90);
+    Block::builder("resource")
+        .add_label("azurerm_resource_group")
+        .add_label("this")
+        .add_attribute(("name", name))
+        .add_attribute(("location", r("var.location")))
+        .add_attribute(("tags", r("local.tags")))
+        .build()
+}
+
+/// The connection secrets of `plan`'s resources in `env`'s store.
+fn secret_blocks(env: &Environment, plan: &EnvPlan) -> (Vec<Block>, Vec<format::BlockNote>) {
+    let mut blocks = Vec::new();
+    let mut notes = Vec::new();
+    if plan.managed.is_empty() {
+        return (blocks, notes);
+    }
+    let (b, n) = secrets::prelude(env);
+    blocks.extend(b);
+    notes.extend(n);
+    for kind in plan.managed.keys() {
+        let (b, n) = secrets::writes(env, *kind);
+        blocks.extend(b);
+        notes.extend(n);
+    }
+    (blocks, notes)
+}
+
+fn environment_main(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, Error> {
+    let cloud = plan.cloud;
+    let mut body = Body::builder().add_block(stack::locals(model, env, plan));
+    if cloud == CloudProvider::Azure {
+        body = body.add_block(resource_group(model, env));
+    }
+    body = body.add_block(stack::network(ENV_ROOT, model, env));
+    for kind in plan.managed.keys() {
+        body = body.add_block(stack::data_module(ENV_ROOT, cloud, *kind));
+    }
+    let (blocks, notes) = secret_blocks(env, plan);
+    body = body.add_blocks(blocks);
+    // The registry is the platform's, not a cluster's: created here where this environment
+    // owns it; each cell's root grants its own cluster the pull right.
+    body = body.add_blocks(
+        super::registry::blocks(model, env)
+            .into_iter()
+            .filter(|b| !b.labels.iter().any(|l| l.as_str() == "image_pull")),
+    );
+    let cells: Vec<String> = env
+        .cells_in_wave_order()
+        .iter()
+        .map(|c| {
+            format!(
+                "terraform/environments/{}",
+                cell_root_dir(&env.name, &c.name)
+            )
+        })
+        .collect();
+    let title = format!(
+        "# Environment {}, generated by infrac from environments/{}.yaml; do not edit.\n\
+         # It runs as cells: this root holds what they share (the network, the `scope: environment`\n\
+         # resources); each cell's cluster and own resources are in {}.",
+        env.name,
+        env.name,
+        cells.join(", ")
+    );
+    let mut elsewhere = Vec::new();
+    for cell in &env.cells {
+        for (kind, resources) in &cell_plan(model, &cell.environment).managed {
+            for res in resources {
+                elsewhere.push((res.key.clone(), *kind));
+            }
+        }
+    }
+    let header = root::header(
+        model,
+        env,
+        plan,
+        &Header {
+            title,
+            elsewhere: collapse(elsewhere),
+            cluster: false,
+        },
+    );
+    let text = format::render(body.build(), &notes)?;
+    Ok(format!("{header}\n{text}"))
+}
+
+/// One line per resource the cells hold, whatever the number of cells.
+fn collapse(mut places: Vec<(String, InfraType)>) -> Vec<(String, InfraType, String)> {
+    places.sort();
+    places.dedup();
+    places
+        .into_iter()
+        .map(|(key, kind)| (key, kind, "managed, in each cell's root".to_owned()))
+        .collect()
+}
+
+/// `data "terraform_remote_state" "environment"`: the environment root's outputs.
+fn environment_state(env: &Environment) -> Result<Block, Error> {
+    let backend = &env.terraform.backend;
+    let config = hcl::to_expression(&backend.config)
+        .map_err(|e| Error::Internal(format!("backend config: {e}")))?;
+    Ok(Block::builder("data")
+        .add_label("terraform_remote_state")
+        .add_label("environment")
+        .add_attribute(("backend", backend.kind.as_str()))
+        .add_attribute(("config", config))
+        .build())
+}
+
+fn cell_files(
+    model: &Model,
+    env: &Environment,
+    cell: &Cell,
+    plan: &EnvPlan,
+    env_plan: &EnvPlan,
+) -> Result<Vec<(&'static str, String)>, Error> {
+    let c = &cell.environment;
+    Ok(vec![
+        (
+            "versions.tf",
+            format::render(versions_body(&root_providers(c)), &[])?,
+        ),
+        (
+            "providers.tf",
+            format::render(providers_body(c, &root_providers(c)), &[])?,
+        ),
+        ("backend.tf", format::render(backend_body(c)?, &[])?),
+        ("main.tf", cell_main(model, env, cell, plan, env_plan)?),
+        (
+            "variables.tf",
+            format::render(variables_body(&root::variables(model, c))?, &[])?,
+        ),
+        (
+            "outputs.tf",
+            format::render(root::outputs_body(c, plan), &[])?,
+        ),
+    ])
+}
+
+fn cell_main(
+    model: &Model,
+    env: &Environment,
+    cell: &Cell,
+    plan: &EnvPlan,
+    env_plan: &EnvPlan,
+) -> Result<String, Error> {
+    let c = &cell.environment;
+    let cloud = plan.cloud;
+    let shared = shares_network(env, c);
+    let at = if shared {
+        CELL_SHARED_NETWORK
+    } else {
+        CELL_OWN_NETWORK
+    };
+    let mut body = Body::builder().add_block(stack::locals(model, c, plan));
+    if shared || !env_plan.managed.is_empty() {
+        body = body.add_block(environment_state(env)?);
+    }
+    if shared {
+        body = body.add_block(
+            Block::builder("locals")
+                .add_attribute((
+                    "network",
+                    r(&format!("{ENVIRONMENT_STATE}.outputs.network")),
+                ))
+                .build(),
+        );
+    }
+    if cloud == CloudProvider::Azure {
+        body = body.add_block(resource_group(model, c));
+    }
+    if !shared {
+        body = body.add_block(stack::network(at, model, c));
+    }
+    body = body
+        .add_block(stack::cluster(at, c))
+        .add_blocks(super::mesh::blocks(model, c));
+    for kind in plan.managed.keys() {
+        body = body.add_block(stack::data_module(at, cloud, *kind));
+    }
+    let (blocks, mut notes) = secret_blocks(c, plan);
+    body = body.add_blocks(blocks);
+    if !plan.managed.is_empty() {
+        body = body.add_blocks(identity::identities(c));
+        let (blocks, n) = secrets::identity_writes(c);
+        body = body.add_blocks(blocks);
+        notes.extend(n);
+        for kind in plan.managed.keys() {
+            body = body.add_blocks(identity::grants(c, *kind));
+        }
+    }
+    body = body.add_blocks(super::store_auth::blocks(model, c, plan));
+    body = body.add_blocks(super::registry::blocks(model, c));
+    let mut title = format!(
+        "# Cell {} of environment {}, generated by infrac from environments/{}.yaml (cells.{}); do not edit.\n\
+         # Its own state; apply after terraform/environments/{}",
+        cell.name, env.name, env.name, cell.name, env.name
+    );
+    title.push_str(if shared {
+        ", whose network it runs in (read through its remote state)."
+    } else {
+        "; it has its own network in its region."
+    });
+    let mut elsewhere = Vec::new();
+    for (kind, resources) in &env_plan.managed {
+        for res in resources {
+            elsewhere.push((
+                res.key.clone(),
+                *kind,
+                format!(
+                    "managed, shared (scope: environment), in terraform/environments/{}",
+                    env.name
+                ),
+            ));
+        }
+    }
+    let header = root::header(
+        model,
+        c,
+        plan,
+        &Header {
+            title,
+            elsewhere,
+            cluster: true,
+        },
+    );
+    let text = format::render(body.build(), &notes)?;
+    Ok(format!("{header}\n{text}"))
+}
