@@ -555,3 +555,81 @@ fn affected_lists_services_environments_and_targets() {
     }
     snapshot("base-affected", &input, &[], 0, &out);
 }
+
+/// What `affected --format json` must say, worked out from the full comparison: the
+/// environments and targets of every file `plan --base` lists (a file of no environment
+/// reaches them all).
+fn affected_from_plan(repo: &Repo, rev: &str) -> (Vec<String>, Vec<String>) {
+    let (code, stdout, stderr) = repo.infrac(&["plan", "--base", rev, "--format", "json"]);
+    assert!(code == 0 || code == 2, "{stderr}");
+    let plan: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let all = ["dev", "staging", "prod"];
+    let mut envs = std::collections::BTreeSet::new();
+    let mut targets = std::collections::BTreeSet::new();
+    for f in plan["files"].as_array().unwrap() {
+        match f["environment"].as_str() {
+            Some(e) => {
+                envs.insert(e.to_owned());
+            }
+            None => envs.extend(all.iter().map(|e| (*e).to_owned())),
+        }
+        targets.insert(f["target"].as_str().unwrap().to_owned());
+    }
+    let mut envs: Vec<String> = envs.into_iter().collect();
+    envs.sort_by_key(|e| all.iter().position(|x| x == e));
+    (envs, targets.into_iter().collect())
+}
+
+/// `affected` agrees with the full comparison of `plan --base` on every scenario of this
+/// file: one value in one environment; a resource added and a service removed.
+#[test]
+fn affected_agrees_with_the_full_comparison() {
+    type Edit = (&'static str, &'static str, &'static str);
+    let scenarios: [(&[Edit], &[&str]); 2] = [
+        (
+            &[(
+                "environments/prod.yaml",
+                "payment-service:\n    replicas: {min: 10, max: 30}",
+                "payment-service:\n    replicas: {min: 12, max: 30}",
+            )],
+            &["payment-service"],
+        ),
+        (
+            &[
+                (
+                    "environments/dev.yaml",
+                    "  legacy-report-service:\n",
+                    "  legacy-report-service:\n    enabled: false\n",
+                ),
+                (
+                    "registry.yaml",
+                    "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+                    "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n      cache: {type: redis, version: \"7.2\"}\n\n  notification-service:",
+                ),
+            ],
+            &["legacy-report-service", "tenant-service"],
+        ),
+    ];
+    for (i, (edits, services)) in scenarios.iter().enumerate() {
+        let repo = Repo::new();
+        for (file, from, to) in *edits {
+            repo.edit(file, from, to);
+        }
+        repo.commit_pr("change");
+        let (code, stdout, stderr) =
+            repo.infrac(&["affected", "--base", "HEAD~1", "--format", "json"]);
+        assert_eq!(code, 0, "scenario {i}: {stderr}");
+        let got: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let strings = |v: &serde_json::Value| -> Vec<String> {
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let (envs, targets) = affected_from_plan(&repo, "HEAD~1");
+        assert_eq!(strings(&got["environments"]), envs, "scenario {i}");
+        assert_eq!(strings(&got["targets"]), targets, "scenario {i}");
+        assert_eq!(strings(&got["services"]), *services, "scenario {i}");
+    }
+}

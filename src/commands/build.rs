@@ -517,7 +517,12 @@ pub fn affected(
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    let tree = match read_base_tree(root, &compiled, rev) {
+    // The base golden tree and the base inputs' front end, side by side (as `plan --base`).
+    let (tree, base_inputs) = rayon::join(
+        || read_base_tree(root, &compiled, rev),
+        || load_base_model(root, &compiled, rev),
+    );
+    let tree = match tree {
         Ok(t) => t,
         Err(e) => {
             printer.error(&format!("--base {rev}: {e}"));
@@ -525,55 +530,26 @@ pub fn affected(
         }
     };
     let filter = PlanFilter::default();
-    let planned = match plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter) {
+    let (planned, base) = rayon::join(
+        || plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+        || {
+            report_base_model(
+                printer,
+                rev,
+                base_inputs,
+                "every service counts as affected",
+            )
+        },
+    );
+    let planned = match planned {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
-    let base = match base_model(
-        printer,
-        root,
-        &compiled,
-        rev,
-        "every service counts as affected",
-    ) {
+    let base = match base {
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
-    let mut services = BTreeSet::new();
-    for env in &compiled.model.environments {
-        let old = base.as_ref().and_then(|m| m.environment(&env.name));
-        for (name, service) in &env.services {
-            let before = old.and_then(|o| o.services.get(name));
-            let same = before.is_some_and(|b| {
-                serde_json::to_value(b).ok() == serde_json::to_value(service).ok()
-            });
-            if !same {
-                services.insert(name.clone());
-            }
-        }
-        if let Some(old) = old {
-            let gone = old
-                .services
-                .keys()
-                .filter(|n| !env.services.contains_key(*n));
-            services.extend(gone.cloned());
-        }
-        // A service may change in one cell only (a cell override, a pin).
-        for cell in &env.cells {
-            let old_cell = old
-                .and_then(|o| o.cells.iter().find(|c| c.name == cell.name))
-                .map(|c| &c.environment);
-            for (name, service) in &cell.environment.services {
-                let before = old_cell.and_then(|o| o.services.get(name));
-                let same = before.is_some_and(|b| {
-                    serde_json::to_value(b).ok() == serde_json::to_value(service).ok()
-                });
-                if !same && old_cell.is_some() {
-                    services.insert(name.clone());
-                }
-            }
-        }
-    }
+    let services: BTreeSet<String> = changed_services(&compiled.model, base.as_ref());
     let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for f in &planned.files {
         let envs: Vec<String> = match &f.environment {
@@ -629,6 +605,58 @@ pub fn affected(
     }
     crate::teardown::release((compiled, planned, base));
     Ok(0)
+}
+
+/// The services whose resolved model differs between `base` and `head` in some environment
+/// or cell, or that one of them lacks; every service when there is no base model. The
+/// services are compared in parallel (serialising each is most of the work).
+fn changed_services(
+    head: &crate::model::Model,
+    base: Option<&crate::model::Model>,
+) -> std::collections::BTreeSet<String> {
+    use rayon::prelude::*;
+    use std::collections::BTreeSet;
+    type Services = std::collections::BTreeMap<String, crate::model::Service>;
+    let same = |a: &crate::model::Service, b: &crate::model::Service| {
+        serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
+    };
+    // (head services, base services): one missing from the base counts as changed.
+    let mut pairs: Vec<(&Services, Option<&Services>)> = Vec::new();
+    let mut services = BTreeSet::new();
+    for env in &head.environments {
+        let old = base.and_then(|m| m.environment(&env.name));
+        pairs.push((&env.services, old.map(|o| &o.services)));
+        if let Some(old) = old {
+            let gone = old
+                .services
+                .keys()
+                .filter(|n| !env.services.contains_key(*n));
+            services.extend(gone.cloned());
+        }
+        // A service may change in one cell only (a cell override, a pin).
+        for cell in &env.cells {
+            let old_cell = old
+                .and_then(|o| o.cells.iter().find(|c| c.name == cell.name))
+                .map(|c| &c.environment.services);
+            if old_cell.is_some() {
+                pairs.push((&cell.environment.services, old_cell));
+            }
+        }
+    }
+    let changed: Vec<Vec<String>> = pairs
+        .par_iter()
+        .map(|(now, before)| {
+            now.par_iter()
+                .filter(|(name, service)| match before.and_then(|b| b.get(*name)) {
+                    Some(b) => !same(b, service),
+                    None => true,
+                })
+                .map(|(name, _)| name.clone())
+                .collect()
+        })
+        .collect();
+    services.extend(changed.into_iter().flatten());
+    services
 }
 
 /// The cells (`<env>/<cell>`) the changed files reach, each environment's in wave order;
