@@ -84,6 +84,11 @@ templates! {
     SCRIPT_PROMOTE = "ci/scripts/promote.sh.j2";
     /// Shell: the canary driver loop with the Prometheus analysis gate.
     SCRIPT_CANARY = "ci/scripts/canary.sh.j2";
+    /// Shell: macros shared by the scripts (the Prometheus query helpers).
+    SCRIPT_MACROS = "ci/scripts/macros.j2";
+    /// Shell: a celled environment's wave gate (bake, the previous wave's health) and
+    /// `infrac rollout advance`.
+    SCRIPT_WAVE = "ci/scripts/wave.sh.j2";
     /// Shell: `infrac canary abort` after a failed canary.
     SCRIPT_CANARY_ABORT = "ci/scripts/canary-abort.sh.j2";
 }

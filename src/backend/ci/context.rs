@@ -186,6 +186,9 @@ pub struct CellCtx {
     pub name: String,
     pub region: String,
     pub cluster: String,
+    /// The cell's Prometheus (`monitoring.prometheusUrl` merged over the environment's): the
+    /// health of a wave is read there.
+    pub prometheus_url: String,
 }
 
 /// A registry service to build.
@@ -255,6 +258,45 @@ pub struct GitopsScriptCtx {
 pub struct PromoteScriptCtx {
     pub platform: PlatformCtx,
     pub services: Vec<ServiceCtx>,
+    /// Whether some environment has cells: the script then pins the first cell (CELL).
+    pub cells: bool,
+    /// The services with `migrations`, sorted: the script runs their migration Job before
+    /// the bump.
+    pub migrations: Vec<String>,
+}
+
+/// A service's health thresholds in one environment, for the wave gate.
+#[derive(Debug, Clone, Serialize)]
+pub struct HealthServiceCtx {
+    pub name: String,
+    /// Namespace with the environment's suffix.
+    pub namespace: String,
+    /// `alerts.errorRate.above`, else the canary analysis' `maxErrorRate`; empty: none.
+    pub max_error_rate: String,
+    /// `alerts.latencyP95Ms.above`, else the canary analysis' `maxLatencyP95Ms`; empty: none.
+    pub max_latency_p95_ms: String,
+}
+
+/// `ci/scripts/wave.sh.j2`: one celled environment's wave gate.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveScriptCtx {
+    pub environment: EnvironmentCtx,
+    pub services: Vec<HealthServiceCtx>,
+    /// `bake` in seconds.
+    pub bake_seconds: u64,
+}
+
+/// A celled environment's wave jobs: one per wave after the first (the promotion pins the
+/// first wave), each after the previous one.
+#[derive(Debug, Clone, Serialize)]
+pub struct WaveDriveCtx {
+    pub environment: EnvironmentCtx,
+    /// `bake` in seconds (a computed number).
+    pub bake_seconds: u64,
+    /// A job timeout covering the bake and the analysis.
+    pub timeout_minutes: u64,
+    /// The rendered wave gate and advance.
+    pub script: String,
 }
 
 /// `ci/scripts/canary.sh.j2`: one environment's canary services.
@@ -291,6 +333,10 @@ pub struct PromoteCtx {
     /// promotion script looks the image up in.
     pub service_images: String,
     pub scripts: ScriptsCtx,
+    /// The celled targets' wave jobs, in promotion order.
+    pub waves: Vec<WaveDriveCtx>,
+    /// Whether some service has `migrations`: the promotion then needs cluster credentials.
+    pub migrations: bool,
 }
 
 /// Canary driver pipelines.

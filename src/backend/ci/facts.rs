@@ -180,6 +180,7 @@ fn waves(env: &Environment) -> Vec<WaveCtx> {
                     name: cell.name.clone(),
                     region: cell.environment.cloud.region.clone(),
                     cluster: cell.environment.cluster.name.clone(),
+                    prometheus_url: cell.environment.monitoring.prometheus_url.clone(),
                 })
                 .collect(),
         })
@@ -243,6 +244,37 @@ pub fn canary_services(env: &Environment) -> Vec<CanaryServiceCtx> {
                     .map(|v| v.to_string())
                     .unwrap_or_default(),
             })
+        })
+        .collect()
+}
+
+/// The health thresholds of every service of `env`, sorted by name: its `alerts`, else its
+/// canary analysis.
+pub fn health_services(env: &Environment) -> Vec<HealthServiceCtx> {
+    env.services
+        .values()
+        .map(|s| {
+            let analysis = s.rollout.canary.as_ref().and_then(|c| c.analysis.as_ref());
+            HealthServiceCtx {
+                name: s.name.clone(),
+                namespace: env.namespace_of(s),
+                max_error_rate: s
+                    .alerts
+                    .error_rate
+                    .as_ref()
+                    .map(|r| r.above)
+                    .or_else(|| analysis.and_then(|a| a.max_error_rate))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+                max_latency_p95_ms: s
+                    .alerts
+                    .latency_p95_ms
+                    .as_ref()
+                    .map(|l| l.above)
+                    .or_else(|| analysis.and_then(|a| a.max_latency_p95_ms))
+                    .map(|v| v.to_string())
+                    .unwrap_or_default(),
+            }
         })
         .collect()
 }

@@ -52,6 +52,10 @@ pub struct Shared {
     pub scripts: ScriptsCtx,
     /// Environments with canary services, in promotion order.
     pub canaries: Vec<CanaryEnvironmentCtx>,
+    /// Environments with more than one wave of cells, in promotion order.
+    pub waves: Vec<WaveDriveCtx>,
+    /// Whether some service has `migrations`.
+    pub migrations: bool,
 }
 
 impl Shared {
@@ -65,9 +69,17 @@ impl Shared {
         let gitops = GitopsScriptCtx {
             platform: platform.clone(),
         };
+        let migrations: Vec<String> = model
+            .registry_services
+            .values()
+            .filter(|s| s.migrations.is_some())
+            .map(|s| s.name.clone())
+            .collect();
         let promote = PromoteScriptCtx {
             platform: platform.clone(),
             services: services.clone(),
+            cells: model.environments.iter().any(|e| !e.waves.is_empty()),
+            migrations: migrations.clone(),
         };
         let scripts = ScriptsCtx {
             image_tag: script(templates, templates::SCRIPT_IMAGE_TAG, &EmptyCtx {})?,
@@ -100,7 +112,26 @@ impl Shared {
                 script: script(templates, templates::SCRIPT_CANARY, &ctx)?,
             });
         }
+        let mut waves = Vec::new();
+        for env in model.environments.iter().filter(|e| e.waves.len() > 1) {
+            let environment = environment_ctx(model, env, paths);
+            let bake_seconds = environment.bake.as_deref().map_or(0, duration_seconds);
+            let ctx = WaveScriptCtx {
+                environment: environment.clone(),
+                services: health_services(env),
+                bake_seconds,
+            };
+            waves.push(WaveDriveCtx {
+                environment,
+                bake_seconds,
+                // The bake, the analysis and the commit, within GitHub's 6 h job limit.
+                timeout_minutes: (bake_seconds / 60 + 30).min(360),
+                script: script(templates, templates::SCRIPT_WAVE, &ctx)?,
+            });
+        }
         Ok(Self {
+            waves,
+            migrations: !migrations.is_empty(),
             environments: model
                 .environments
                 .iter()
@@ -131,6 +162,13 @@ impl Shared {
                 .collect::<Vec<_>>()
                 .join("\n"),
             scripts: self.scripts.clone(),
+            waves: self
+                .waves
+                .iter()
+                .filter(|w| w.environment.from.is_some())
+                .cloned()
+                .collect(),
+            migrations: self.migrations,
         }
     }
 

@@ -106,10 +106,51 @@ fn deterministic() {
     assert_eq!(emit_all(&t), emit_all(&t));
 }
 
+/// `model` with prod in three cells over two waves (its own region, cluster and Prometheus
+/// per cell) and `bake: 30m`, and cart with `migrations`.
+fn with_cells(mut model: Model) -> Model {
+    let prod = model
+        .environments
+        .iter_mut()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    let cell = |name: &str, region: &str, prod: &crate::model::Environment| {
+        let mut environment = prod.clone();
+        environment.cloud.region = region.to_owned();
+        environment.cluster.name = format!("shop-{name}");
+        environment.monitoring.prometheus_url = format!("http://prometheus.{name}:9090");
+        crate::model::Cell {
+            name: name.to_owned(),
+            environment,
+        }
+    };
+    prod.cells = vec![
+        cell("eu-1", "europe-west2", prod),
+        cell("eu-2", "europe-west1", prod),
+        cell("eu-3", "europe-west4", prod),
+    ];
+    prod.waves = vec![vec!["eu-1".into()], vec!["eu-2".into(), "eu-3".into()]];
+    prod.bake = Some("30m".into());
+    let migrations: crate::model::Migrations =
+        serde_saphyr::from_str("{tool: flyway, command: [flyway, migrate]}").unwrap();
+    for s in model.registry_services.values_mut().chain(
+        model
+            .environments
+            .iter_mut()
+            .flat_map(|e| e.services.values_mut()),
+    ) {
+        if s.name == "cart" {
+            s.migrations = Some(migrations.clone());
+        }
+    }
+    model
+}
+
 #[test]
 fn every_template_is_used() {
     let t = Templates::builtin().unwrap();
     emit_all(&t);
+    emit(&with_cells(model()), &t).unwrap();
     let rendered = t.rendered();
     for name in templates::builtin_names() {
         if name.ends_with("macros.j2") {
@@ -425,7 +466,23 @@ fn with_vault(mut model: Model) -> Model {
 /// DNS labels or fixed words), and a project whose paths hold it too.
 fn hostile() -> (Model, crate::project::Project) {
     let h = HOSTILE;
-    let mut model = with_vault(model());
+    let mut model = with_cells(with_vault(model()));
+    for cell in model
+        .environments
+        .iter_mut()
+        .flat_map(|e| e.cells.iter_mut())
+    {
+        let e = &mut cell.environment;
+        e.cloud.region = format!("{}{h}", e.cloud.region);
+        e.cluster.name = format!("{}{h}", e.cluster.name);
+        e.monitoring.prometheus_url = format!("{}{h}", e.monitoring.prometheus_url);
+        cell.name = format!("{}{h}", cell.name);
+    }
+    for env in &mut model.environments {
+        for name in env.waves.iter_mut().flatten() {
+            name.push_str(h);
+        }
+    }
     model.environments[1].secret_store.address = Some(format!("https://vault{h}:8200"));
     model.platform.image_registry = format!("shop{h}acr.azurecr.io");
     model.platform.gitops.repository = format!("git{h}hub.com/shop/gitops{h}");
@@ -629,7 +686,7 @@ fn hostile_values_do_not_change_any_pipeline_structure() {
     let t = Templates::builtin().unwrap();
     let benign_project = crate::project::Project::default();
     let benign = super::emit(
-        &with_vault(model()),
+        &with_cells(with_vault(model())),
         &crate::backend::EmitCtx::new(&benign_project, &t),
     )
     .expect("benign model emits");
@@ -694,6 +751,13 @@ fn hostile_values_do_not_change_any_pipeline_structure() {
         "github.event.issue.title",
         "submitter 'leads",
         "https://vault",
+        "http://prometheus.eu-1:9090",
+        "shop-eu-1",
+        "europe-west2",
+        "CELL_1_NAME",
+        "--cell \"$CELL\"",
+        "infrac rollout advance",
+        "kubectl kustomize",
     ] {
         assert!(
             hostile.iter().any(|f| f.contents.contains(needle)),
@@ -1486,4 +1550,179 @@ fn bump_push_reaches_every_system() {
         assert!(get(&files, path).contains(line), "{path}");
     }
     assert!(!files.iter().any(|f| f.contents.contains("GITOPS_BUMP: pr")));
+}
+
+/// The example with every CI system: prod has three cells in two waves and payment-service
+/// has `migrations`.
+fn example_everywhere() -> Model {
+    use crate::model::CiSystem;
+    let mut model = example();
+    model.platform.ci = vec![
+        CiSystem::Github,
+        CiSystem::Gitlab,
+        CiSystem::AzurePipelines,
+        CiSystem::Jenkins,
+    ];
+    model
+}
+
+/// Asserts the wave script of a wave-2 job: the bake (prod's `30m`), the health of wave 1's
+/// cell read from its variables, then `infrac rollout advance` landed as a bump.
+fn assert_wave_script(script: &str, what: &str) {
+    let at = |needle: &str| {
+        script
+            .find(needle)
+            .unwrap_or_else(|| panic!("{what}: no {needle:?} in\n{script}"))
+    };
+    assert!(at("bake=1800") < at("sleep \"$bake\""), "{what}");
+    assert!(
+        at("sleep \"$bake\"") < at("PROMETHEUS_URL=${!url}"),
+        "{what}"
+    );
+    assert!(
+        at("PROMETHEUS_URL=${!url}") < at("infrac rollout advance \"$SERVICE\" --env \"prod\""),
+        "{what}"
+    );
+    assert!(script.contains("gitops_bump \"rollout: advance"), "{what}");
+    assert!(script.contains("(no data counts as a failure)"), "{what}");
+}
+
+/// Asserts the promotion script runs payment-service's migration Job after the retag and
+/// before the bump, and waits for it to complete or fail.
+fn assert_migration_before_bump(script: &str, what: &str) {
+    let at = |needle: &str| {
+        script
+            .find(needle)
+            .unwrap_or_else(|| panic!("{what}: no {needle:?} in\n{script}"))
+    };
+    assert!(
+        script.contains("  payment-service) migrations=\"$(mktemp)\" ;;"),
+        "{what}"
+    );
+    assert!(
+        at("kubectl kustomize \"$overlay\"") < at("git checkout -- ."),
+        "{what}"
+    );
+    assert!(
+        script.contains("JOB=\"$SERVICE-migrate\" SECRET=\"$SERVICE-migrations\""),
+        "{what}"
+    );
+    assert!(
+        at("docker buildx imagetools create") < at("  run_migration \"$migrations\""),
+        "{what}"
+    );
+    assert!(
+        at("  run_migration \"$migrations\"") < at("gitops_bump \"promote $SERVICE"),
+        "{what}"
+    );
+    for wait in [
+        "kubectl wait --for=condition=complete \"job/$job\"",
+        "kubectl wait --for=condition=failed \"job/$job\"",
+    ] {
+        assert!(script.contains(wait), "{what}: {wait}");
+    }
+}
+
+/// The waves of the example's prod in every CI system: the promotion pins wave 1's cell
+/// (`CELL: za-north-1`) and runs payment-service's migration before the bump with the
+/// target's cluster credentials; one wave-2 job follows it, in prod's approval gate, with
+/// wave 1's cell as its health check, the bake and `rollout advance`.
+#[test]
+fn wave_and_migration_job_graph() {
+    let files = emit(&example_everywhere(), &Templates::builtin().unwrap()).unwrap();
+
+    let gh = yaml(&files, "ci/github/promote.yml");
+    let jobs = gh["jobs"].as_object().unwrap();
+    assert_eq!(
+        jobs.keys().collect::<Vec<_>>(),
+        ["promote-staging", "promote-prod", "wave-prod-2"]
+    );
+    let wave = &jobs["wave-prod-2"];
+    assert_eq!(wave["needs"], "promote-prod");
+    assert_eq!(wave["environment"], "prod");
+    assert_eq!(wave["if"], "inputs.to == 'prod'");
+    let step = wave["steps"].as_array().unwrap().last().unwrap();
+    for (k, v) in [
+        ("WAVE", "2"),
+        ("CELL_COUNT", "1"),
+        ("CELL_1_NAME", "za-north-1"),
+        ("CELL_1_REGION", "southafricanorth"),
+        ("CELL_1_CLUSTER", "pe-prod-zan1-aks"),
+    ] {
+        assert_eq!(step["env"][k], v, "github {k}");
+    }
+    assert_wave_script(&step_scripts(step), "github");
+    let promote = jobs["promote-prod"]["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert_eq!(promote["env"]["CELL"], "za-north-1");
+    assert_eq!(
+        promote["env"]["KUBECONFIG_CONTENT"],
+        "${{ secrets.KUBECONFIG_PROD }}"
+    );
+    assert_migration_before_bump(&step_scripts(promote), "github");
+    let staging = jobs["promote-staging"]["steps"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap();
+    assert!(staging["env"].get("CELL").is_none());
+
+    let gl = yaml(&files, "ci/gitlab/.gitlab-ci.yml");
+    let wave = &gl["wave-prod-2"];
+    assert_eq!(wave["stage"], "promote");
+    assert_eq!(wave["needs"], serde_json::json!(["promote-prod"]));
+    assert_eq!(wave["rules"][0]["when"], "manual");
+    assert_eq!(wave["variables"]["CELL_1_CLUSTER"], "pe-prod-zan1-aks");
+    assert_wave_script(&script_text(wave), "gitlab");
+    assert_eq!(gl["promote-prod"]["variables"]["CELL"], "za-north-1");
+    assert_eq!(
+        gl["promote-prod"]["variables"]["KUBECONFIG"],
+        "$KUBECONFIG_PROD"
+    );
+    assert_migration_before_bump(&script_text(&gl["promote-prod"]), "gitlab");
+    assert!(gl.get("wave-staging-2").is_none());
+
+    let az = yaml(&files, "ci/azure-pipelines/promote.yml");
+    let stages: Vec<(&str, &serde_json::Value)> = az["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["stage"].as_str().unwrap(), s))
+        .collect();
+    assert_eq!(
+        stages.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+        ["promote_staging", "promote_prod", "wave_prod_2"]
+    );
+    let wave = stages[2].1;
+    assert_eq!(wave["dependsOn"], "promote_prod");
+    assert_eq!(str_at(wave, "/jobs/0/environment"), "prod");
+    let steps = &wave["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"];
+    let step = steps.as_array().unwrap().last().unwrap();
+    assert_eq!(step["env"]["CELL_1_NAME"], "za-north-1");
+    assert_wave_script(&step_scripts(step), "azure");
+    let steps = &stages[1].1["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"];
+    let promote = steps.as_array().unwrap().last().unwrap();
+    assert_eq!(promote["env"]["KUBECONFIG_CONTENT"], "$(KUBECONFIG_PROD)");
+    assert_migration_before_bump(&step_scripts(promote), "azure");
+
+    let jenkins = get(&files, "ci/jenkins/Jenkinsfile.promote");
+    let stages = jenkins_stages(jenkins);
+    assert_eq!(
+        stages.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>(),
+        ["Promote to staging", "Promote to prod", "Wave 2 of prod"]
+    );
+    let (_, wave) = &stages[2];
+    assert!(wave.contains("submitter 'prod-approvers'"), "{wave}");
+    assert!(wave.contains("CELL_1_NAME = 'za-north-1'"), "{wave}");
+    assert_wave_script(wave, "jenkins");
+    let (_, promote) = &stages[1];
+    assert!(promote.contains("CELL = 'za-north-1'"), "{promote}");
+    assert!(
+        promote.contains("file(credentialsId: 'kubeconfig-prod', variable: 'KUBECONFIG')"),
+        "{promote}"
+    );
+    assert_migration_before_bump(promote, "jenkins");
 }
