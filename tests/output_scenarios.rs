@@ -350,7 +350,10 @@ fn image_tag_change_reads_as_image_tag() {
         .iter()
         .find(|g| g.environment.as_deref() == Some("prod"))
         .unwrap();
-    assert_eq!((prod.target, prod.files.change), (Target::Kubernetes, 1));
+    assert_eq!(
+        (prod.target, prod.files.change),
+        (Some(Target::Kubernetes), 1)
+    );
 }
 
 #[test]
@@ -407,7 +410,7 @@ fn moved_ci_files_are_owned_and_outside_dirs_never_pruned() {
     let mut no_ci = platform();
     no_ci.retain(|f| f.target != Target::Ci);
     let planned = plan(root, &layout, &no_ci, &PlanFilter::default()).unwrap();
-    assert_eq!(planned.files[0].target, Target::Ci);
+    assert_eq!(planned.files[0].target, Some(Target::Ci));
     assert_eq!(
         planned.files[0].logical_path,
         "ci/github/build-payment-service.yml"

@@ -219,6 +219,82 @@ fn each_changed_field_names_its_cause() {
     }
 }
 
+/// A change inside one cell of a celled environment is labelled with its environment and
+/// cell (`(prod/za-west-1)`), counted on the cell's own row, and carries the cell's `cell` in
+/// JSON; each field names its cause in the cell's layer: the cell's node pool, the cell's
+/// override of a service, and the cell's pin in versions.yaml.
+#[test]
+fn a_cell_change_is_labelled_with_its_cell_and_names_its_causes() {
+    let repo = Repo::new();
+    let mut input = repo.edit(
+        "environments/prod.yaml",
+        "        default: {vmSize: Standard_D8s_v3, min: 3, max: 10, labels: {workload: general}}\n    services:\n      api-gateway:\n        replicas: {min: 3, max: 10}",
+        "        default: {vmSize: Standard_D8s_v3, min: 3, max: 12, labels: {workload: general}}\n    services:\n      api-gateway:\n        replicas: {min: 4, max: 10}",
+    );
+    input += &repo.edit(
+        "versions.yaml",
+        "    api-gateway: v2.2.1",
+        "    api-gateway: {stable: v2.2.1, cells: {za-west-1: v2.2.2}}",
+    );
+    repo.commit_pr("za-west-1: a bigger node pool, one more gateway, v2.2.2 first");
+    for format in ["text", "markdown", "json"] {
+        let args = ["plan", "--base", "HEAD~1", "--format", format];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 2, "{stderr}");
+        snapshot(
+            &format!("base-cell-change.{format}"),
+            &input,
+            &args,
+            code,
+            &stdout,
+        );
+    }
+}
+
+/// Terraform fields name their causes too: a node pool's maximum (the environment's
+/// `cluster`), a database's storage (the environment's override of the service's `infra`)
+/// and a cache's SKU (the environment's `infraDefaults`, on every cache that sets none).
+#[test]
+fn terraform_fields_name_their_causes() {
+    let repo = Repo::new();
+    let mut input = repo.edit(
+        "environments/staging.yaml",
+        "    default: {vmSize: Standard_D8s_v3, min: 3, max: 10, labels: {workload: general}}",
+        "    default: {vmSize: Standard_D8s_v3, min: 3, max: 16, labels: {workload: general}}",
+    );
+    input += &repo.edit(
+        "environments/staging.yaml",
+        "  redis:    {sku: Standard_C1, highAvailability: true}",
+        "  redis:    {sku: Standard_C2, highAvailability: true}",
+    );
+    input += &repo.edit(
+        "environments/staging.yaml",
+        "    replicas: {min: 8, max: 24}\n",
+        "    replicas: {min: 8, max: 24}\n    infra: {db: {type: postgres, storageGb: 256}}\n",
+    );
+    repo.commit_pr("staging: room for the load test");
+    for format in ["text", "markdown", "json"] {
+        let args = [
+            "plan",
+            "--base",
+            "HEAD~1",
+            "--target",
+            "terraform",
+            "--format",
+            format,
+        ];
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 2, "{stderr}");
+        snapshot(
+            &format!("base-terraform-causes.{format}"),
+            &input,
+            &args,
+            code,
+            &stdout,
+        );
+    }
+}
+
 #[test]
 fn a_service_removed_and_a_terraform_resource_added() {
     let repo = Repo::new();

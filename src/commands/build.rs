@@ -552,12 +552,14 @@ pub fn affected(
     let services: BTreeSet<String> = changed_services(&compiled.model, base.as_ref());
     let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
     for f in &planned.files {
+        // The build lock (no target) is no back end's change.
+        let Some(target) = f.target else { continue };
         let envs: Vec<String> = match &f.environment {
             Some(e) => vec![e.clone()],
             None => compiled.environments.clone(),
         };
         for e in envs {
-            pairs.insert((e, f.target.as_str()));
+            pairs.insert((e, target.as_str()));
         }
     }
     // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
@@ -677,7 +679,7 @@ fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec
         let mut reached = std::collections::BTreeSet::new();
         for f in files {
             // A pipeline runs nowhere: only the Kubernetes and Terraform files reach cells.
-            if f.target != crate::artifact::Target::Ci
+            if f.target.is_some_and(|t| t != crate::artifact::Target::Ci)
                 && f.environment.as_deref().is_none_or(|e| e == env.name)
             {
                 reached.extend(cells_reached(env, &f.logical_path, &compiled.files));

@@ -110,15 +110,38 @@ pub struct TraceInputs<'a> {
 
 /// Sets the `cause` of every field change of the plan that can be traced.
 pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
+    let names: Vec<&str> = inputs
+        .registry
+        .get("services")
+        .and_then(Node::as_map)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
     let mut wanted = BTreeSet::new();
+    let mut any = false;
     for file in &plan.files {
-        if let Some((service, _)) = owner(file.target, &file.logical_path)
-            && file.resources.iter().any(|r| !r.fields.is_empty())
-        {
-            wanted.insert(service.to_owned());
+        if file.resources.iter().all(|r| r.fields.is_empty()) {
+            continue;
+        }
+        match origin(file.target, &file.logical_path) {
+            Some(Origin::Service { service, .. }) => {
+                wanted.insert(service.to_owned());
+                any = true;
+            }
+            Some(Origin::Root { .. }) => {
+                any = true;
+                // The owners of the module instances that changed (`<service>-<entry>`).
+                for r in file.resources.iter().filter(|r| !r.fields.is_empty()) {
+                    if let Some((_, key)) = instance(&r.id) {
+                        let owners = names.iter().filter(|n| owns(n, &key));
+                        wanted.extend(owners.map(|n| (*n).to_owned()));
+                    }
+                }
+            }
+            Some(Origin::Aggregate { .. }) => any = true,
+            None => {}
         }
     }
-    if wanted.is_empty() {
+    if !any {
         return;
     }
     // Only the services the plan touches are merged again, by the same merge.
@@ -133,38 +156,58 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
     let merged = crate::merge::merge_platform(&registry, inputs.environments);
     let layers = Layers::new(inputs.registry, inputs.environments, inputs.versions);
     for file in &mut plan.files {
-        let Some((service, env)) = owner(file.target, &file.logical_path) else {
+        let Some(origin) = origin(file.target, &file.logical_path) else {
             continue;
         };
-        let (node, entry) = match env {
-            None => match merged.registry_services.get(service) {
-                Some(s) => (&s.node, None),
-                None => continue,
-            },
-            Some(env) => {
-                let Some(s) = merged
-                    .environments
-                    .iter()
-                    .find(|e| e.name == env)
-                    .and_then(|e| e.services.get(service))
-                else {
+        let trace: Box<dyn Fn(&str, &str, &str, &Json) -> Option<Vec<Pos>>> = match origin {
+            Origin::Service { service, env, cell } => {
+                let Some(svc) = traced_service(&merged, inputs.versions, service, env, cell) else {
                     continue;
                 };
-                (&s.node, version_entry(inputs.versions, env, service))
+                Box::new(move |kind, name, path, new| svc.trace_tree(kind, name, path, new))
+            }
+            Origin::Aggregate { env, cell } => {
+                let Some(scope) = scope(&merged, env, Some(cell)) else {
+                    continue;
+                };
+                Box::new(move |kind, _, path, new| {
+                    // The cell's Application deploys to the cell's cluster:
+                    // `backend::kubernetes::cells` sets `spec.destination.name` to it.
+                    (kind == "Application" && path == "spec.destination.name")
+                        .then(|| one(scope.node.get("cluster")?.get("name"), new))?
+                })
+            }
+            Origin::Root { env, cell } => {
+                let Some(scope) = scope(&merged, env, cell) else {
+                    continue;
+                };
+                let bodies = file
+                    .new
+                    .as_deref()
+                    .and_then(|t| {
+                        crate::backend::resources(Target::Terraform, &file.logical_path, t).ok()
+                    })
+                    .unwrap_or_default();
+                Box::new(move |id, _, path, new| {
+                    let segments = segments(path)?;
+                    let body = bodies.get(id);
+                    trace_segments(&segments, new, &|at, leaf| {
+                        scope.terraform(id, body, at, leaf)
+                    })
+                })
             }
         };
-        let svc = Traced {
-            name: service,
-            node,
-            versions: entry,
-        };
         for resource in &mut file.resources {
-            let Some((kind, name)) = kind_and_name(&resource.id) else {
-                continue;
+            let (kind, name) = match origin {
+                Origin::Root { .. } => (resource.id.as_str(), ""),
+                _ => match kind_and_name(&resource.id) {
+                    Some(k) => k,
+                    None => continue,
+                },
             };
             for field in &mut resource.fields {
                 let Some(new) = &field.new else { continue };
-                if let Some(positions) = svc.trace_tree(kind, name, &field.path, new) {
+                if let Some(positions) = trace(kind, name, &field.path, new) {
                     field.cause = positions
                         .into_iter()
                         .map(|p| layers.cause(inputs.sources, p))
@@ -175,18 +218,295 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
     }
 }
 
-/// The service and environment (none for the base) of a Kubernetes file of one service.
-fn owner(target: Target, logical: &str) -> Option<(&str, Option<&str>)> {
+/// What a changed file is rendered from.
+#[derive(Clone, Copy)]
+enum Origin<'a> {
+    /// A Kubernetes file of one service: its base (no environment), an environment's
+    /// overlay, or an overlay made for one cell.
+    Service {
+        service: &'a str,
+        env: Option<&'a str>,
+        cell: Option<&'a str>,
+    },
+    /// A cell's own Kubernetes files (its aggregate and Application).
+    Aggregate { env: &'a str, cell: &'a str },
+    /// A Terraform root: an environment's, or one cell's (not the messaging roots).
+    Root { env: &'a str, cell: Option<&'a str> },
+}
+
+fn origin(target: Option<Target>, logical: &str) -> Option<Origin<'_>> {
+    match target? {
+        Target::Kubernetes => {
+            if let Some((env, cell)) = crate::backend::kubernetes::cells::cell_of(logical)
+                && logical.starts_with("kubernetes/environments/")
+            {
+                return Some(Origin::Aggregate { env, cell });
+            }
+            let (service, env, cell) = owner(Target::Kubernetes, logical)?;
+            Some(Origin::Service { service, env, cell })
+        }
+        Target::Terraform => {
+            let rest = logical.strip_prefix("terraform/environments/")?;
+            let parts: Vec<&str> = rest.split('/').collect();
+            match parts.as_slice() {
+                [env, _] => Some(Origin::Root { env, cell: None }),
+                [env, "cells", cell, _] => Some(Origin::Root {
+                    env,
+                    cell: Some(cell),
+                }),
+                _ => None,
+            }
+        }
+        Target::Ci => None,
+    }
+}
+
+/// The service, environment (none for the base) and cell of a Kubernetes file of one service.
+fn owner(target: Target, logical: &str) -> Option<(&str, Option<&str>, Option<&str>)> {
     if target != Target::Kubernetes {
         return None;
     }
     let rest = logical.strip_prefix("kubernetes/")?;
     let (service, rest) = rest.split_once('/')?;
     if let Some(rest) = rest.strip_prefix("overlays/") {
-        let (env, _) = rest.split_once('/')?;
-        return Some((service, Some(env)));
+        let (env, rest) = rest.split_once('/')?;
+        let cell = match rest.strip_prefix("cells/") {
+            Some(rest) => Some(rest.split_once('/')?.0),
+            None => None,
+        };
+        return Some((service, Some(env), cell));
     }
-    rest.starts_with("base/").then_some((service, None))
+    rest.starts_with("base/").then_some((service, None, None))
+}
+
+/// The merged tree of `service` for its base, an environment or a cell, with its versions
+/// entry and the cell's pin.
+fn traced_service<'a>(
+    merged: &'a crate::merge::MergedPlatform,
+    versions: Option<&'a Node>,
+    service: &'a str,
+    env: Option<&str>,
+    cell: Option<&'a str>,
+) -> Option<Traced<'a>> {
+    let Some(env) = env else {
+        let s = merged.registry_services.get(service)?;
+        return Some(Traced {
+            name: service,
+            node: &s.node,
+            versions: None,
+            cell: None,
+        });
+    };
+    let e = merged.environments.iter().find(|e| e.name == env)?;
+    let node = match cell {
+        None => &e.services.get(service)?.node,
+        Some(c) => {
+            &e.cells
+                .iter()
+                .find(|x| x.name == c)?
+                .services
+                .get(service)?
+                .node
+        }
+    };
+    Some(Traced {
+        name: service,
+        node,
+        versions: version_entry(versions, env, service),
+        cell,
+    })
+}
+
+/// An environment's tree (or a cell's, merged over it) and its services merged.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    node: &'a Node,
+    services: &'a BTreeMap<String, crate::merge::MergedService>,
+}
+
+fn scope<'a>(
+    merged: &'a crate::merge::MergedPlatform,
+    env: &str,
+    cell: Option<&str>,
+) -> Option<Scope<'a>> {
+    let e = merged.environments.iter().find(|e| e.name == env)?;
+    match cell {
+        None => Some(Scope {
+            node: e.node,
+            services: &e.services,
+        }),
+        Some(c) => {
+            let c = e.cells.iter().find(|x| x.name == c)?;
+            Some(Scope {
+                node: &c.node,
+                services: &c.services,
+            })
+        }
+    }
+}
+
+/// `module.postgres["orders-db"]` → (`postgres`, `orders-db`).
+fn instance(id: &str) -> Option<(&str, String)> {
+    let rest = id.strip_prefix("module.")?;
+    let (kind, key) = rest.split_once('[')?;
+    let key: String = serde_json::from_str(key.strip_suffix(']')?).ok()?;
+    Some((kind, key))
+}
+
+/// Whether `key` (`<service>-<entry>`) can be an instance of `service`.
+fn owns(service: &str, key: &str) -> bool {
+    key.strip_prefix(service)
+        .and_then(|r| r.strip_prefix('-'))
+        .is_some_and(|entry| !entry.is_empty())
+}
+
+/// The input leaf `node`, when it renders as `new`.
+fn one(node: Option<&Node>, new: &Json) -> Option<Vec<Pos>> {
+    let node = node?;
+    same(node, new).then(|| vec![node.pos])
+}
+
+/// A field path as its segments: `node_pools.default.max` → [`node_pools`, `default`,
+/// `max`], `labels["a/b"]` → [`labels`, `a/b`]. An unquoted `[…]` (a list item) stays
+/// bracketed, so it matches no key.
+fn segments(path: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('.') {
+            rest = r;
+            continue;
+        }
+        if let Some(r) = rest.strip_prefix('[') {
+            if r.starts_with('"') {
+                let mut stream = serde_json::Deserializer::from_str(r).into_iter::<String>();
+                let key = stream.next()?.ok()?;
+                let used = stream.byte_offset();
+                out.push(key);
+                rest = r[used..].strip_prefix(']')?;
+            } else {
+                let end = r.find(']')?;
+                out.push(format!("[{}]", &r[..end]));
+                rest = &r[end + 1..];
+            }
+            continue;
+        }
+        let end = rest.find(['.', '[']).unwrap_or(rest.len());
+        out.push(rest[..end].to_owned());
+        rest = &rest[end..];
+    }
+    Some(out)
+}
+
+/// `trace` at `at`, or for a subtree the union over its leaves, only when every leaf is
+/// traced.
+fn trace_segments(
+    at: &[String],
+    new: &Json,
+    trace: &dyn Fn(&[String], &Json) -> Option<Vec<Pos>>,
+) -> Option<Vec<Pos>> {
+    let Json::Object(map) = new else {
+        return trace(at, new);
+    };
+    if map.is_empty() {
+        return None;
+    }
+    let mut all = Vec::new();
+    for (key, value) in map {
+        let mut path = at.to_vec();
+        path.push(key.clone());
+        for pos in trace_segments(&path, value, trace)? {
+            if !all.contains(&pos) {
+                all.push(pos);
+            }
+        }
+    }
+    Some(all)
+}
+
+impl Scope<'_> {
+    /// The input position behind `new` at `at` of the Terraform block `id` (`body` is the
+    /// block as generated): the cluster's name, version and node pools, the network's CIDR
+    /// and a backing resource's sizing. The attribute names are the ones
+    /// `backend::terraform::stack` writes.
+    fn terraform(
+        &self,
+        id: &str,
+        body: Option<&Json>,
+        at: &[String],
+        new: &Json,
+    ) -> Option<Vec<Pos>> {
+        let at: Vec<&str> = at.iter().map(String::as_str).collect();
+        let leaf = |path: &[&str]| path.iter().try_fold(self.node, |n, k| n.get(k));
+        match id {
+            "module.cluster" => {
+                let cluster = |rest: &[&str]| {
+                    let mut p = vec!["cluster"];
+                    p.extend_from_slice(rest);
+                    leaf(&p)
+                };
+                match at.as_slice() {
+                    ["name"] => one(cluster(&["name"]), new),
+                    ["kubernetes_version"] => one(cluster(&["version"]), new),
+                    ["node_pools", pool, field @ ..] => {
+                        // A pool's name renders as itself only when it is already a valid
+                        // one; another name is not traced.
+                        let pool = cluster(&["nodePools", pool])?;
+                        one(pool_field(pool, field), new)
+                    }
+                    ["system_pool", field @ ..] if field != ["name"] => {
+                        // The system pool is the one whose name the block carries.
+                        let name = body?.get("system_pool")?.get("name")?.as_str()?;
+                        let pool = cluster(&["nodePools", name])?;
+                        one(pool_field(pool, field), new)
+                    }
+                    _ => None,
+                }
+            }
+            "module.network" => match at.as_slice() {
+                ["cidr"] => one(leaf(&["network", "cidr"]), new),
+                _ => None,
+            },
+            _ => {
+                let (kind, key) = instance(id)?;
+                let ["each", "value", field] = at.as_slice() else {
+                    return None;
+                };
+                let input = match *field {
+                    "engine_version" => "version",
+                    "sku" => "sku",
+                    "storage_gb" => "storageGb",
+                    "backup_retention_days" => "backupRetentionDays",
+                    "high_availability" => "highAvailability",
+                    "brokers" => "brokers",
+                    "nodes" => "nodes",
+                    _ => return None,
+                };
+                // The one service whose infra entry of this type the instance is.
+                let mut found = self.services.iter().filter_map(|(name, s)| {
+                    let entry = key.strip_prefix(name.as_str())?.strip_prefix('-')?;
+                    let infra = s.node.get("infra")?.get(entry)?;
+                    (infra.get("type")?.as_str()? == kind).then_some(infra)
+                });
+                let infra = found.next()?;
+                if found.next().is_some() {
+                    return None;
+                }
+                one(infra.get(input), new)
+            }
+        }
+    }
+}
+
+/// A node pool's field as the cluster module reads it: `vm_size`, `min`, `max`, `labels.<k>`.
+fn pool_field<'a>(pool: &'a Node, field: &[&str]) -> Option<&'a Node> {
+    match field {
+        ["vm_size"] => pool.get("vmSize"),
+        ["min"] => pool.get("min"),
+        ["max"] => pool.get("max"),
+        ["labels", key] => pool.get("labels")?.get(key),
+        _ => None,
+    }
 }
 
 /// `Deployment payments/api` → (`Deployment`, `api`); `Kustomization` → (`Kustomization`, ``).
@@ -207,6 +527,8 @@ struct Traced<'a> {
     name: &'a str,
     node: &'a Node,
     versions: Option<&'a Node>,
+    /// The cell whose overlay it is: its pin (`cells: {<cell>: <tag>}`) is its stable tag.
+    cell: Option<&'a str>,
 }
 
 impl Traced<'_> {
@@ -216,6 +538,9 @@ impl Traced<'_> {
 
     fn stable_tag(&self) -> Option<&Node> {
         let entry = self.versions?;
+        if let Some(pin) = self.cell.and_then(|c| entry.get("cells")?.get(c)) {
+            return Some(pin);
+        }
         match entry.value {
             Value::Str(_) => Some(entry),
             _ => entry.get("stable"),
@@ -473,6 +798,7 @@ mod tests {
             name: "api",
             node: &node,
             versions: Some(&versions),
+            cell: None,
         };
         let hpa = |name, path, v| svc.trace_tree("HorizontalPodAutoscaler", name, path, &v);
         let min = node.get("replicas").unwrap().get("min").unwrap().pos;
@@ -497,15 +823,154 @@ mod tests {
     }
 
     #[test]
+    fn field_paths_split_into_segments() {
+        let s = |p| segments(p).unwrap();
+        assert_eq!(
+            s("node_pools.default.max"),
+            ["node_pools", "default", "max"]
+        );
+        assert_eq!(s("each.value.sku"), ["each", "value", "sku"]);
+        assert_eq!(s("labels[\"a/b\"].c"), ["labels", "a/b", "c"]);
+        assert_eq!(s("topics[0]"), ["topics", "[0]"]);
+        assert_eq!(
+            instance("module.postgres[\"orders-db\"]"),
+            Some(("postgres", "orders-db".to_owned()))
+        );
+        assert_eq!(instance("module.cluster"), None);
+    }
+
+    /// A Terraform field is traced to the environment's (or cell's) input only when the
+    /// rendered value is the one that input gives.
+    #[test]
+    fn terraform_fields_follow_their_input() {
+        use crate::load::yaml::parse;
+        use serde_json::json;
+        let env = parse(
+            "cluster:\n  name: c\n  nodePools:\n    system: {vmSize: D4, min: 3, max: 3}\n    default: {vmSize: D8, min: 6, max: 20, labels: {workload: general}}\nnetwork: {cidr: 10.0.0.0/16}\n",
+            0,
+        )
+        .unwrap();
+        let svc = parse("infra:\n  db: {type: postgres, storageGb: 64}\n", 1).unwrap();
+        let mut services = BTreeMap::new();
+        services.insert(
+            "orders".to_owned(),
+            crate::merge::MergedService {
+                name: "orders".into(),
+                key_pos: svc.pos,
+                node: svc.clone(),
+            },
+        );
+        let scope = Scope {
+            node: &env,
+            services: &services,
+        };
+        let body = json!({"system_pool": {"name": "system"}});
+        let t = |id: &str, path: &str, new: Json| {
+            let at = segments(path).unwrap();
+            trace_segments(&at, &new, &|at, leaf| {
+                scope.terraform(id, Some(&body), at, leaf)
+            })
+        };
+        let pools = env.get("cluster").unwrap().get("nodePools").unwrap();
+        let max = pools.get("default").unwrap().get("max").unwrap().pos;
+        assert_eq!(
+            t("module.cluster", "node_pools.default.max", json!(20)),
+            Some(vec![max])
+        );
+        assert_eq!(
+            t("module.cluster", "node_pools.default.max", json!(16)),
+            None
+        );
+        let label = pools
+            .get("default")
+            .unwrap()
+            .get("labels")
+            .unwrap()
+            .get("workload")
+            .unwrap()
+            .pos;
+        assert_eq!(
+            t(
+                "module.cluster",
+                "node_pools.default.labels",
+                json!({"workload": "general"})
+            ),
+            Some(vec![label])
+        );
+        let system_min = pools.get("system").unwrap().get("min").unwrap().pos;
+        assert_eq!(
+            t("module.cluster", "system_pool.min", json!(3)),
+            Some(vec![system_min])
+        );
+        assert_eq!(
+            t("module.cluster", "system_pool.name", json!("system")),
+            None
+        );
+        let storage = svc
+            .get("infra")
+            .unwrap()
+            .get("db")
+            .unwrap()
+            .get("storageGb")
+            .unwrap()
+            .pos;
+        assert_eq!(
+            t(
+                "module.postgres[\"orders-db\"]",
+                "each.value.storage_gb",
+                json!(64)
+            ),
+            Some(vec![storage])
+        );
+        // Another type, or a value the input does not give: no cause.
+        assert_eq!(
+            t(
+                "module.mysql[\"orders-db\"]",
+                "each.value.storage_gb",
+                json!(64)
+            ),
+            None
+        );
+        assert_eq!(
+            t(
+                "module.postgres[\"orders-db\"]",
+                "each.value.storage_gb",
+                json!(32)
+            ),
+            None
+        );
+        assert_eq!(
+            t(
+                "module.postgres[\"orders-db\"]",
+                "each.value.sku",
+                json!("B1")
+            ),
+            None
+        );
+        let cidr = env.get("network").unwrap().get("cidr").unwrap().pos;
+        assert_eq!(
+            t("module.network", "cidr", json!("10.0.0.0/16")),
+            Some(vec![cidr])
+        );
+    }
+
+    #[test]
     fn owners_of_kubernetes_paths() {
         let k = Target::Kubernetes;
         assert_eq!(
             owner(k, "kubernetes/api/base/resources.yaml"),
-            Some(("api", None))
+            Some(("api", None, None))
         );
         assert_eq!(
             owner(k, "kubernetes/api/overlays/prod/kustomization.yaml"),
-            Some(("api", Some("prod")))
+            Some(("api", Some("prod"), None))
+        );
+        assert_eq!(
+            owner(
+                k,
+                "kubernetes/api/overlays/prod/cells/za-1/kustomization.yaml"
+            ),
+            Some(("api", Some("prod"), Some("za-1")))
         );
         assert_eq!(
             owner(k, "kubernetes/environments/prod/namespaces.yaml"),

@@ -22,11 +22,14 @@ impl Counts {
     }
 }
 
-/// Counts for one environment × target (`environment: None` = shared files).
+/// Counts for one environment (or one cell of it) × target: `environment: None` = shared
+/// files; `cell: None` = the environment's own files, which reach each cell sharing them;
+/// `target: None` = infrac's build lock, on a row of its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct GroupCounts {
     pub environment: Option<String>,
-    pub target: Target,
+    pub cell: Option<String>,
+    pub target: Option<Target>,
     pub files: Counts,
     pub resources: Counts,
     pub drift: usize,
@@ -36,11 +39,19 @@ pub(super) fn tally(files: Vec<FileChange>) -> Plan {
     let mut totals = Counts::default();
     let mut resource_totals = Counts::default();
     let mut drift = 0;
-    let mut groups: BTreeMap<(Target, Option<String>), GroupCounts> = BTreeMap::new();
+    // Per target (the build lock last), shared files first, each environment before its cells.
+    type Key = (bool, Option<Target>, Option<String>, Option<String>);
+    let mut groups: BTreeMap<Key, GroupCounts> = BTreeMap::new();
     for f in &files {
-        let key = (f.target, f.environment.clone());
+        let key = (
+            f.target.is_none(),
+            f.target,
+            f.environment.clone(),
+            f.cell.clone(),
+        );
         let group = groups.entry(key).or_insert_with(|| GroupCounts {
             environment: f.environment.clone(),
+            cell: f.cell.clone(),
             target: f.target,
             files: Counts::default(),
             resources: Counts::default(),

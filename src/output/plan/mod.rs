@@ -10,6 +10,7 @@
 //! This module compiles nothing and writes nothing; rendering lives in `render_*`.
 
 pub mod causes;
+mod cells;
 mod counts;
 mod fields;
 pub mod policies;
@@ -116,8 +117,13 @@ pub struct FileChange {
     /// The file-set path (`kubernetes/…`), relative to the output root.
     #[serde(rename = "filesetPath")]
     pub logical_path: String,
-    pub target: Target,
+    /// The back end that writes it; `None` (JSON `null`) for infrac's own build lock, which
+    /// belongs to no back end.
+    pub target: Option<Target>,
     pub environment: Option<String>,
+    /// The cell of `environment` whose own file it is (its aggregate, Application, cell
+    /// overlay or Terraform root); `None` for a file of the whole environment or of none.
+    pub cell: Option<String>,
     pub action: FileAction,
     pub drift: Option<Drift>,
     pub resources: Vec<ResourceChange>,
@@ -165,7 +171,7 @@ impl Plan {
         let terraform: usize = self
             .groups
             .iter()
-            .filter(|g| g.target == Target::Terraform)
+            .filter(|g| g.target == Some(Target::Terraform))
             .map(|g| g.resources.total())
             .sum();
         let plural = |n: usize, word: &str| {
@@ -235,8 +241,14 @@ pub fn plan(
         let logical = layout.logical_path(&key);
         let owner = stale_owner(logical.as_deref());
         let logical = logical.unwrap_or_else(|| key.clone());
+        let lock = key == super::layout::path_key(&layout.lock_path());
         let work = Work::new(&key, &logical, owner, None);
-        changes.push(work.describe(FileAction::Remove, Some(Drift::Interrupted), None, None));
+        let mut change = work.describe(FileAction::Remove, Some(Drift::Interrupted), None, None);
+        if lock {
+            // The build lock is no back end's: it counts on its own row.
+            change.target = None;
+        }
+        changes.push(change);
     }
     changes.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(counts::tally(changes))
@@ -369,11 +381,13 @@ impl<'a> Work<'a> {
         old: Option<String>,
         new: Option<String>,
     ) -> FileChange {
+        let cell = cells::cell_of(Some(self.target), &self.logical);
         let mut change = FileChange {
             path: self.key,
             logical_path: self.logical,
-            target: self.target,
+            target: Some(self.target),
             environment: self.environment,
+            cell,
             action,
             drift,
             resources: Vec::new(),
@@ -384,7 +398,7 @@ impl<'a> Work<'a> {
         };
         if old != new {
             let (resources, error) =
-                resource_changes(change.target, &change.logical_path, &old, &new);
+                resource_changes(self.target, &change.logical_path, &old, &new);
             change.resources = resources;
             change.parse_error = error;
             change.diff = unified_diff(&change.path, old.as_deref(), new.as_deref());

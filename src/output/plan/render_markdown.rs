@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::render_text::{marker, resource_marker};
+use super::render_text::{file_place, group_label, marker, resource_marker, target_label};
 use super::{FileChange, Plan};
 
 /// GitHub's limit on a comment body, in characters.
@@ -122,11 +122,11 @@ fn summary(plan: &Plan, out: &mut String) {
     out.push_str("\n| environment | target | add | change | remove | drift |\n");
     out.push_str("| --- | --- | ---: | ---: | ---: | ---: |\n");
     for g in &plan.groups {
-        let env = g.environment.as_deref().unwrap_or("(shared)");
         let _ = writeln!(
             out,
-            "| {env} | {} | {} | {} | {} | {} |",
-            g.target.as_str(),
+            "| {} | {} | {} | {} | {} | {} |",
+            group_label(g),
+            target_label(g.target),
             g.files.add,
             g.files.change,
             g.files.remove,
@@ -139,13 +139,13 @@ fn summary(plan: &Plan, out: &mut String) {
 /// A file's `<details>` opening with its resources, its diff block body, and the closing.
 fn file_parts(file: &FileChange) -> (String, String, String) {
     let mut head = String::new();
-    let env = file.environment.as_deref().unwrap_or("shared");
     let _ = writeln!(
         head,
-        "<details><summary><code>{} {}</code> ({}, {env})</summary>\n",
+        "<details><summary><code>{} {}</code> ({}, {})</summary>\n",
         marker(file.action),
         escape_html(&file.path),
-        file.target.as_str()
+        target_label(file.target),
+        file_place(file)
     );
     for r in &file.resources {
         let env = super::render_text::env_suffix(file);

@@ -82,24 +82,48 @@ fn summary(plan: &Plan, style: &Style, out: &mut String) {
         out.push('\n');
     }
     out.push('\n');
+    let rows: Vec<String> = plan.groups.iter().map(group_label).collect();
+    // A cell's row reads `prod/za-north-1`; the column widens for a longer one.
+    let width = rows
+        .iter()
+        .map(|r| r.chars().count() + 1)
+        .max()
+        .unwrap_or(0)
+        .max(16);
     let _ = writeln!(
         out,
-        "  {:<16} {:<11} {:>5} {:>7} {:>7} {:>6}",
+        "  {:<width$} {:<11} {:>5} {:>7} {:>7} {:>6}",
         "environment", "target", "add", "change", "remove", "drift"
     );
-    for g in &plan.groups {
-        let env = g.environment.as_deref().unwrap_or("(shared)");
+    for (g, env) in plan.groups.iter().zip(&rows) {
         let _ = writeln!(
             out,
-            "  {:<16} {:<11} {:>5} {:>7} {:>7} {:>6}",
+            "  {:<width$} {:<11} {:>5} {:>7} {:>7} {:>6}",
             env,
-            g.target.as_str(),
+            target_label(g.target),
             g.files.add,
             g.files.change,
             g.files.remove,
             g.drift
         );
     }
+}
+
+/// A row of the table of groups: `prod/za-north-1` for a cell, `prod`, or `(shared)`.
+pub(super) fn group_label(g: &super::GroupCounts) -> String {
+    super::cells::place(g.environment.as_deref(), g.cell.as_deref())
+        .unwrap_or_else(|| "(shared)".to_owned())
+}
+
+/// A file's back end, or `infrac` for its own build lock.
+pub(super) fn target_label(target: Option<crate::artifact::Target>) -> &'static str {
+    target.map_or("infrac", crate::artifact::Target::as_str)
+}
+
+/// Where a file belongs: `prod/za-north-1` (a cell's own file), `prod`, or `shared`.
+pub(super) fn file_place(file: &FileChange) -> String {
+    super::cells::place(file.environment.as_deref(), file.cell.as_deref())
+        .unwrap_or_else(|| "shared".to_owned())
 }
 
 /// The marker for a file or resource action: `+`, `~`, `-`, `!`.
@@ -130,13 +154,13 @@ fn colour_of(mark: &str) -> &'static str {
 
 fn file_entry(file: &FileChange, style: &Style, out: &mut String) {
     let mark = marker(file.action);
-    let env = file.environment.as_deref().unwrap_or("shared");
     let head = format!("{mark} {}", file.path);
     let _ = writeln!(
         out,
-        "  {}  ({}, {env})",
+        "  {}  ({}, {})",
         style.paint(colour_of(mark), &head),
-        file.target.as_str()
+        target_label(file.target),
+        file_place(file)
     );
     for r in &file.resources {
         let mark = resource_marker(r.action);
@@ -169,10 +193,10 @@ fn file_entry(file: &FileChange, style: &Style, out: &mut String) {
     }
 }
 
-/// ` (prod)` after a resource of one environment's file; nothing for a shared file.
+/// ` (prod/za-north-1)` after a resource of one cell's file, ` (prod)` after one of an
+/// environment's; nothing for a shared file.
 pub(super) fn env_suffix(file: &FileChange) -> String {
-    file.environment
-        .as_deref()
+    super::cells::place(file.environment.as_deref(), file.cell.as_deref())
         .map_or_else(String::new, |e| format!(" ({e})"))
 }
 
