@@ -2,19 +2,33 @@
 //! (`← environments/prod.yaml:47:21`), and which layer of the merge each is ([`Layers`]).
 //!
 //! A field of a Kubernetes file of service `S` (`kubernetes/S/base/…` from the registry
-//! service, `kubernetes/S/overlays/E/…` from the service merged for `E`) is traced to the
-//! merged spanned tree of that service and to its `versions.yaml` entry: a table of the
-//! rendered paths the Kubernetes back end derives from one input field (replicas, the CPU
-//! target, resources, ports, config literals, image tags, canary weights and canary sizing),
-//! each naming the input leaf. The position comes from the merge's provenance, never from
-//! searching the inputs for the value. A traced cause is kept only when the rendered value
-//! is the one that input leaf gives (through the back end's formula, for derived values): a
-//! field whose rendering the table does not know, or whose value does not follow from the
-//! traced input, gets no cause rather than a wrong one.
+//! service, `kubernetes/S/overlays/E/…` from the service merged for `E`,
+//! `kubernetes/S/overlays/E/cells/C/…` from the service merged for cell `C` of `E`) is traced
+//! to the merged spanned tree of that service and to its `versions.yaml` entry (a cell's pin
+//! is its stable tag): a table of the rendered paths the Kubernetes back end derives from one
+//! input field (replicas, the CPU target, resources, ports, config literals, image tags,
+//! canary weights and canary sizing), each naming the input leaf. A cell's Application names
+//! the cell's `cluster.name`.
+//!
+//! A field of a Terraform root (`terraform/environments/E/…`, or `…/E/cells/C/…` for a cell)
+//! is traced to the environment's tree (the cell's, merged over it) and its services merged:
+//! the cluster's name, version and node pools (`node_pools.<pool>.max` from
+//! `cluster.nodePools.<pool>.max`, the Azure `system_pool` from the pool it names), the
+//! network's CIDR, and a backing resource's sizing (`module.<type>["<service>-<entry>"]`'s
+//! `each.value.storage_gb` from `infra.<entry>.storageGb`, wherever the merge took it from:
+//! the service, the environment's override or its `infraDefaults`).
+//!
+//! The position comes from the merge's provenance, never from searching the inputs for the
+//! value. A traced cause is kept only when the rendered value is the one that input leaf
+//! gives (through the back end's formula, for derived values): a field whose rendering the
+//! table does not know, or whose value does not follow from the traced input, gets no cause
+//! rather than a wrong one.
 //!
 //! Not traced (no cause printed): fields of another service's objects (a caller's egress
-//! port), probes, rollout surge, labels other than the version label, image names, every
-//! Terraform and CI field, and whole subtrees a patch adds.
+//! port), probes, rollout surge, labels other than the version label, image names, names
+//! infrac derives (cloud resource names, pool names it had to shorten), the messaging roots,
+//! CI fields (the pipelines are rendered from the model, which keeps no input positions), and
+//! whole subtrees a patch adds.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -159,7 +173,7 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
         let Some(origin) = origin(file.target, &file.logical_path) else {
             continue;
         };
-        let trace: Box<dyn Fn(&str, &str, &str, &Json) -> Option<Vec<Pos>>> = match origin {
+        let trace: Box<FieldTrace> = match origin {
             Origin::Service { service, env, cell } => {
                 let Some(svc) = traced_service(&merged, inputs.versions, service, env, cell) else {
                     continue;
@@ -217,6 +231,12 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
         }
     }
 }
+
+/// The input positions behind a field's new value: (kind or address, name, path, new value).
+type FieldTrace<'a> = dyn Fn(&str, &str, &str, &Json) -> Option<Vec<Pos>> + 'a;
+
+/// The input positions behind one leaf at a path of segments.
+type LeafTrace<'a> = dyn Fn(&[String], &Json) -> Option<Vec<Pos>> + 'a;
 
 /// What a changed file is rendered from.
 #[derive(Clone, Copy)]
@@ -403,7 +423,7 @@ fn segments(path: &str) -> Option<Vec<String>> {
 fn trace_segments(
     at: &[String],
     new: &Json,
-    trace: &dyn Fn(&[String], &Json) -> Option<Vec<Pos>>,
+    trace: &LeafTrace,
 ) -> Option<Vec<Pos>> {
     let Json::Object(map) = new else {
         return trace(at, new);
