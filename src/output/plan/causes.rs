@@ -195,18 +195,22 @@ pub fn attach(plan: &mut Plan, inputs: &TraceInputs) {
                 let Some(scope) = scope(&merged, env, cell) else {
                     continue;
                 };
-                let bodies = file
-                    .new
-                    .as_deref()
-                    .and_then(|t| {
-                        crate::backend::resources(Target::Terraform, &file.logical_path, t).ok()
-                    })
-                    .unwrap_or_default();
+                // The blocks as generated, read only when a field needs more of its block.
+                let (text, logical) = (file.new.clone(), file.logical_path.clone());
+                let bodies = std::cell::OnceCell::new();
                 Box::new(move |id, _, path, new| {
                     let segments = segments(path)?;
-                    let body = bodies.get(id);
+                    let body = || {
+                        bodies
+                            .get_or_init(|| {
+                                let text = text.as_deref().unwrap_or_default();
+                                crate::backend::resources(Target::Terraform, &logical, text)
+                                    .unwrap_or_default()
+                            })
+                            .get(id)
+                    };
                     trace_segments(&segments, new, &|at, leaf| {
-                        scope.terraform(id, body, at, leaf)
+                        scope.terraform(id, &body, at, leaf)
                     })
                 })
             }
@@ -420,11 +424,7 @@ fn segments(path: &str) -> Option<Vec<String>> {
 
 /// `trace` at `at`, or for a subtree the union over its leaves, only when every leaf is
 /// traced.
-fn trace_segments(
-    at: &[String],
-    new: &Json,
-    trace: &LeafTrace,
-) -> Option<Vec<Pos>> {
+fn trace_segments(at: &[String], new: &Json, trace: &LeafTrace) -> Option<Vec<Pos>> {
     let Json::Object(map) = new else {
         return trace(at, new);
     };
@@ -445,14 +445,14 @@ fn trace_segments(
 }
 
 impl Scope<'_> {
-    /// The input position behind `new` at `at` of the Terraform block `id` (`body` is the
+    /// The input position behind `new` at `at` of the Terraform block `id` (`body` reads the
     /// block as generated): the cluster's name, version and node pools, the network's CIDR
     /// and a backing resource's sizing. The attribute names are the ones
     /// `backend::terraform::stack` writes.
-    fn terraform(
+    fn terraform<'b>(
         &self,
         id: &str,
-        body: Option<&Json>,
+        body: &dyn Fn() -> Option<&'b Json>,
         at: &[String],
         new: &Json,
     ) -> Option<Vec<Pos>> {
@@ -476,7 +476,7 @@ impl Scope<'_> {
                     }
                     ["system_pool", field @ ..] if field != ["name"] => {
                         // The system pool is the one whose name the block carries.
-                        let name = body?.get("system_pool")?.get("name")?.as_str()?;
+                        let name = body()?.get("system_pool")?.get("name")?.as_str()?;
                         let pool = cluster(&["nodePools", name])?;
                         one(pool_field(pool, field), new)
                     }
@@ -888,7 +888,7 @@ mod tests {
         let t = |id: &str, path: &str, new: Json| {
             let at = segments(path).unwrap();
             trace_segments(&at, &new, &|at, leaf| {
-                scope.terraform(id, Some(&body), at, leaf)
+                scope.terraform(id, &|| Some(&body), at, leaf)
             })
         };
         let pools = env.get("cluster").unwrap().get("nodePools").unwrap();
