@@ -221,12 +221,18 @@ fn each_changed_field_names_its_cause() {
 
 /// A change inside one cell of a celled environment is labelled with its environment and
 /// cell (`(prod/za-west-1)`), counted on the cell's own row, and carries the cell's `cell` in
-/// JSON; each field names its cause in the cell's layer: the cell's node pool, the cell's
-/// override of a service, and the cell's pin in versions.yaml.
+/// JSON; each field names its cause in the cell's layer: the cell's cluster (its name, in
+/// the Application and the Terraform root) and node pool, the cell's override of a service,
+/// and the cell's pin in versions.yaml.
 #[test]
 fn a_cell_change_is_labelled_with_its_cell_and_names_its_causes() {
     let repo = Repo::new();
     let mut input = repo.edit(
+        "environments/prod.yaml",
+        "      name: pe-prod-zaw1-aks\n",
+        "      name: pe-prod-zaw1b-aks\n",
+    );
+    input += &repo.edit(
         "environments/prod.yaml",
         "        default: {vmSize: Standard_D8s_v3, min: 3, max: 10, labels: {workload: general}}\n    services:\n      api-gateway:\n        replicas: {min: 3, max: 10}",
         "        default: {vmSize: Standard_D8s_v3, min: 3, max: 12, labels: {workload: general}}\n    services:\n      api-gateway:\n        replicas: {min: 4, max: 10}",
@@ -236,7 +242,7 @@ fn a_cell_change_is_labelled_with_its_cell_and_names_its_causes() {
         "    api-gateway: v2.2.1",
         "    api-gateway: {stable: v2.2.1, cells: {za-west-1: v2.2.2}}",
     );
-    repo.commit_pr("za-west-1: a bigger node pool, one more gateway, v2.2.2 first");
+    repo.commit_pr("za-west-1: a new, bigger cluster, one more gateway, v2.2.2 first");
     for format in ["text", "markdown", "json"] {
         let args = ["plan", "--base", "HEAD~1", "--format", format];
         let (code, stdout, stderr) = repo.infrac(&args);

@@ -115,3 +115,56 @@ fn unified_diff_has_git_headers() {
         "{added}"
     );
 }
+
+/// The build lock is no back end's file: it counts on a row of its own, after the others,
+/// and a cell's file on its cell's row, after its environment's.
+#[test]
+fn the_build_lock_and_cells_count_on_their_own_rows() {
+    let file = |path: &str, target, env: Option<&str>, cell: Option<&str>| FileChange {
+        path: path.into(),
+        logical_path: path.into(),
+        target,
+        environment: env.map(str::to_owned),
+        cell: cell.map(str::to_owned),
+        action: FileAction::Remove,
+        drift: Some(Drift::Interrupted),
+        resources: Vec::new(),
+        parse_error: None,
+        diff: String::new(),
+        old: None,
+        new: None,
+    };
+    let k = Some(Target::Kubernetes);
+    let plan = counts::tally(vec![
+        file("golden/.infrac-lock", None, None, None),
+        file("a", k, Some("prod"), Some("za-1")),
+        file("b", k, Some("prod"), None),
+        file("c", Some(Target::Ci), None, None),
+    ]);
+    let rows: Vec<_> = plan
+        .groups
+        .iter()
+        .map(|g| (g.target, g.environment.as_deref(), g.cell.as_deref()))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (k, Some("prod"), None),
+            (k, Some("prod"), Some("za-1")),
+            (Some(Target::Ci), None, None),
+            (None, None, None),
+        ]
+    );
+    let text = render_text::render_text(&plan, false);
+    assert!(
+        text.contains("\n  (shared)         infrac          0       0       1      1\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n  prod/za-1        kubernetes      0       0       1      1\n"),
+        "{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render_json::render_json(&plan)).unwrap();
+    assert_eq!(json["files"][0]["target"], serde_json::Value::Null);
+    assert_eq!(json["files"][1]["cell"], "za-1");
+}
