@@ -88,8 +88,10 @@ fn only(env: &Environment, mut plan: EnvPlan, scope: InfraScope) -> EnvPlan {
     plan.owners
         .retain(|service, _| owning.contains(service.as_str()));
     if scope == InfraScope::Environment {
-        // In-cluster resources run in each cell's cluster.
+        // In-cluster resources run in each cell's cluster; so do the owners' pods, whose
+        // identities each cell's root makes (the environment's root has no cluster).
         plan.in_cluster.clear();
+        plan.owners.clear();
     }
     plan
 }

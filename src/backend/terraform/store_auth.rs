@@ -17,9 +17,9 @@ use super::hclx::{arr, call, obj, r, ri, s};
 use super::plan::EnvPlan;
 use crate::backend::contract::{
     INFISICAL_IDENTITY_KEY, Placement, SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT,
-    connection_secret_name, identity_in_store, identity_secret_name, infisical_identity_secret,
-    placement, service_account_subject, vault_auth_path, vault_operator_role, vault_service_policy,
-    vault_service_role,
+    connection_secret_name, entry_scope, identity_in_store, identity_secret_name,
+    infisical_identity_secret, placement, service_account_subject, vault_auth_path,
+    vault_operator_role, vault_service_policy, vault_service_role,
 };
 use crate::model::{CloudProvider, Environment, Model, SecretStoreKind};
 
@@ -29,6 +29,19 @@ fn registry_paths(env: &Environment) -> BTreeSet<String> {
         .values()
         .flat_map(|svc| svc.secrets.values().map(|r| r.path.clone()))
         .collect()
+}
+
+/// The store entry of `entry` of `service` in `env` (a cell's own, or the environment's
+/// one when `scope: environment`), as `terraform::plan` and the ExternalSecrets name it.
+fn entry_name(
+    platform: &str,
+    env: &Environment,
+    service: &str,
+    entry: &str,
+    infra: &crate::model::Infra,
+) -> String {
+    let scope = entry_scope(&env.name, env.cell.as_deref(), infra.scope);
+    connection_secret_name(platform, &scope, service, entry)
 }
 
 fn resource(ty: &str, label: &str) -> BlockBuilder {
@@ -281,10 +294,12 @@ fn policy_text(mount: &str, entries: &BTreeSet<String>) -> Expression {
 /// <https://registry.terraform.io/providers/hashicorp/vault/latest/docs/resources/kubernetes_auth_backend_role>
 fn vault(model: &Model, env: &Environment) -> Vec<Block> {
     let platform = &model.platform.name;
+    // One mount, role and policy set per cluster: a cell's own.
+    let base = super::names::base(env);
     let mut blocks = vec![
         resource("vault_auth_backend", "kubernetes")
             .add_attribute(("type", "kubernetes"))
-            .add_attribute(("path", vault_auth_path(platform, &env.name)))
+            .add_attribute(("path", vault_auth_path(platform, &base)))
             .build(),
         // Without a reviewer JWT Vault reviews each login with the client's own token, so
         // the logging-in ServiceAccounts need `system:auth-delegator` (bound beside the
@@ -305,13 +320,11 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
         for (entry, infra) in &svc.infra {
             if placement(provider, infra.kind) == Placement::Managed {
                 owns = true;
-                entries.insert(connection_secret_name(
-                    platform, &env.name, &svc.name, entry,
-                ));
+                entries.insert(entry_name(platform, env, &svc.name, entry, infra));
             }
         }
         if owns && identity_in_store(provider) {
-            entries.insert(identity_secret_name(platform, &env.name, &svc.name));
+            entries.insert(identity_secret_name(platform, &base, &svc.name));
         }
         if entries.is_empty() {
             continue;
@@ -321,12 +334,9 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
             ("namespace", s(env.namespace_of(svc))),
             (
                 "policy",
-                s(vault_service_policy(platform, &env.name, &svc.name)),
+                s(vault_service_policy(platform, &base, &svc.name)),
             ),
-            (
-                "role",
-                s(vault_service_role(platform, &env.name, &svc.name)),
-            ),
+            ("role", s(vault_service_role(platform, &base, &svc.name))),
             ("document", policy_text(&env.secret_store.mount, &entries)),
         ]);
         services.push((svc.name.clone(), value));
@@ -359,7 +369,7 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
             ))
             .build(),
     );
-    let operator = vault_operator_role(platform, &env.name);
+    let operator = vault_operator_role(platform, &base);
     blocks.push(
         resource("vault_policy", "secret_operator")
             .add_attribute(("name", format!("{operator}-policy")))
@@ -526,15 +536,17 @@ fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
         for (entry, infra) in &svc.infra {
             if placement(provider, infra.kind) == Placement::Managed {
                 owns = true;
-                reads.root.insert(connection_secret_name(
-                    platform, &env.name, &svc.name, entry,
-                ));
+                reads
+                    .root
+                    .insert(entry_name(platform, env, &svc.name, entry, infra));
             }
         }
         if owns && identity_in_store(provider) {
-            reads
-                .root
-                .insert(identity_secret_name(platform, &env.name, &svc.name));
+            reads.root.insert(identity_secret_name(
+                platform,
+                &super::names::base(env),
+                &svc.name,
+            ));
         }
         if reads.is_empty() {
             continue;
