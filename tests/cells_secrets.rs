@@ -30,8 +30,9 @@ fn infrac(dir: &Path, args: &[&str]) {
     );
 }
 
-/// A built celled platform on `cloud` whose prod uses `store` (a `secretStore:` flow map).
-fn platform(cloud: &str, store: Option<&str>) -> tempfile::TempDir {
+/// A built celled platform on `cloud` whose prod uses `store` (a `secretStore:` flow map)
+/// and whose `cell-2` is `cell2` (a flow map) when given.
+fn platform(cloud: &str, store: Option<&str>, cell2: Option<&str>) -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     infrac(tmp.path(), &["init", "p", "--cloud", cloud, "--cells", "2"]);
     let root = tmp.path().join("p");
@@ -46,16 +47,18 @@ fn platform(cloud: &str, store: Option<&str>) -> tempfile::TempDir {
         ),
     );
     std::fs::write(&registry, text).unwrap();
-    if let Some(store) = store {
-        let prod = root.join("environments/prod.yaml");
-        let text = std::fs::read_to_string(&prod).unwrap();
+    let prod = root.join("environments/prod.yaml");
+    let mut text = std::fs::read_to_string(&prod).unwrap();
+    for (start, with) in [("secretStore:", store), ("  cell-2:", cell2)] {
+        let Some(with) = with else { continue };
         let line = text
             .lines()
-            .find(|l| l.starts_with("secretStore:"))
+            .find(|l| l.starts_with(start))
             .unwrap()
             .to_owned();
-        std::fs::write(&prod, text.replace(&line, &format!("secretStore: {store}"))).unwrap();
+        text = text.replace(&line, &format!("{start} {with}"));
     }
+    std::fs::write(&prod, text).unwrap();
     infrac(&root, &["build"]);
     tmp
 }
@@ -156,9 +159,15 @@ fn cell_reads(golden: &Path, cell: &str) -> BTreeMap<String, BTreeSet<String>> {
     out
 }
 
-fn check(cloud: &str, store: Option<&str>) {
-    let what = format!("{cloud} with {}", store.unwrap_or("its own store"));
-    let tmp = platform(cloud, store);
+/// `cell2`: an override of cell-2 moving it to a secret store of its own (another store,
+/// or another region of a regional one), where it keeps copies of the shared entries.
+fn check(cloud: &str, store: Option<&str>, cell2: Option<&str>) {
+    let what = format!(
+        "{cloud} with {}{}",
+        store.unwrap_or("its own store"),
+        cell2.map(|c| format!(", cell-2 {c}")).unwrap_or_default()
+    );
+    let tmp = platform(cloud, store, cell2);
     let golden = tmp.path().join("p/golden");
     let tf = golden.join("terraform/environments/prod");
     let shared = written(&read(&tf.join("main.tf")));
@@ -219,10 +228,18 @@ fn check(cloud: &str, store: Option<&str>) {
             own.is_subset(&read_any),
             "{what}: {cell} writes {own:?} but its ExternalSecrets read {read_any:?}"
         );
-        assert!(
-            shared.is_subset(&read_any),
-            "{what}: {cell} does not read the environment's {shared:?}"
-        );
+        if cell == "cell-2" && cell2.is_some() {
+            // Its own copies of the shared entries, under its names.
+            assert!(
+                shared.is_disjoint(&read_any),
+                "{what}: {cell} reads the environment's {shared:?} from a store without them"
+            );
+        } else {
+            assert!(
+                shared.is_subset(&read_any),
+                "{what}: {cell} does not read the environment's {shared:?}"
+            );
+        }
         // The migration hook reads the cell's database too.
         let hook = reads
             .get("backend/api-migrations")
@@ -234,23 +251,45 @@ fn check(cloud: &str, store: Option<&str>) {
     }
 }
 
+const VAULT: &str = "{type: vault, name: p-vault, address: \"https://vault.example.com:8200\"}";
+const INFISICAL: &str = "{type: infisical, name: p-infisical, address: \"https://app.infisical.com\", projectSlug: p, environmentSlug: prod}";
+
 #[test]
 fn cells_sharing_a_secret_store_write_and_read_their_own_entries() {
-    check("gcp", None);
-    check("aws", None);
-    check("azure", None);
+    check("gcp", None, None);
+    check("aws", None, None);
+    check("azure", None, None);
 }
 
 #[test]
 fn cells_sharing_vault_or_infisical_write_and_read_their_own_entries() {
+    check("aws", Some(VAULT), None);
+    check("gcp", Some(INFISICAL), None);
+}
+
+#[test]
+fn a_cell_with_a_store_of_its_own_keeps_copies_of_the_shared_entries() {
+    // Secrets Manager is regional: a cell in another region reads another store.
     check(
         "aws",
-        Some("{type: vault, name: p-vault, address: \"https://vault.example.com:8200\"}"),
+        None,
+        Some(
+            "{cloud: {region: us-east-1}, cluster: {name: p-prod-2}, network: {cidr: 10.40.0.0/16}}",
+        ),
+    );
+    check(
+        "azure",
+        None,
+        Some(
+            "{cluster: {name: p-prod-2}, secretStore: {type: azure-key-vault, name: p-prod-2-kv}}",
+        ),
     );
     check(
         "gcp",
-        Some(
-            "{type: infisical, name: p-infisical, address: \"https://app.infisical.com\", projectSlug: p, environmentSlug: prod}",
-        ),
+        Some(VAULT),
+        Some(&format!(
+            "{{cluster: {{name: p-prod-2}}, secretStore: {}}}",
+            VAULT.replace("p-vault", "p-vault-2")
+        )),
     );
 }

@@ -9,7 +9,7 @@
 //! the naming lives once. None of it is part of the model: it is how two output formats meet,
 //! not what the user declared.
 
-use crate::model::{CloudProvider, InfraScope, InfraType};
+use crate::model::{CloudProvider, Environment, InfraScope, InfraType, SecretStoreKind};
 
 /// Where a backing resource runs on a given cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -74,12 +74,36 @@ pub fn connection_keys(kind: InfraType) -> &'static [&'static str] {
 /// The environment part of the store entry names of a backing resource of `env` (or of its
 /// cell `cell`): [`cell_scoped`] for a cell's own resource, so cells sharing a store never
 /// write the same entry, and the environment's name for a `scope: environment` resource,
-/// the one entry every cell reads. Without cells the two are the same.
-pub fn entry_scope(env: &str, cell: Option<&str>, scope: Option<InfraScope>) -> String {
+/// the one entry every cell reads. Without cells the two are the same. A cell that does not
+/// read its environment's store ([`reads_environment_store`], so `copies`) keeps copies of
+/// the shared entries in its own, under its own names too: two such cells may share a store.
+pub fn entry_scope(
+    env: &str,
+    cell: Option<&str>,
+    scope: Option<InfraScope>,
+    copies: bool,
+) -> String {
     match scope.unwrap_or_default() {
-        InfraScope::Cell => cell_scoped(env, cell),
-        InfraScope::Environment => env.to_owned(),
+        InfraScope::Environment if !copies => env.to_owned(),
+        InfraScope::Cell | InfraScope::Environment => cell_scoped(env, cell),
     }
+}
+
+/// Whether the cell `cell` of `env` reads its environment's secret store (the one its
+/// `scope: environment` entries are written to): the same store, and for Secrets Manager,
+/// whose secrets are regional and which each ClusterSecretStore reads in its own cluster's
+/// region, the same region.
+/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/add-regions.html>
+pub fn reads_environment_store(env: &Environment, cell: &Environment) -> bool {
+    let (a, b) = (&env.secret_store, &cell.secret_store);
+    a.kind == b.kind
+        && a.name == b.name
+        && a.address == b.address
+        && a.project == b.project
+        && a.project_slug == b.project_slug
+        && a.environment_slug == b.environment_slug
+        && a.mount == b.mount
+        && (a.kind != SecretStoreKind::AwsSecretsManager || env.cloud.region == cell.cloud.region)
 }
 
 /// The longest store entry name: Key Vault's limit (1 to 127 alphanumerics and dashes), the
@@ -274,10 +298,11 @@ mod tests {
             identity_secret_name("shop", "prod", "cart"),
             "shop-prod-cart--identity"
         );
-        assert_eq!(entry_scope("prod", None, None), "prod");
-        assert_eq!(entry_scope("prod", Some("eu-1"), None), "prod-eu-1");
+        assert_eq!(entry_scope("prod", None, None, false), "prod");
+        assert_eq!(entry_scope("prod", Some("eu-1"), None, false), "prod-eu-1");
         let shared = Some(InfraScope::Environment);
-        assert_eq!(entry_scope("prod", Some("eu-1"), shared), "prod");
+        assert_eq!(entry_scope("prod", Some("eu-1"), shared, false), "prod");
+        assert_eq!(entry_scope("prod", Some("eu-1"), shared, true), "prod-eu-1");
     }
 
     #[test]

@@ -124,7 +124,7 @@ fn emit_cell(
         let contents = match rest {
             "kustomization.yaml" => {
                 let text = relocate_kustomization(&f.contents, env, &cell.name, &own)?;
-                with_entry_patches(text, model, cell_env)
+                with_entry_patches(text, model, env, cell_env)
             }
             "application.yaml" => application(&f.contents, model, env, cell)?,
             _ => f.contents,
@@ -164,8 +164,13 @@ fn relocate_kustomization(
 /// The cell's kustomization with the patches that make its ExternalSecrets read the cell's
 /// own store entries ([`secrets::cell_entry_patches`]): the overlays it lists read the
 /// environment's names, which are the `scope: environment` resources' only.
-fn with_entry_patches(mut text: String, model: &Model, cell_env: &Environment) -> String {
-    let patches = secrets::cell_entry_patches(model, cell_env);
+fn with_entry_patches(
+    mut text: String,
+    model: &Model,
+    env: &Environment,
+    cell_env: &Environment,
+) -> String {
+    let patches = secrets::cell_entry_patches(model, env, cell_env);
     if !patches.is_empty() {
         text.push_str(&to_yaml(&json!({ "patches": patches })));
     }

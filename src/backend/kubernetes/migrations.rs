@@ -68,7 +68,7 @@ pub(crate) fn migration_hooks(ctx: &Ctx) -> Vec<Value> {
 
 /// The migration hook's ExternalSecret with the entry names of `cell` (None: the
 /// environment's, as [`migration_hooks`] renders it), when the service has one.
-pub(crate) fn external_secret_in(ctx: &Ctx, cell: Option<&str>) -> Option<Value> {
+pub(crate) fn external_secret_in(ctx: &Ctx, cell: Option<secrets::CellNames>) -> Option<Value> {
     ctx.service.migrations.as_ref()?;
     let (_, remote) = database_env(ctx, cell);
     (!remote.is_empty()).then(|| external_secret(ctx, remote))
@@ -77,7 +77,7 @@ pub(crate) fn external_secret_in(ctx: &Ctx, cell: Option<&str>) -> Option<Value>
 /// The container `env` of the migration and the store entries its ExternalSecret fetches:
 /// the connection keys of each database the service owns, managed ones from the store under
 /// the names the service's own ExternalSecret uses, in-cluster ones as the service reads them.
-fn database_env(ctx: &Ctx, cell: Option<&str>) -> (Vec<Value>, Vec<Value>) {
+fn database_env(ctx: &Ctx, cell: Option<secrets::CellNames>) -> (Vec<Value>, Vec<Value>) {
     let (service, env) = (ctx.service, ctx.env);
     let secret = secret_name(&service.name);
     let (mut vars, mut remote) = (Vec::new(), Vec::new());

@@ -11,8 +11,8 @@ use crate::backend::contract::{
     IDENTITY_CLIENT_ID_ENV, IDENTITY_CLIENT_ID_KEY, INFISICAL_IDENTITY_KEY, Placement,
     SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT, cell_scoped, connection_keys,
     connection_secret_name, entry_scope, env_var_name, identity_in_store, identity_pod_labels,
-    identity_secret_name, infisical_identity_secret, placement, vault_auth_path,
-    vault_operator_role,
+    identity_secret_name, infisical_identity_secret, placement, reads_environment_store,
+    vault_auth_path, vault_operator_role,
 };
 use crate::model::{CloudProvider, Environment, Infra, Model, SecretStoreKind, Service};
 use serde_json::{Map, Value, json};
@@ -88,11 +88,26 @@ pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
     external_secret_in(ctx, None)
 }
 
+/// The cell whose entry names an ExternalSecret reads, and whether it keeps copies of the
+/// environment's shared entries in a store of its own
+/// ([`crate::backend::contract::reads_environment_store`] is false).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellNames<'a> {
+    pub cell: &'a str,
+    pub copies: bool,
+}
+
 /// The store entry of `resource` of `ctx`'s service as read in `cell` (None: the
-/// environment's names), as `terraform::plan` writes it: a cell's own resources under the
-/// cell's names, `scope: environment` ones under the environment's.
-pub(crate) fn entry_name(ctx: &Ctx, cell: Option<&str>, resource: &str, infra: &Infra) -> String {
-    let scope = entry_scope(&ctx.env.name, cell, infra.scope);
+/// environment's names), as `terraform` writes it: a cell's own resources under the cell's
+/// names, `scope: environment` ones under the environment's (or the cell's copies').
+pub(crate) fn entry_name(
+    ctx: &Ctx,
+    cell: Option<CellNames>,
+    resource: &str,
+    infra: &Infra,
+) -> String {
+    let copies = cell.is_some_and(|c| c.copies);
+    let scope = entry_scope(&ctx.env.name, cell.map(|c| c.cell), infra.scope, copies);
     connection_secret_name(
         &ctx.model.platform.name,
         &scope,
@@ -102,7 +117,7 @@ pub(crate) fn entry_name(ctx: &Ctx, cell: Option<&str>, resource: &str, infra: &
 }
 
 /// [`external_secret`] with the entry names of `cell`.
-fn external_secret_in(ctx: &Ctx, cell: Option<&str>) -> Option<Value> {
+fn external_secret_in(ctx: &Ctx, cell: Option<CellNames>) -> Option<Value> {
     let (service, env) = (ctx.service, ctx.env);
     let store = env.secret_store.kind;
     let mut data: Vec<Value> = service
@@ -122,7 +137,8 @@ fn external_secret_in(ctx: &Ctx, cell: Option<&str>) -> Option<Value> {
     }
     let provider = env.cloud.provider;
     if identity_in_store(provider) && has_identity(service, provider) {
-        let entry = identity_secret_name(platform, &cell_scoped(&env.name, cell), &service.name);
+        let scope = cell_scoped(&env.name, cell.map(|c| c.cell));
+        let entry = identity_secret_name(platform, &scope, &service.name);
         data.push(remote(
             IDENTITY_CLIENT_ID_ENV,
             &entry,
@@ -158,21 +174,29 @@ fn external_secret_in(ctx: &Ctx, cell: Option<&str>) -> Option<Value> {
 /// each `remoteRef.key` that does. A patch in a kustomization applies to the resources of
 /// the kustomizations it lists.
 /// <https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/patches/>
-pub(crate) fn cell_entry_patches(model: &Model, cell_env: &Environment) -> Vec<Value> {
+pub(crate) fn cell_entry_patches(
+    model: &Model,
+    env: &Environment,
+    cell_env: &Environment,
+) -> Vec<Value> {
     let Some(cell) = cell_env.cell.as_deref() else {
         return Vec::new();
     };
+    let cell = Some(CellNames {
+        cell,
+        copies: !reads_environment_store(env, cell_env),
+    });
     let mut out = Vec::new();
     for service in cell_env.services.values() {
         let ctx = Ctx::new(model, cell_env, service);
         let pairs = [
             (
                 external_secret_in(&ctx, None),
-                external_secret_in(&ctx, Some(cell)),
+                external_secret_in(&ctx, cell),
             ),
             (
                 super::migrations::external_secret_in(&ctx, None),
-                super::migrations::external_secret_in(&ctx, Some(cell)),
+                super::migrations::external_secret_in(&ctx, cell),
             ),
         ];
         for (shared, own) in pairs {

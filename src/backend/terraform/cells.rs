@@ -23,7 +23,7 @@
 use hcl::{Block, Body};
 
 use super::format;
-use super::hclx::r;
+use super::hclx::{obj, r, s};
 use super::modules::{ModuleKind, variables_body};
 use super::plan::{self, EnvPlan};
 use super::providers::{Provider, versions_body};
@@ -32,9 +32,13 @@ use super::root::{
 };
 use super::stack::{self, ENV_ROOT, Place};
 use super::{identity, messaging, names, secrets};
-use crate::backend::contract::cell_root_dir;
+use crate::backend::contract::{
+    cell_root_dir, cell_scoped, connection_secret_name, reads_environment_store,
+};
 use crate::error::Error;
-use crate::model::{Cell, CloudProvider, Environment, InfraScope, InfraType, Model};
+use crate::model::{
+    Cell, CloudProvider, Environment, InfraScope, InfraType, Model, SecretStoreKind,
+};
 
 /// A cell root, `terraform/environments/<env>/cells/<cell>/`, with its own network.
 const CELL_OWN_NETWORK: Place = Place {
@@ -49,7 +53,25 @@ const CELL_SHARED_NETWORK: Place = Place {
 };
 
 /// The label of the environment root's state in a cell root.
-const ENVIRONMENT_STATE: &str = "data.terraform_remote_state.environment";
+pub(super) const ENVIRONMENT_STATE: &str = "data.terraform_remote_state.environment";
+
+/// The environment root's output of the KMS key of its Secrets Manager entries, which the
+/// secret operator of each cell reading them may decrypt with.
+pub(super) const SECRETS_KEY_OUTPUT: &str = "secrets_kms_key_arn";
+
+/// The environment root's output of its shared entries' values, by entry name, for the
+/// cells that keep copies of them in a store of their own.
+const SHARED_OUTPUT: &str = "shared_connections";
+
+/// The label of a cell's copies of its environment's shared entries.
+pub(super) const SHARED_COPIES: &str = "shared";
+
+/// Whether some cell of `env` keeps copies of the environment's shared entries.
+fn any_copies(env: &Environment) -> bool {
+    env.cells
+        .iter()
+        .any(|c| !reads_environment_store(env, &c.environment))
+}
 
 /// One root's files: (directory under `terraform/environments/`, file name, text).
 pub type RootFile = (String, &'static str, String);
@@ -183,6 +205,34 @@ fn environment_files(
     outputs = outputs
         .add_blocks(endpoint_outputs(plan))
         .add_blocks(messaging::connection_outputs(plan));
+    if !plan.managed.is_empty() && env.secret_store.kind == SecretStoreKind::AwsSecretsManager {
+        outputs = outputs.add_block(output(
+            SECRETS_KEY_OUTPUT,
+            "The KMS key of the shared entries, which each cell's secret operator decrypts them with.",
+            r("aws_kms_key.secrets.arn"),
+        ));
+    }
+    if !plan.managed.is_empty() && any_copies(env) {
+        let documents = plan.managed.iter().flat_map(|(kind, resources)| {
+            resources.iter().map(|res| {
+                (
+                    res.secret_name.clone(),
+                    secrets::document_of(*kind, s(&res.key)),
+                )
+            })
+        });
+        outputs = outputs.add_block(
+            Block::builder("output")
+                .add_label(SHARED_OUTPUT)
+                .add_attribute((
+                    "description",
+                    "The value of each shared entry, by name, for the cells that keep copies in a secret store of their own.",
+                ))
+                .add_attribute(("value", obj(documents)))
+                .add_attribute(("sensitive", true))
+                .build(),
+        );
+    }
     Ok(vec![
         (
             "versions.tf",
@@ -213,11 +263,16 @@ fn resource_group(model: &Model, env: &Environment) -> Block {
         .build()
 }
 
-/// The connection secrets of `plan`'s resources in `env`'s store.
-fn secret_blocks(env: &Environment, plan: &EnvPlan) -> (Vec<Block>, Vec<format::BlockNote>) {
+/// The connection secrets of `plan`'s resources in `env`'s store, and the store's prelude
+/// also when the root writes only `copies` ([`shared_copies`]).
+fn secret_blocks(
+    env: &Environment,
+    plan: &EnvPlan,
+    copies: bool,
+) -> (Vec<Block>, Vec<format::BlockNote>) {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
-    if plan.managed.is_empty() {
+    if plan.managed.is_empty() && !copies {
         return (blocks, notes);
     }
     let (b, n) = secrets::prelude(env);
@@ -241,7 +296,7 @@ fn environment_main(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<
     for kind in plan.managed.keys() {
         body = body.add_block(stack::data_module(ENV_ROOT, cloud, *kind));
     }
-    let (blocks, notes) = secret_blocks(env, plan);
+    let (blocks, notes) = secret_blocks(env, plan, false);
     body = body.add_blocks(blocks);
     // The registry is the platform's, not a cluster's: created here where this environment
     // owns it; each cell's root grants its own cluster the pull right.
@@ -298,6 +353,54 @@ fn collapse(mut places: Vec<(String, InfraType)>) -> Vec<(String, InfraType, Str
         .into_iter()
         .map(|(key, kind)| (key, kind, "managed, in each cell's root".to_owned()))
         .collect()
+}
+
+/// The copies a cell whose secret store is not its environment's
+/// ([`reads_environment_store`]) keeps of the environment's shared entries, under the
+/// cell's names (two such cells may share a store), their values read from the
+/// environment root's state. `for_each` runs over names known here: Terraform refuses a
+/// sensitive value (the state's output) as `for_each`.
+/// <https://developer.hashicorp.com/terraform/language/meta-arguments/for_each#limitations-on-values-used-in-for_each>
+fn shared_copies(
+    model: &Model,
+    env: &Environment,
+    cell: &Environment,
+    env_plan: &EnvPlan,
+) -> (Vec<Block>, Vec<format::BlockNote>) {
+    let platform = &model.platform.name;
+    let scope = cell_scoped(&env.name, cell.cell.as_deref());
+    let entries = env_plan.managed.values().flatten().map(|res| {
+        let entry = res
+            .key
+            .strip_prefix(&res.service)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .unwrap_or_default();
+        let name = connection_secret_name(platform, &scope, &res.service, entry);
+        (
+            res.key.clone(),
+            obj([("secret_name", s(name)), ("from", s(&res.secret_name))]),
+        )
+    });
+    let mut blocks = vec![
+        Block::builder("locals")
+            .add_attribute((SHARED_COPIES, obj(entries)))
+            .build(),
+    ];
+    let mut notes = Vec::new();
+    let value = super::hclx::ri(
+        &format!("{ENVIRONMENT_STATE}.outputs.{SHARED_OUTPUT}"),
+        r("each.value.from"),
+        "",
+    );
+    let (b, n) = secrets::copies(
+        cell,
+        SHARED_COPIES,
+        &format!("local.{SHARED_COPIES}"),
+        value,
+    );
+    blocks.extend(b);
+    notes.extend(n);
+    (blocks, notes)
 }
 
 /// `data "terraform_remote_state" "environment"`: the environment root's outputs.
@@ -384,8 +487,15 @@ fn cell_main(
     for kind in plan.managed.keys() {
         body = body.add_block(stack::data_module(at, cloud, *kind));
     }
-    let (blocks, mut notes) = secret_blocks(c, plan);
+    // Whether the cell keeps copies of the environment's shared entries.
+    let copies = !env_plan.managed.is_empty() && !reads_environment_store(env, c);
+    let (blocks, mut notes) = secret_blocks(c, plan, copies);
     body = body.add_blocks(blocks);
+    if copies {
+        let (blocks, n) = shared_copies(model, env, c, env_plan);
+        body = body.add_blocks(blocks);
+        notes.extend(n);
+    }
     if !plan.managed.is_empty() {
         body = body.add_blocks(identity::identities(c));
         let (blocks, n) = secrets::identity_writes(c);
@@ -395,7 +505,7 @@ fn cell_main(
             body = body.add_blocks(identity::grants(c, *kind));
         }
     }
-    body = body.add_blocks(super::store_auth::blocks(model, c, plan));
+    body = body.add_blocks(super::store_auth::blocks(model, c, plan, copies));
     body = body.add_blocks(super::registry::blocks(model, c));
     let mut title = format!(
         "# Cell {} of environment {}, generated by infrac from environments/{}.yaml (cells.{}); do not edit.\n\

@@ -83,7 +83,7 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
                 name: resource_name(cloud, infra.kind, &parts),
                 secret_name: connection_secret_name(
                     platform,
-                    &entry_scope(&env.name, env.cell.as_deref(), infra.scope),
+                    &entry_scope(&env.name, env.cell.as_deref(), infra.scope, false),
                     &service.name,
                     entry,
                 ),

@@ -81,7 +81,7 @@ fn every_platform_compiles_to_parseable_deterministic_terraform() {
                     for cell in cells {
                         let secret = connection_secret_name(
                             &model.platform.name,
-                            &entry_scope(&env.name, cell, infra.scope),
+                            &entry_scope(&env.name, cell, infra.scope, false),
                             &service.name,
                             entry,
                         );
