@@ -3,8 +3,9 @@
 //! identity) entries under names no other cell writes, and each cell's ExternalSecrets, as
 //! its Kustomize aggregate builds them, read exactly those plus the environment root's
 //! (`scope: environment`) ones. Checked for every store kind, on a celled prod scaffolded by
-//! `infrac init --cells 2` with a cell-scoped database (with migrations) and an
-//! environment-scoped cache.
+//! `infrac init --cells 2` with a cell-scoped database (with migrations), an
+//! environment-scoped cache, and a service whose only resource is an environment-scoped
+//! bucket (its identity and data access are each cell's).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -45,6 +46,13 @@ fn platform(cloud: &str, store: Option<&str>, cell2: Option<&str>) -> tempfile::
         &format!(
             "{db}      cache: {{type: redis, version: \"7.2\", scope: environment}}\n    migrations: {{tool: flyway, command: [/app/migrate]}}\n"
         ),
+    );
+    // web's only backing resource is shared: it still runs (with its identity) in each cell.
+    let expose = "    expose: {host: www.example.com, path: /, gateway: istio-ingress/public}\n";
+    assert!(text.contains(expose), "the scaffold's web is exposed");
+    let text = text.replace(
+        expose,
+        &format!("{expose}    infra:\n      assets: {{type: bucket, scope: environment}}\n"),
     );
     std::fs::write(&registry, text).unwrap();
     let prod = root.join("environments/prod.yaml");
@@ -161,6 +169,26 @@ fn cell_reads(golden: &Path, cell: &str) -> BTreeMap<String, BTreeSet<String>> {
 
 /// `cell2`: an override of cell-2 moving it to a secret store of its own (another store,
 /// or another region of a regional one), where it keeps copies of the shared entries.
+/// `terraform fmt -check` over the roots under `dir`, where terraform is installed (on CI,
+/// where the `CI` variable is `true`, it must be).
+fn fmt_clean(what: &str, dir: &Path) {
+    let out = Command::new("terraform")
+        .args(["fmt", "-check", "-recursive", "-no-color"])
+        .arg(dir)
+        .output();
+    match out {
+        Ok(out) => assert!(
+            out.status.success(),
+            "{what}: not terraform fmt canonical: {}",
+            String::from_utf8_lossy(&out.stdout)
+        ),
+        Err(e) => assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "terraform is not installed on CI: {e}"
+        ),
+    }
+}
+
 fn check(cloud: &str, store: Option<&str>, cell2: Option<&str>) {
     let what = format!(
         "{cloud} with {}{}",
@@ -170,6 +198,7 @@ fn check(cloud: &str, store: Option<&str>, cell2: Option<&str>) {
     let tmp = platform(cloud, store, cell2);
     let golden = tmp.path().join("p/golden");
     let tf = golden.join("terraform/environments/prod");
+    fmt_clean(&what, &tf);
     let shared = written(&read(&tf.join("main.tf")));
     assert!(
         !shared.is_empty(),
@@ -209,6 +238,17 @@ fn check(cloud: &str, store: Option<&str>, cell2: Option<&str>) {
                 panic!("{what}: `{name}` is written by {other} and by {cell}");
             }
         }
+        // The shared bucket's owner gets data access on it from the cell.
+        let grant = match cloud {
+            "aws" => "resource \"aws_iam_role_policy\" \"shared_bucket\"",
+            "azure" => "resource \"azurerm_role_assignment\" \"shared_bucket_data\"",
+            _ => "resource \"google_storage_bucket_iam_member\" \"shared_bucket\"",
+        };
+        assert!(main.contains(grant), "{what}: {cell} has no `{grant}`");
+        assert!(
+            main.contains("  shared_buckets = {\n    web-assets = {\n      service = \"web\""),
+            "{what}: {cell} does not grant web its shared bucket"
+        );
         by_cell.insert(cell, own);
     }
     for cell in CELLS {

@@ -63,6 +63,10 @@ pub(super) const SECRETS_KEY_OUTPUT: &str = "secrets_kms_key_arn";
 /// cells that keep copies of them in a store of their own.
 const SHARED_OUTPUT: &str = "shared_connections";
 
+/// The environment root's output of its shared buckets (and a cell's local of their
+/// owners): each cell's root grants the owners' identities there data access on them.
+const SHARED_BUCKETS: &str = "shared_buckets";
+
 /// The label of a cell's copies of its environment's shared entries.
 pub(super) const SHARED_COPIES: &str = "shared";
 
@@ -95,20 +99,14 @@ fn scope_of(env: &Environment, res: &plan::Resource) -> InfraScope {
         .unwrap_or_default()
 }
 
-/// `plan` with only the managed resources of `scope`, and only the owners of those.
+/// `plan` with only the managed resources of `scope`; in a cell, the owners of every
+/// managed resource (a `scope: environment` one's owner runs in each cell, with its
+/// identity there), elsewhere none.
 fn only(env: &Environment, mut plan: EnvPlan, scope: InfraScope) -> EnvPlan {
     for resources in plan.managed.values_mut() {
         resources.retain(|res| scope_of(env, res) == scope);
     }
     plan.managed.retain(|_, resources| !resources.is_empty());
-    let owning: std::collections::BTreeSet<&str> = plan
-        .managed
-        .values()
-        .flatten()
-        .map(|res| res.service.as_str())
-        .collect();
-    plan.owners
-        .retain(|service, _| owning.contains(service.as_str()));
     if scope == InfraScope::Environment {
         // In-cluster resources run in each cell's cluster; so do the owners' pods, whose
         // identities each cell's root makes (the environment's root has no cluster).
@@ -210,6 +208,22 @@ fn environment_files(
             SECRETS_KEY_OUTPUT,
             "The KMS key of the shared entries, which each cell's secret operator decrypts them with.",
             r("aws_kms_key.secrets.arn"),
+        ));
+    }
+    if let Some(buckets) = plan.managed.get(&InfraType::Bucket) {
+        let aws = plan.cloud == CloudProvider::Aws;
+        let entries = buckets.iter().map(|res| {
+            let module = |attr: &str| super::hclx::ri("module.bucket", s(&res.key), attr);
+            let mut fields = vec![("id", module("id"))];
+            if aws {
+                fields.push(("kms_key_arn", module("kms_key_arn")));
+            }
+            (res.key.clone(), obj(fields))
+        });
+        outputs = outputs.add_block(output(
+            SHARED_BUCKETS,
+            "The shared buckets, by <service>-<name>, which each cell grants its owners data access on.",
+            obj(entries),
         ));
     }
     if !plan.managed.is_empty() && any_copies(env) {
@@ -496,7 +510,7 @@ fn cell_main(
         body = body.add_blocks(blocks);
         notes.extend(n);
     }
-    if !plan.managed.is_empty() {
+    if !plan.owners.is_empty() {
         body = body.add_blocks(identity::identities(c));
         let (blocks, n) = secrets::identity_writes(c);
         body = body.add_blocks(blocks);
@@ -504,6 +518,22 @@ fn cell_main(
         for kind in plan.managed.keys() {
             body = body.add_blocks(identity::grants(c, *kind));
         }
+    }
+    if let Some(buckets) = env_plan.managed.get(&InfraType::Bucket) {
+        let owners = buckets
+            .iter()
+            .map(|res| (res.key.clone(), obj([("service", s(&res.service))])));
+        body = body
+            .add_block(
+                Block::builder("locals")
+                    .add_attribute((SHARED_BUCKETS, obj(owners)))
+                    .build(),
+            )
+            .add_blocks(identity::shared_bucket_grants(
+                c,
+                &format!("local.{SHARED_BUCKETS}"),
+                &format!("{ENVIRONMENT_STATE}.outputs.{SHARED_BUCKETS}"),
+            ));
     }
     body = body.add_blocks(super::store_auth::blocks(model, c, plan, copies));
     body = body.add_blocks(super::registry::blocks(model, c));

@@ -474,7 +474,7 @@ fn gcp(env: &Environment, plan: &EnvPlan, shared: BTreeSet<String>, copies: bool
         return vec![];
     }
     let mut blocks = Vec::new();
-    if plan.managed.is_empty() {
+    if plan.owners.is_empty() {
         // Otherwise the identities have looked the project up already.
         blocks.push(
             Block::builder("data")
