@@ -249,6 +249,13 @@ fn check(cloud: &str, store: Option<&str>, cell2: Option<&str>) {
             main.contains("  shared_buckets = {\n    web-assets = {\n      service = \"web\""),
             "{what}: {cell} does not grant web its shared bucket"
         );
+        // A cell in another region has no generated network path to the shared cache.
+        let moved = cell == "cell-2" && cell2.is_some_and(|c| c.contains("region"));
+        assert_eq!(
+            main.contains("# Hand step: this cell's own network has no path to the shared redis api-cache in the network of terraform/environments/prod"),
+            moved,
+            "{what}: {cell}'s network hand step"
+        );
         by_cell.insert(cell, own);
     }
     for cell in CELLS {

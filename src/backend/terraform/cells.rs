@@ -548,19 +548,27 @@ fn cell_main(
         "; it has its own network in its region."
     });
     let mut elsewhere = Vec::new();
+    // Shared resources this cell's own network has no path to (a bucket is reached through
+    // its cloud's public endpoint).
+    let mut unreachable = Vec::new();
     for (kind, resources) in &env_plan.managed {
         for res in resources {
-            elsewhere.push((
-                res.key.clone(),
-                *kind,
-                format!(
-                    "managed, shared (scope: environment), in terraform/environments/{}",
-                    env.name
-                ),
-            ));
+            let mut place = format!(
+                "managed, shared (scope: environment), in terraform/environments/{}",
+                env.name
+            );
+            if copies {
+                place.push_str(&format!(
+                    "; its connection entry copied into this cell's store (local.{SHARED_COPIES})"
+                ));
+            }
+            elsewhere.push((res.key.clone(), *kind, place));
+            if !shared && *kind != InfraType::Bucket {
+                unreachable.push(format!("{} {}", kind.as_str(), res.key));
+            }
         }
     }
-    let header = root::header(
+    let mut header = root::header(
         model,
         c,
         plan,
@@ -570,6 +578,21 @@ fn cell_main(
             cluster: true,
         },
     );
+    if !unreachable.is_empty() {
+        // No peering is generated: the network modules expose no route tables, and the
+        // shared resources admit the environment's own network only (AWS security groups
+        // `allowed_cidr_blocks`, Azure private endpoints and their DNS zones in its VNet,
+        // GCP private services access on its VPC).
+        header.push_str(&format!(
+            "# Hand step: this cell's own network has no path to the shared {} in the network of terraform/environments/{} ({}): peer the two networks and let {} admit {}, or make {} `scope: cell`.\n",
+            unreachable.join(", "),
+            env.name,
+            env.cloud.region,
+            if unreachable.len() == 1 { "it" } else { "them" },
+            c.network.cidr,
+            if unreachable.len() == 1 { "it" } else { "them" },
+        ));
+    }
     let text = format::render(body.build(), &notes)?;
     Ok(format!("{header}\n{text}"))
 }
