@@ -7,8 +7,15 @@
 //!   `cluster` fields, in the cell's region), its mesh, its `scope: cell` backing resources
 //!   (the default), their secrets, the workload identities and grants of their owners and the
 //!   secret store's auth for that cluster, in the cell's own state (`terraform.backend` of the
-//!   cell; by default the environment's key with the cell added). Its cloud names carry the
-//!   cell ([`crate::backend::contract::cell_scoped`]), so no two cells share one.
+//!   cell; by default the environment's key with the cell added). Its cloud names and its
+//!   store entries carry the cell ([`crate::backend::contract::cell_scoped`],
+//!   [`crate::backend::contract::entry_scope`]), so no two cells share one, also when they
+//!   share a store; the Kubernetes side patches each cell's ExternalSecrets to match.
+//! - What a cell reads of the `scope: environment` resources: its secret operator may read
+//!   their entries (or, when the cell's store is not the environment's, the cell's copies of
+//!   them, written here from the environment root's state); their owners get identities in
+//!   every cell, with data access on shared buckets. A cell on a network of its own gets no
+//!   generated path to the shared resources: its header names that hand step.
 //! - `terraform/environments/<env>/cells/<cell>-messaging/`: the topics and exchanges of the
 //!   cell's own brokers, as `<env>-messaging/` is for the environment's.
 //!
