@@ -319,6 +319,7 @@ cases! {
     canary_weight_100,
     cell_in_no_wave,
     cell_in_two_waves,
+    cell_entry_name,
     cell_name_not_dns,
     cell_overrides_provider,
     cell_wave_unknown_cell,

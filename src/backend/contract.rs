@@ -9,7 +9,7 @@
 //! the naming lives once. None of it is part of the model: it is how two output formats meet,
 //! not what the user declared.
 
-use crate::model::{CloudProvider, InfraType};
+use crate::model::{CloudProvider, Environment, InfraScope, InfraType, SecretStoreKind};
 
 /// Where a backing resource runs on a given cloud.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -42,8 +42,8 @@ pub fn placement(provider: CloudProvider, kind: InfraType) -> Placement {
 /// group): the environment's name, or `<env>-<cell>` in a cell's root, so the cells of one
 /// environment never share a cloud name (IAM role names are unique per account, database and
 /// bucket names per region or globally). The cell's cluster is named by the cell's own
-/// `cluster.name`. Secret-store entry names keep the environment's name: they are what the
-/// cell's ExternalSecrets read.
+/// `cluster.name`. Secret-store entries of a cell's own resources carry it too
+/// ([`entry_scope`]), since the cells of an environment may share one store.
 pub fn cell_scoped(env: &str, cell: Option<&str>) -> String {
     match cell {
         Some(cell) => format!("{env}-{cell}"),
@@ -71,11 +71,77 @@ pub fn connection_keys(kind: InfraType) -> &'static [&'static str] {
     }
 }
 
+/// The environment part of the store entry names of a backing resource of `env` (or of its
+/// cell `cell`): [`cell_scoped`] for a cell's own resource, so cells sharing a store never
+/// write the same entry, and the environment's name for a `scope: environment` resource,
+/// the one entry every cell reads. Without cells the two are the same. A cell that does not
+/// read its environment's store ([`reads_environment_store`], so `copies`) keeps copies of
+/// the shared entries in its own, under its own names too: two such cells may share a store.
+pub fn entry_scope(
+    env: &str,
+    cell: Option<&str>,
+    scope: Option<InfraScope>,
+    copies: bool,
+) -> String {
+    match scope.unwrap_or_default() {
+        InfraScope::Environment if !copies => env.to_owned(),
+        InfraScope::Cell | InfraScope::Environment => cell_scoped(env, cell),
+    }
+}
+
+/// Whether the cell `cell` of `env` reads its environment's secret store (the one its
+/// `scope: environment` entries are written to): the same store, and for Secrets Manager,
+/// whose secrets are regional and which each ClusterSecretStore reads in its own cluster's
+/// region, the same region.
+/// <https://docs.aws.amazon.com/secretsmanager/latest/userguide/add-regions.html>
+pub fn reads_environment_store(env: &Environment, cell: &Environment) -> bool {
+    let (a, b) = (&env.secret_store, &cell.secret_store);
+    a.kind == b.kind
+        && a.name == b.name
+        && a.address == b.address
+        && a.project == b.project
+        && a.project_slug == b.project_slug
+        && a.environment_slug == b.environment_slug
+        && a.mount == b.mount
+        && (a.kind != SecretStoreKind::AwsSecretsManager || env.cloud.region == cell.cloud.region)
+}
+
+/// The longest store entry name: Key Vault's limit (1 to 127 alphanumerics and dashes), the
+/// smallest of the supported stores (Secret Manager allows 255, Secrets Manager 512).
+/// <https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-name-rules#microsoftkeyvault>,
+/// <https://cloud.google.com/python/docs/reference/secretmanager/1.0.2/google.cloud.secretmanager_v1.types.CreateSecretRequest>,
+/// <https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/secretsmanager/aws.sdk.kotlin.services.secretsmanager.model/-create-secret-request/name.html>
+pub const MAX_ENTRY_NAME: usize = 127;
+
+/// `prefix` + `suffix`, or, when longer than [`MAX_ENTRY_NAME`], `prefix` cut and given
+/// `-` and 8 hex digits of the SHA-256 of the whole name before `suffix`, so two long names
+/// never meet by truncation. Eight, not six: Secrets Manager warns against a name ending in
+/// a dash and six characters, which its ARNs append (same page as above).
+fn bounded(prefix: &str, suffix: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let full = format!("{prefix}{suffix}");
+    if full.len() <= MAX_ENTRY_NAME {
+        return full;
+    }
+    let digest = Sha256::digest(full.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    // Names are ASCII (DNS labels joined by dashes), so any byte index is a char boundary.
+    let keep = MAX_ENTRY_NAME - suffix.len() - hash.len() - 1;
+    let cut = prefix[..keep.min(prefix.len())].trim_end_matches('-');
+    format!("{cut}-{hash}{suffix}")
+}
+
 /// The secret-store entry holding the connection details of `resource` of `service`:
-/// `<platform>-<env>-<service>-<resource>`, letters, digits and dashes only, so it is a
-/// valid name in every supported store (Key Vault, Secrets Manager, Secret Manager, Vault).
-pub fn connection_secret_name(platform: &str, env: &str, service: &str, resource: &str) -> String {
-    format!("{platform}-{env}-{service}-{resource}")
+/// `<platform>-<scope>-<service>-<resource>`, `scope` being [`entry_scope`]; letters, digits
+/// and dashes only, at most [`MAX_ENTRY_NAME`] characters, so it is a valid name in every
+/// supported store (Key Vault, Secrets Manager, Secret Manager, Vault, Infisical).
+pub fn connection_secret_name(
+    platform: &str,
+    scope: &str,
+    service: &str,
+    resource: &str,
+) -> String {
+    bounded(&format!("{platform}-{scope}-{service}-{resource}"), "")
 }
 
 /// The environment variable a pod sees for `key` of `resource`: `db` + `url` → `DB_URL`.
@@ -168,10 +234,11 @@ pub fn identity_in_store(provider: CloudProvider) -> bool {
 }
 
 /// The secret-store entry holding the client id of `service`'s Azure identity:
-/// `<platform>-<env>-<service>--identity`. The double dash cannot end a
+/// `<platform>-<scope>-<service>--identity`, `scope` being [`cell_scoped`] (each cell's
+/// root creates its own identities). The double dash cannot end a
 /// [`connection_secret_name`] (resource names are DNS labels), so the two never collide.
-pub fn identity_secret_name(platform: &str, env: &str, service: &str) -> String {
-    format!("{platform}-{env}-{service}--identity")
+pub fn identity_secret_name(platform: &str, scope: &str, service: &str) -> String {
+    bounded(&format!("{platform}-{scope}-{service}"), "--identity")
 }
 
 /// The property of [`identity_secret_name`]'s JSON document holding the client id.
@@ -180,8 +247,9 @@ pub const IDENTITY_CLIENT_ID_KEY: &str = "client_id";
 /// <https://learn.microsoft.com/en-us/dotnet/api/azure.identity.workloadidentitycredentialoptions.clientid>
 pub const IDENTITY_CLIENT_ID_ENV: &str = "AZURE_CLIENT_ID";
 
-/// The Vault Kubernetes auth mount of one environment's cluster: each cluster has its own
-/// API server and CA, so environments sharing a Vault never share a mount.
+/// The Vault Kubernetes auth mount of one environment's cluster, `env` being
+/// [`cell_scoped`]: each cluster has its own API server and CA, so environments (and the
+/// cells of one) sharing a Vault never share a mount, nor the roles and policies below.
 pub fn vault_auth_path(platform: &str, env: &str) -> String {
     format!("kubernetes-{platform}-{env}")
 }
@@ -229,6 +297,33 @@ mod tests {
         assert_eq!(
             identity_secret_name("shop", "prod", "cart"),
             "shop-prod-cart--identity"
+        );
+        assert_eq!(entry_scope("prod", None, None, false), "prod");
+        assert_eq!(entry_scope("prod", Some("eu-1"), None, false), "prod-eu-1");
+        let shared = Some(InfraScope::Environment);
+        assert_eq!(entry_scope("prod", Some("eu-1"), shared, false), "prod");
+        assert_eq!(entry_scope("prod", Some("eu-1"), shared, true), "prod-eu-1");
+    }
+
+    #[test]
+    fn long_entry_names_fit_every_store() {
+        let long = "s".repeat(63);
+        let a = connection_secret_name(&long, "prod-eu-1", &long, "db");
+        let b = connection_secret_name(&long, "prod-eu-2", &long, "db");
+        assert_eq!(a.len(), MAX_ENTRY_NAME);
+        assert_ne!(a, b);
+        assert!(
+            a.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'),
+            "{a}"
+        );
+        let id = identity_secret_name(&long, "prod-eu-1", &long);
+        assert!(
+            id.len() <= MAX_ENTRY_NAME && id.ends_with("--identity"),
+            "{id}"
+        );
+        assert_eq!(
+            connection_secret_name("shop", "prod-eu-1", "cart", "db"),
+            "shop-prod-eu-1-cart-db"
         );
         assert_eq!(
             service_account_subject("shop", "cart"),

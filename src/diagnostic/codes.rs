@@ -221,6 +221,11 @@ codes! {
         wrong: "prod:\n  api: {stable: v1.4.0, cells: {za-nort-1: v1.5.0}}\n",
         right: "prod:\n  api: {stable: v1.4.0, cells: {za-north-1: v1.5.0}}\n"
     }
+    CellEntryName = "cell-entry-name" {
+        "Two backing resources of an environment with cells would write the same secret-store entry. A cell's own resources are named `<platform>-<environment>-<cell>-<service>-<resource>` in its store, a `scope: environment` resource `<platform>-<environment>-<service>-<resource>` in the environment's; a cell name followed by a service name can spell another service's name.",
+        wrong: "# registry: services catalog (infra: orders-db, scope: environment) and orders (infra: db)\ncells: {catalog: {}, west-1: {}}   # both write shop-prod-catalog-orders-db\n",
+        right: "cells: {cat-1: {}, west-1: {}}\n"
+    }
     MissingCanary = "missing-canary" {
         "A service with `strategy: canary` needs a `rollout.canary` block with its steps.",
         wrong: "rollout: {strategy: canary}\n",

@@ -12,7 +12,7 @@
 //! An environment with cells has no Application of its own: each cell's replaces it (the
 //! environment's aggregate stays, the shape every cell starts from).
 
-use super::{base, environment, overlay};
+use super::{base, environment, overlay, secrets};
 use crate::artifact::OutputFile;
 use crate::artifact::yaml::to_yaml;
 use crate::error::Error;
@@ -122,7 +122,10 @@ fn emit_cell(
             Error::Internal(format!("aggregate file {} is outside {env_dir}", f.path))
         })?;
         let contents = match rest {
-            "kustomization.yaml" => relocate_kustomization(&f.contents, env, &cell.name, &own)?,
+            "kustomization.yaml" => {
+                let text = relocate_kustomization(&f.contents, env, &cell.name, &own)?;
+                with_entry_patches(text, model, env, cell_env)
+            }
             "application.yaml" => application(&f.contents, model, env, cell)?,
             _ => f.contents,
         };
@@ -156,6 +159,22 @@ fn relocate_kustomization(
         }
     }
     Ok(text)
+}
+
+/// The cell's kustomization with the patches that make its ExternalSecrets read the cell's
+/// own store entries ([`secrets::cell_entry_patches`]): the overlays it lists read the
+/// environment's names, which are the `scope: environment` resources' only.
+fn with_entry_patches(
+    mut text: String,
+    model: &Model,
+    env: &Environment,
+    cell_env: &Environment,
+) -> String {
+    let patches = secrets::cell_entry_patches(model, env, cell_env);
+    if !patches.is_empty() {
+        text.push_str(&to_yaml(&json!({ "patches": patches })));
+    }
+    text
 }
 
 /// `text` with its one line `old` replaced by `new`.

@@ -15,9 +15,7 @@
 //! Store entries and variable names are `backend::contract`'s, as for the service itself.
 
 use super::{Ctx, RUN_AS, checkov_skips, common_labels, in_cluster, object, secrets};
-use crate::backend::contract::{
-    Placement, connection_keys, connection_secret_name, env_var_name, placement,
-};
+use crate::backend::contract::{Placement, connection_keys, env_var_name, placement};
 use crate::model::{Dataplane, InfraType, Migrations};
 use serde_json::{Map, Value, json};
 
@@ -59,7 +57,7 @@ pub(crate) fn migration_hooks(ctx: &Ctx) -> Vec<Value> {
     let Some(migrations) = &ctx.service.migrations else {
         return Vec::new();
     };
-    let (env_vars, remote) = database_env(ctx);
+    let (env_vars, remote) = database_env(ctx, None);
     let mut docs = Vec::new();
     if !remote.is_empty() {
         docs.push(external_secret(ctx, remote));
@@ -68,12 +66,19 @@ pub(crate) fn migration_hooks(ctx: &Ctx) -> Vec<Value> {
     docs
 }
 
+/// The migration hook's ExternalSecret with the entry names of `cell` (None: the
+/// environment's, as [`migration_hooks`] renders it), when the service has one.
+pub(crate) fn external_secret_in(ctx: &Ctx, cell: Option<secrets::CellNames>) -> Option<Value> {
+    ctx.service.migrations.as_ref()?;
+    let (_, remote) = database_env(ctx, cell);
+    (!remote.is_empty()).then(|| external_secret(ctx, remote))
+}
+
 /// The container `env` of the migration and the store entries its ExternalSecret fetches:
 /// the connection keys of each database the service owns, managed ones from the store under
 /// the names the service's own ExternalSecret uses, in-cluster ones as the service reads them.
-fn database_env(ctx: &Ctx) -> (Vec<Value>, Vec<Value>) {
+fn database_env(ctx: &Ctx, cell: Option<secrets::CellNames>) -> (Vec<Value>, Vec<Value>) {
     let (service, env) = (ctx.service, ctx.env);
-    let platform = &ctx.model.platform.name;
     let secret = secret_name(&service.name);
     let (mut vars, mut remote) = (Vec::new(), Vec::new());
     for (resource, infra) in &service.infra {
@@ -81,7 +86,7 @@ fn database_env(ctx: &Ctx) -> (Vec<Value>, Vec<Value>) {
             continue;
         }
         let in_cluster = placement(env.cloud.provider, infra.kind) == Placement::InCluster;
-        let entry = connection_secret_name(platform, &env.name, &service.name, resource);
+        let entry = secrets::entry_name(ctx, cell, resource, infra);
         for key in connection_keys(infra.kind) {
             let name = env_var_name(resource, key);
             if in_cluster {

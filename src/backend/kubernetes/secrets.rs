@@ -6,14 +6,15 @@
 //! invent another. In-cluster resources are wired by `in_cluster`.
 
 use super::{Ctx, common_labels, in_cluster, object};
+use crate::artifact::yaml::to_yaml;
 use crate::backend::contract::{
     IDENTITY_CLIENT_ID_ENV, IDENTITY_CLIENT_ID_KEY, INFISICAL_IDENTITY_KEY, Placement,
-    SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT, connection_keys,
-    connection_secret_name, env_var_name, identity_in_store, identity_pod_labels,
-    identity_secret_name, infisical_identity_secret, placement, vault_auth_path,
-    vault_operator_role,
+    SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT, cell_scoped, connection_keys,
+    connection_secret_name, entry_scope, env_var_name, identity_in_store, identity_pod_labels,
+    identity_secret_name, infisical_identity_secret, placement, reads_environment_store,
+    vault_auth_path, vault_operator_role,
 };
-use crate::model::{CloudProvider, Environment, Model, SecretStoreKind, Service};
+use crate::model::{CloudProvider, Environment, Infra, Model, SecretStoreKind, Service};
 use serde_json::{Map, Value, json};
 
 /// The Secret the service's ExternalSecret writes.
@@ -81,7 +82,42 @@ pub(crate) fn secret_env(name: &str, secret: &str, key: &str) -> Value {
 }
 
 /// The ExternalSecret of one service in one environment, when it has anything to fetch.
+/// It reads the environment's entry names, also in a cell's own overlay: each cell's
+/// aggregate patches them to the cell's ([`cell_entry_patches`]), so cells share overlays.
 pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
+    external_secret_in(ctx, None)
+}
+
+/// The cell whose entry names an ExternalSecret reads, and whether it keeps copies of the
+/// environment's shared entries in a store of its own
+/// ([`crate::backend::contract::reads_environment_store`] is false).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CellNames<'a> {
+    pub cell: &'a str,
+    pub copies: bool,
+}
+
+/// The store entry of `resource` of `ctx`'s service as read in `cell` (None: the
+/// environment's names), as `terraform` writes it: a cell's own resources under the cell's
+/// names, `scope: environment` ones under the environment's (or the cell's copies').
+pub(crate) fn entry_name(
+    ctx: &Ctx,
+    cell: Option<CellNames>,
+    resource: &str,
+    infra: &Infra,
+) -> String {
+    let copies = cell.is_some_and(|c| c.copies);
+    let scope = entry_scope(&ctx.env.name, cell.map(|c| c.cell), infra.scope, copies);
+    connection_secret_name(
+        &ctx.model.platform.name,
+        &scope,
+        &ctx.service.name,
+        resource,
+    )
+}
+
+/// [`external_secret`] with the entry names of `cell`.
+fn external_secret_in(ctx: &Ctx, cell: Option<CellNames>) -> Option<Value> {
     let (service, env) = (ctx.service, ctx.env);
     let store = env.secret_store.kind;
     let mut data: Vec<Value> = service
@@ -94,14 +130,15 @@ pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
         if placement(env.cloud.provider, infra.kind) == Placement::InCluster {
             continue;
         }
-        let entry = connection_secret_name(platform, &env.name, &service.name, resource);
+        let entry = entry_name(ctx, cell, resource, infra);
         for key in connection_keys(infra.kind) {
             data.push(remote(&env_var_name(resource, key), &entry, key));
         }
     }
     let provider = env.cloud.provider;
     if identity_in_store(provider) && has_identity(service, provider) {
-        let entry = identity_secret_name(platform, &env.name, &service.name);
+        let scope = cell_scoped(&env.name, cell.map(|c| c.cell));
+        let entry = identity_secret_name(platform, &scope, &service.name);
         data.push(remote(
             IDENTITY_CLIENT_ID_ENV,
             &entry,
@@ -129,6 +166,57 @@ pub(crate) fn external_secret(ctx: &Ctx) -> Option<Value> {
         }),
     );
     Some(Value::Object(obj))
+}
+
+/// The kustomize patches of a cell's aggregate that point the ExternalSecrets of
+/// `cell_env`'s services (and of their migration hooks) at the cell's own store entries:
+/// one JSON 6902 patch per ExternalSecret whose entry names differ in the cell, replacing
+/// each `remoteRef.key` that does. A patch in a kustomization applies to the resources of
+/// the kustomizations it lists.
+/// <https://kubectl.docs.kubernetes.io/references/kustomize/kustomization/patches/>
+pub(crate) fn cell_entry_patches(
+    model: &Model,
+    env: &Environment,
+    cell_env: &Environment,
+) -> Vec<Value> {
+    let Some(cell) = cell_env.cell.as_deref() else {
+        return Vec::new();
+    };
+    let cell = Some(CellNames {
+        cell,
+        copies: !reads_environment_store(env, cell_env),
+    });
+    let mut out = Vec::new();
+    for service in cell_env.services.values() {
+        let ctx = Ctx::new(model, cell_env, service);
+        let pairs = [
+            (
+                external_secret_in(&ctx, None),
+                external_secret_in(&ctx, cell),
+            ),
+            (
+                super::migrations::external_secret_in(&ctx, None),
+                super::migrations::external_secret_in(&ctx, cell),
+            ),
+        ];
+        for (shared, own) in pairs {
+            let (Some(shared), Some(own)) = (shared, own) else {
+                continue;
+            };
+            let ops = super::patch::diff(&shared, &own);
+            if ops.is_empty() {
+                continue;
+            }
+            let meta = &own["metadata"];
+            out.push(json!({
+                "target": {"group": "external-secrets.io", "version": "v1",
+                           "kind": "ExternalSecret", "name": meta["name"],
+                           "namespace": meta["namespace"]},
+                "patch": to_yaml(&Value::Array(ops)),
+            }));
+        }
+    }
+    out
 }
 
 /// A JSON-document entry `key` of the store, property `property` (the connection secrets
@@ -191,11 +279,13 @@ pub(crate) fn cluster_secret_store(model: &Model, env: &Environment) -> Vec<Valu
                 return vec![];
             };
             let platform = &model.platform.name;
+            // The mount and role of this cluster: a cell's own (`terraform::store_auth`).
+            let cluster = cell_scoped(&env.name, env.cell.as_deref());
             json!({"vault": {
                 "server": address, "path": store.mount, "version": "v2",
                 "auth": {"kubernetes": {
-                    "mountPath": vault_auth_path(platform, &env.name),
-                    "role": vault_operator_role(platform, &env.name),
+                    "mountPath": vault_auth_path(platform, &cluster),
+                    "role": vault_operator_role(platform, &cluster),
                     "serviceAccountRef": operator_sa}}}})
         }
         // No auth: the controller's own ServiceAccount is the IAM principal Terraform grants

@@ -7,8 +7,15 @@
 //!   `cluster` fields, in the cell's region), its mesh, its `scope: cell` backing resources
 //!   (the default), their secrets, the workload identities and grants of their owners and the
 //!   secret store's auth for that cluster, in the cell's own state (`terraform.backend` of the
-//!   cell; by default the environment's key with the cell added). Its cloud names carry the
-//!   cell ([`crate::backend::contract::cell_scoped`]), so no two cells share one.
+//!   cell; by default the environment's key with the cell added). Its cloud names and its
+//!   store entries carry the cell ([`crate::backend::contract::cell_scoped`],
+//!   [`crate::backend::contract::entry_scope`]), so no two cells share one, also when they
+//!   share a store; the Kubernetes side patches each cell's ExternalSecrets to match.
+//! - What a cell reads of the `scope: environment` resources: its secret operator may read
+//!   their entries (or, when the cell's store is not the environment's, the cell's copies of
+//!   them, written here from the environment root's state); their owners get identities in
+//!   every cell, with data access on shared buckets. A cell on a network of its own gets no
+//!   generated path to the shared resources: its header names that hand step.
 //! - `terraform/environments/<env>/cells/<cell>-messaging/`: the topics and exchanges of the
 //!   cell's own brokers, as `<env>-messaging/` is for the environment's.
 //!
@@ -23,7 +30,7 @@
 use hcl::{Block, Body};
 
 use super::format;
-use super::hclx::r;
+use super::hclx::{obj, r, s};
 use super::modules::{ModuleKind, variables_body};
 use super::plan::{self, EnvPlan};
 use super::providers::{Provider, versions_body};
@@ -32,9 +39,13 @@ use super::root::{
 };
 use super::stack::{self, ENV_ROOT, Place};
 use super::{identity, messaging, names, secrets};
-use crate::backend::contract::cell_root_dir;
+use crate::backend::contract::{
+    cell_root_dir, cell_scoped, connection_secret_name, reads_environment_store,
+};
 use crate::error::Error;
-use crate::model::{Cell, CloudProvider, Environment, InfraScope, InfraType, Model};
+use crate::model::{
+    Cell, CloudProvider, Environment, InfraScope, InfraType, Model, SecretStoreKind,
+};
 
 /// A cell root, `terraform/environments/<env>/cells/<cell>/`, with its own network.
 const CELL_OWN_NETWORK: Place = Place {
@@ -49,7 +60,29 @@ const CELL_SHARED_NETWORK: Place = Place {
 };
 
 /// The label of the environment root's state in a cell root.
-const ENVIRONMENT_STATE: &str = "data.terraform_remote_state.environment";
+pub(super) const ENVIRONMENT_STATE: &str = "data.terraform_remote_state.environment";
+
+/// The environment root's output of the KMS key of its Secrets Manager entries, which the
+/// secret operator of each cell reading them may decrypt with.
+pub(super) const SECRETS_KEY_OUTPUT: &str = "secrets_kms_key_arn";
+
+/// The environment root's output of its shared entries' values, by entry name, for the
+/// cells that keep copies of them in a store of their own.
+const SHARED_OUTPUT: &str = "shared_connections";
+
+/// The environment root's output of its shared buckets (and a cell's local of their
+/// owners): each cell's root grants the owners' identities there data access on them.
+const SHARED_BUCKETS: &str = "shared_buckets";
+
+/// The label of a cell's copies of its environment's shared entries.
+pub(super) const SHARED_COPIES: &str = "shared";
+
+/// Whether some cell of `env` keeps copies of the environment's shared entries.
+fn any_copies(env: &Environment) -> bool {
+    env.cells
+        .iter()
+        .any(|c| !reads_environment_store(env, &c.environment))
+}
 
 /// One root's files: (directory under `terraform/environments/`, file name, text).
 pub type RootFile = (String, &'static str, String);
@@ -73,23 +106,19 @@ fn scope_of(env: &Environment, res: &plan::Resource) -> InfraScope {
         .unwrap_or_default()
 }
 
-/// `plan` with only the managed resources of `scope`, and only the owners of those.
+/// `plan` with only the managed resources of `scope`; in a cell, the owners of every
+/// managed resource (a `scope: environment` one's owner runs in each cell, with its
+/// identity there), elsewhere none.
 fn only(env: &Environment, mut plan: EnvPlan, scope: InfraScope) -> EnvPlan {
     for resources in plan.managed.values_mut() {
         resources.retain(|res| scope_of(env, res) == scope);
     }
     plan.managed.retain(|_, resources| !resources.is_empty());
-    let owning: std::collections::BTreeSet<&str> = plan
-        .managed
-        .values()
-        .flatten()
-        .map(|res| res.service.as_str())
-        .collect();
-    plan.owners
-        .retain(|service, _| owning.contains(service.as_str()));
     if scope == InfraScope::Environment {
-        // In-cluster resources run in each cell's cluster.
+        // In-cluster resources run in each cell's cluster; so do the owners' pods, whose
+        // identities each cell's root makes (the environment's root has no cluster).
         plan.in_cluster.clear();
+        plan.owners.clear();
     }
     plan
 }
@@ -181,6 +210,50 @@ fn environment_files(
     outputs = outputs
         .add_blocks(endpoint_outputs(plan))
         .add_blocks(messaging::connection_outputs(plan));
+    if !plan.managed.is_empty() && env.secret_store.kind == SecretStoreKind::AwsSecretsManager {
+        outputs = outputs.add_block(output(
+            SECRETS_KEY_OUTPUT,
+            "The KMS key of the shared entries, which each cell's secret operator decrypts them with.",
+            r("aws_kms_key.secrets.arn"),
+        ));
+    }
+    if let Some(buckets) = plan.managed.get(&InfraType::Bucket) {
+        let aws = plan.cloud == CloudProvider::Aws;
+        let entries = buckets.iter().map(|res| {
+            let module = |attr: &str| super::hclx::ri("module.bucket", s(&res.key), attr);
+            let mut fields = vec![("id", module("id"))];
+            if aws {
+                fields.push(("kms_key_arn", module("kms_key_arn")));
+            }
+            (res.key.clone(), obj(fields))
+        });
+        outputs = outputs.add_block(output(
+            SHARED_BUCKETS,
+            "The shared buckets, by <service>-<name>, which each cell grants its owners data access on.",
+            obj(entries),
+        ));
+    }
+    if !plan.managed.is_empty() && any_copies(env) {
+        let documents = plan.managed.iter().flat_map(|(kind, resources)| {
+            resources.iter().map(|res| {
+                (
+                    res.secret_name.clone(),
+                    secrets::document_of(*kind, s(&res.key)),
+                )
+            })
+        });
+        outputs = outputs.add_block(
+            Block::builder("output")
+                .add_label(SHARED_OUTPUT)
+                .add_attribute((
+                    "description",
+                    "The value of each shared entry, by name, for the cells that keep copies in a secret store of their own.",
+                ))
+                .add_attribute(("value", obj(documents)))
+                .add_attribute(("sensitive", true))
+                .build(),
+        );
+    }
     Ok(vec![
         (
             "versions.tf",
@@ -211,11 +284,16 @@ fn resource_group(model: &Model, env: &Environment) -> Block {
         .build()
 }
 
-/// The connection secrets of `plan`'s resources in `env`'s store.
-fn secret_blocks(env: &Environment, plan: &EnvPlan) -> (Vec<Block>, Vec<format::BlockNote>) {
+/// The connection secrets of `plan`'s resources in `env`'s store, and the store's prelude
+/// also when the root writes only `copies` ([`shared_copies`]).
+fn secret_blocks(
+    env: &Environment,
+    plan: &EnvPlan,
+    copies: bool,
+) -> (Vec<Block>, Vec<format::BlockNote>) {
     let mut blocks = Vec::new();
     let mut notes = Vec::new();
-    if plan.managed.is_empty() {
+    if plan.managed.is_empty() && !copies {
         return (blocks, notes);
     }
     let (b, n) = secrets::prelude(env);
@@ -239,7 +317,7 @@ fn environment_main(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<
     for kind in plan.managed.keys() {
         body = body.add_block(stack::data_module(ENV_ROOT, cloud, *kind));
     }
-    let (blocks, notes) = secret_blocks(env, plan);
+    let (blocks, notes) = secret_blocks(env, plan, false);
     body = body.add_blocks(blocks);
     // The registry is the platform's, not a cluster's: created here where this environment
     // owns it; each cell's root grants its own cluster the pull right.
@@ -296,6 +374,54 @@ fn collapse(mut places: Vec<(String, InfraType)>) -> Vec<(String, InfraType, Str
         .into_iter()
         .map(|(key, kind)| (key, kind, "managed, in each cell's root".to_owned()))
         .collect()
+}
+
+/// The copies a cell whose secret store is not its environment's
+/// ([`reads_environment_store`]) keeps of the environment's shared entries, under the
+/// cell's names (two such cells may share a store), their values read from the
+/// environment root's state. `for_each` runs over names known here: Terraform refuses a
+/// sensitive value (the state's output) as `for_each`.
+/// <https://developer.hashicorp.com/terraform/language/meta-arguments/for_each#limitations-on-values-used-in-for_each>
+fn shared_copies(
+    model: &Model,
+    env: &Environment,
+    cell: &Environment,
+    env_plan: &EnvPlan,
+) -> (Vec<Block>, Vec<format::BlockNote>) {
+    let platform = &model.platform.name;
+    let scope = cell_scoped(&env.name, cell.cell.as_deref());
+    let entries = env_plan.managed.values().flatten().map(|res| {
+        let entry = res
+            .key
+            .strip_prefix(&res.service)
+            .and_then(|rest| rest.strip_prefix('-'))
+            .unwrap_or_default();
+        let name = connection_secret_name(platform, &scope, &res.service, entry);
+        (
+            res.key.clone(),
+            obj([("secret_name", s(name)), ("from", s(&res.secret_name))]),
+        )
+    });
+    let mut blocks = vec![
+        Block::builder("locals")
+            .add_attribute((SHARED_COPIES, obj(entries)))
+            .build(),
+    ];
+    let mut notes = Vec::new();
+    let value = super::hclx::ri(
+        &format!("{ENVIRONMENT_STATE}.outputs.{SHARED_OUTPUT}"),
+        r("each.value.from"),
+        "",
+    );
+    let (b, n) = secrets::copies(
+        cell,
+        SHARED_COPIES,
+        &format!("local.{SHARED_COPIES}"),
+        value,
+    );
+    blocks.extend(b);
+    notes.extend(n);
+    (blocks, notes)
 }
 
 /// `data "terraform_remote_state" "environment"`: the environment root's outputs.
@@ -382,9 +508,16 @@ fn cell_main(
     for kind in plan.managed.keys() {
         body = body.add_block(stack::data_module(at, cloud, *kind));
     }
-    let (blocks, mut notes) = secret_blocks(c, plan);
+    // Whether the cell keeps copies of the environment's shared entries.
+    let copies = !env_plan.managed.is_empty() && !reads_environment_store(env, c);
+    let (blocks, mut notes) = secret_blocks(c, plan, copies);
     body = body.add_blocks(blocks);
-    if !plan.managed.is_empty() {
+    if copies {
+        let (blocks, n) = shared_copies(model, env, c, env_plan);
+        body = body.add_blocks(blocks);
+        notes.extend(n);
+    }
+    if !plan.owners.is_empty() {
         body = body.add_blocks(identity::identities(c));
         let (blocks, n) = secrets::identity_writes(c);
         body = body.add_blocks(blocks);
@@ -393,7 +526,23 @@ fn cell_main(
             body = body.add_blocks(identity::grants(c, *kind));
         }
     }
-    body = body.add_blocks(super::store_auth::blocks(model, c, plan));
+    if let Some(buckets) = env_plan.managed.get(&InfraType::Bucket) {
+        let owners = buckets
+            .iter()
+            .map(|res| (res.key.clone(), obj([("service", s(&res.service))])));
+        body = body
+            .add_block(
+                Block::builder("locals")
+                    .add_attribute((SHARED_BUCKETS, obj(owners)))
+                    .build(),
+            )
+            .add_blocks(identity::shared_bucket_grants(
+                c,
+                &format!("local.{SHARED_BUCKETS}"),
+                &format!("{ENVIRONMENT_STATE}.outputs.{SHARED_BUCKETS}"),
+            ));
+    }
+    body = body.add_blocks(super::store_auth::blocks(model, c, plan, copies));
     body = body.add_blocks(super::registry::blocks(model, c));
     let mut title = format!(
         "# Cell {} of environment {}, generated by infrac from environments/{}.yaml (cells.{}); do not edit.\n\
@@ -406,19 +555,27 @@ fn cell_main(
         "; it has its own network in its region."
     });
     let mut elsewhere = Vec::new();
+    // Shared resources this cell's own network has no path to (a bucket is reached through
+    // its cloud's public endpoint).
+    let mut unreachable = Vec::new();
     for (kind, resources) in &env_plan.managed {
         for res in resources {
-            elsewhere.push((
-                res.key.clone(),
-                *kind,
-                format!(
-                    "managed, shared (scope: environment), in terraform/environments/{}",
-                    env.name
-                ),
-            ));
+            let mut place = format!(
+                "managed, shared (scope: environment), in terraform/environments/{}",
+                env.name
+            );
+            if copies {
+                place.push_str(&format!(
+                    "; its connection entry copied into this cell's store (local.{SHARED_COPIES})"
+                ));
+            }
+            elsewhere.push((res.key.clone(), *kind, place));
+            if !shared && *kind != InfraType::Bucket {
+                unreachable.push(format!("{} {}", kind.as_str(), res.key));
+            }
         }
     }
-    let header = root::header(
+    let mut header = root::header(
         model,
         c,
         plan,
@@ -428,6 +585,21 @@ fn cell_main(
             cluster: true,
         },
     );
+    if !unreachable.is_empty() {
+        // No peering is generated: the network modules expose no route tables, and the
+        // shared resources admit the environment's own network only (AWS security groups
+        // `allowed_cidr_blocks`, Azure private endpoints and their DNS zones in its VNet,
+        // GCP private services access on its VPC).
+        header.push_str(&format!(
+            "# Hand step: this cell's own network has no path to the shared {} in the network of terraform/environments/{} ({}): peer the two networks and let {} admit {}, or make {} `scope: cell`.\n",
+            unreachable.join(", "),
+            env.name,
+            env.cloud.region,
+            if unreachable.len() == 1 { "it" } else { "them" },
+            c.network.cidr,
+            if unreachable.len() == 1 { "it" } else { "them" },
+        ));
+    }
     let text = format::render(body.build(), &notes)?;
     Ok(format!("{header}\n{text}"))
 }

@@ -167,6 +167,17 @@ struct Need {
     over: String,
     secret: bool,
     bucket: bool,
+    /// The map of the resources' module outputs (`module.<kind>`), by `each.key`.
+    source: String,
+    /// The label of the bucket grant where it is not `label` (Azure's, GCP's).
+    bucket_label: &'static str,
+}
+
+impl Need {
+    /// `<source>[each.key].<attr>`.
+    fn module(&self, attr: &str) -> Expression {
+        ri(&self.source, r("each.key"), attr)
+    }
 }
 
 /// Grants of every `kind` resource to its owner only.
@@ -182,17 +193,38 @@ pub fn grants(env: &Environment, kind: InfraType) -> Vec<Block> {
         over: format!("local.{}", kind.as_str()),
         secret,
         bucket: kind == InfraType::Bucket,
+        source: format!("module.{}", kind.as_str()),
+        bucket_label: "bucket",
     };
+    grant(env, &need)
+}
+
+/// Data access of each owner on the `scope: environment` buckets of its environment, from a
+/// cell's root: `over` maps each bucket's key to `{service}`, `source` to the environment
+/// root's outputs of the bucket (`id`, and on AWS `kms_key_arn`).
+pub fn shared_bucket_grants(env: &Environment, over: &str, source: &str) -> Vec<Block> {
+    let need = Need {
+        label: "shared_bucket",
+        over: over.to_owned(),
+        secret: false,
+        bucket: true,
+        source: source.to_owned(),
+        bucket_label: "shared_bucket",
+    };
+    grant(env, &need)
+}
+
+fn grant(env: &Environment, need: &Need) -> Vec<Block> {
     match env.cloud.provider {
-        CloudProvider::Aws => aws_grants(&need),
-        CloudProvider::Azure => azure_grants(&need),
-        CloudProvider::Gcp => gcp_grants(&need),
+        CloudProvider::Aws => aws_grants(need),
+        CloudProvider::Azure => azure_grants(need),
+        CloudProvider::Gcp => gcp_grants(need),
     }
 }
 
 fn aws_grants(need: &Need) -> Vec<Block> {
     let label = need.label;
-    let module = |attr: &str| indexed("module", label, attr);
+    let module = |attr: &str| need.module(attr);
     let allow = |actions: &[&str], resource: Expression| {
         let actions = arr(actions.iter().map(|a| s(*a)));
         obj([
@@ -263,9 +295,9 @@ fn azure_grants(need: &Need) -> Vec<Block> {
         ));
     }
     if need.bucket {
-        let scope = indexed("module", need.label, "id");
+        let scope = need.module("id");
         out.push(assign(
-            "bucket_data".to_owned(),
+            format!("{}_data", need.bucket_label),
             scope,
             "Storage Blob Data Contributor",
         ));
@@ -296,11 +328,15 @@ fn gcp_grants(need: &Need) -> Vec<Block> {
     }
     if need.bucket {
         out.push(
-            for_each_block("google_storage_bucket_iam_member", "bucket", &need.over)
-                .add_attribute(("bucket", indexed("module", need.label, "id")))
-                .add_attribute(("role", "roles/storage.objectUser"))
-                .add_attribute(("member", member))
-                .build(),
+            for_each_block(
+                "google_storage_bucket_iam_member",
+                need.bucket_label,
+                &need.over,
+            )
+            .add_attribute(("bucket", need.module("id")))
+            .add_attribute(("role", "roles/storage.objectUser"))
+            .add_attribute(("member", member))
+            .build(),
         );
     }
     out

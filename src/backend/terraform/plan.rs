@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use super::names::{self, dns_label};
 use super::sizing::{self, Resolved};
 use crate::backend::contract::{
-    Placement, connection_secret_name, identity_in_store, identity_secret_name, placement,
+    Placement, connection_secret_name, entry_scope, identity_in_store, identity_secret_name,
+    placement,
 };
 use crate::model::{CloudProvider, Environment, InfraType, Model};
 
@@ -80,7 +81,12 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
             ];
             managed.entry(infra.kind).or_default().push(Resource {
                 name: resource_name(cloud, infra.kind, &parts),
-                secret_name: connection_secret_name(platform, &env.name, &service.name, entry),
+                secret_name: connection_secret_name(
+                    platform,
+                    &entry_scope(&env.name, env.cell.as_deref(), infra.scope, false),
+                    &service.name,
+                    entry,
+                ),
                 key,
                 service: service.name.clone(),
                 sizing,
@@ -92,7 +98,7 @@ pub fn plan(model: &Model, env: &Environment) -> EnvPlan {
                 namespace: env.namespace_of(service),
                 identity_name: identity_name(cloud, platform, &base, &service.name),
                 identity_secret: identity_in_store(cloud)
-                    .then(|| identity_secret_name(platform, &env.name, &service.name)),
+                    .then(|| identity_secret_name(platform, &base, &service.name)),
             });
         }
     }

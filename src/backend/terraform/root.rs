@@ -153,7 +153,7 @@ fn main_tf(model: &Model, env: &Environment, plan: &EnvPlan) -> Result<String, E
             body = body.add_blocks(identity::grants(env, *kind));
         }
     }
-    body = body.add_blocks(super::store_auth::blocks(model, env, plan));
+    body = body.add_blocks(super::store_auth::blocks(model, env, plan, false));
     body = body.add_blocks(super::registry::blocks(model, env));
     let text = format::render(body.build(), &notes)?;
     let title = format!(

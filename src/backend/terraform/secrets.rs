@@ -51,10 +51,16 @@ pub fn prelude(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
 
 /// `jsonencode({ host = module.<kind>[each.key].host, ... })`.
 fn document(kind: InfraType) -> Expression {
+    document_of(kind, r("each.key"))
+}
+
+/// `jsonencode({ host = module.<kind>[<key>].host, ... })`: the value of the connection
+/// entry of the `kind` resource `key`.
+pub fn document_of(kind: InfraType, key: Expression) -> Expression {
     let module = format!("module.{}", kind.as_str());
     let fields = connection_keys(kind)
         .iter()
-        .map(|key| (*key, ri(&module, r("each.key"), key)));
+        .map(|key_name| (*key_name, ri(&module, key.clone(), key_name)));
     call("jsonencode", [obj(fields)])
 }
 
@@ -92,6 +98,24 @@ pub fn identity_writes(env: &Environment) -> (Vec<Block>, Vec<BlockNote>) {
             label: "identity",
             over: "local.services".to_owned(),
             value: call("jsonencode", [obj([(IDENTITY_CLIENT_ID_KEY, client_id)])]),
+        },
+    )
+}
+
+/// Entries `label` over `over` (each with a `secret_name`) holding `value`: the copies a
+/// cell with a store of its own keeps of its environment's shared entries.
+pub fn copies(
+    env: &Environment,
+    label: &'static str,
+    over: &str,
+    value: Expression,
+) -> (Vec<Block>, Vec<BlockNote>) {
+    write(
+        env,
+        Entry {
+            label,
+            over: over.to_owned(),
+            value,
         },
     )
 }

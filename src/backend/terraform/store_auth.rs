@@ -17,9 +17,9 @@ use super::hclx::{arr, call, obj, r, ri, s};
 use super::plan::EnvPlan;
 use crate::backend::contract::{
     INFISICAL_IDENTITY_KEY, Placement, SECRET_OPERATOR_NAMESPACE, SECRET_OPERATOR_SERVICE_ACCOUNT,
-    connection_secret_name, identity_in_store, identity_secret_name, infisical_identity_secret,
-    placement, service_account_subject, vault_auth_path, vault_operator_role, vault_service_policy,
-    vault_service_role,
+    connection_secret_name, entry_scope, identity_in_store, identity_secret_name,
+    infisical_identity_secret, placement, service_account_subject, vault_auth_path,
+    vault_operator_role, vault_service_policy, vault_service_role,
 };
 use crate::model::{CloudProvider, Environment, Model, SecretStoreKind};
 
@@ -31,6 +31,42 @@ fn registry_paths(env: &Environment) -> BTreeSet<String> {
         .collect()
 }
 
+/// The store entry of `entry` of `service` in `env` (a cell's own, or the environment's
+/// one when `scope: environment`, or the cell's copy of it with `copies`), as
+/// `terraform::plan` and the ExternalSecrets name it.
+fn entry_name(
+    platform: &str,
+    env: &Environment,
+    copies: bool,
+    service: &str,
+    entry: &str,
+    infra: &crate::model::Infra,
+) -> String {
+    let scope = entry_scope(&env.name, env.cell.as_deref(), infra.scope, copies);
+    connection_secret_name(platform, &scope, service, entry)
+}
+
+/// In a cell, the `scope: environment` entries its services read: the environment's, or
+/// the cell's copies with `copies` (`terraform::cells`). None elsewhere: every entry is
+/// then the root's own (`plan.managed`).
+fn shared_reads(platform: &str, env: &Environment, copies: bool) -> BTreeSet<String> {
+    if env.cell.is_none() {
+        return BTreeSet::new();
+    }
+    let provider = env.cloud.provider;
+    let mut out = BTreeSet::new();
+    for svc in env.services.values() {
+        for (entry, infra) in &svc.infra {
+            if infra.scope == Some(crate::model::InfraScope::Environment)
+                && placement(provider, infra.kind) == Placement::Managed
+            {
+                out.insert(entry_name(platform, env, copies, &svc.name, entry, infra));
+            }
+        }
+    }
+    out
+}
+
 fn resource(ty: &str, label: &str) -> BlockBuilder {
     Block::builder("resource").add_label(ty).add_label(label)
 }
@@ -40,14 +76,22 @@ fn operator_subject() -> String {
 }
 
 /// The blocks of the store's auth for `env`, when its store is the cloud's own or Vault.
-pub fn blocks(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
+/// `copies`: `env` is a cell keeping copies of its environment's shared entries
+/// (`terraform::cells`: there are some, and
+/// [`crate::backend::contract::reads_environment_store`] is false).
+pub fn blocks(model: &Model, env: &Environment, plan: &EnvPlan, copies: bool) -> Vec<Block> {
     let platform = &model.platform.name;
+    let shared = shared_reads(platform, env, copies);
     match (env.cloud.provider, env.secret_store.kind) {
-        (CloudProvider::Aws, SecretStoreKind::AwsSecretsManager) => aws(model, env, plan),
-        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => azure(platform, env, plan),
-        (CloudProvider::Gcp, SecretStoreKind::GcpSecretManager) => gcp(env, plan),
-        (_, SecretStoreKind::Vault) => vault(model, env),
-        (_, SecretStoreKind::Infisical) => infisical(model, env),
+        (CloudProvider::Aws, SecretStoreKind::AwsSecretsManager) => {
+            aws(model, env, plan, shared, copies)
+        }
+        (CloudProvider::Azure, SecretStoreKind::AzureKeyVault) => {
+            azure(platform, env, plan, copies)
+        }
+        (CloudProvider::Gcp, SecretStoreKind::GcpSecretManager) => gcp(env, plan, shared, copies),
+        (_, SecretStoreKind::Vault) => vault(model, env, copies),
+        (_, SecretStoreKind::Infisical) => infisical(model, env, copies),
         _ => vec![],
     }
 }
@@ -55,7 +99,13 @@ pub fn blocks(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
 /// An IAM role for the controller, handed to it by an EKS Pod Identity association, reading
 /// the environment's secrets only.
 /// <https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html>
-fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
+fn aws(
+    model: &Model,
+    env: &Environment,
+    plan: &EnvPlan,
+    shared: BTreeSet<String>,
+    copies: bool,
+) -> Vec<Block> {
     let platform = &model.platform.name;
     let name = super::names::dns_label(
         &[platform, &super::names::base(env), "external-secrets"],
@@ -90,6 +140,8 @@ fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     for resources in plan.managed.values() {
         names.extend(resources.iter().map(|res| res.secret_name.clone()));
     }
+    let reads_shared = !shared.is_empty();
+    names.extend(shared);
     if names.is_empty() {
         return vec![];
     }
@@ -104,11 +156,29 @@ fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
         ),
         ("Resource", arr(names.iter().map(|n| arn(n)))),
     ])];
-    if !plan.managed.is_empty() {
+    // The key of the root's own entries (and of a cell's copies), and the environment's key
+    // of the shared entries a cell reads from the environment's store.
+    let mut keys = Vec::new();
+    if !plan.managed.is_empty() || (copies && reads_shared) {
+        keys.push(r("aws_kms_key.secrets.arn"));
+    }
+    if reads_shared && !copies {
+        keys.push(r(&format!(
+            "{}.outputs.{}",
+            super::cells::ENVIRONMENT_STATE,
+            super::cells::SECRETS_KEY_OUTPUT
+        )));
+    }
+    if !keys.is_empty() {
+        let resource = if keys.len() == 1 {
+            keys.remove(0)
+        } else {
+            arr(keys)
+        };
         statements.push(obj([
             ("Effect", s("Allow")),
             ("Action", arr([s("kms:Decrypt")])),
-            ("Resource", r("aws_kms_key.secrets.arn")),
+            ("Resource", resource),
         ]));
     }
     let policy = obj([("Version", s("2012-10-17")), ("Statement", arr(statements))]);
@@ -145,14 +215,14 @@ fn aws(model: &Model, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
 /// the store's secrets. Its client id is the one value the controller's ServiceAccount
 /// needs by hand (output `secret_operator_client_id`).
 /// <https://external-secrets.io/latest/provider/azure-key-vault/>
-fn azure(platform: &str, env: &Environment, plan: &EnvPlan) -> Vec<Block> {
+fn azure(platform: &str, env: &Environment, plan: &EnvPlan, copies: bool) -> Vec<Block> {
     let name = super::names::dns_label(
         &[platform, &super::names::base(env), "external-secrets"],
         128,
     );
     let group = || r("azurerm_resource_group.this.name");
     let mut blocks = Vec::new();
-    if plan.managed.is_empty() {
+    if plan.managed.is_empty() && !copies {
         // Otherwise the secrets prelude has looked the vault up already.
         let (prelude, _) = super::secrets::prelude(env);
         blocks.extend(prelude);
@@ -279,12 +349,14 @@ fn policy_text(mount: &str, entries: &BTreeSet<String>) -> Expression {
 /// its registry paths), and the controller's role over all of them.
 /// <https://developer.hashicorp.com/vault/docs/auth/kubernetes>,
 /// <https://registry.terraform.io/providers/hashicorp/vault/latest/docs/resources/kubernetes_auth_backend_role>
-fn vault(model: &Model, env: &Environment) -> Vec<Block> {
+fn vault(model: &Model, env: &Environment, copies: bool) -> Vec<Block> {
     let platform = &model.platform.name;
+    // One mount, role and policy set per cluster: a cell's own.
+    let base = super::names::base(env);
     let mut blocks = vec![
         resource("vault_auth_backend", "kubernetes")
             .add_attribute(("type", "kubernetes"))
-            .add_attribute(("path", vault_auth_path(platform, &env.name)))
+            .add_attribute(("path", vault_auth_path(platform, &base)))
             .build(),
         // Without a reviewer JWT Vault reviews each login with the client's own token, so
         // the logging-in ServiceAccounts need `system:auth-delegator` (bound beside the
@@ -305,13 +377,11 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
         for (entry, infra) in &svc.infra {
             if placement(provider, infra.kind) == Placement::Managed {
                 owns = true;
-                entries.insert(connection_secret_name(
-                    platform, &env.name, &svc.name, entry,
-                ));
+                entries.insert(entry_name(platform, env, copies, &svc.name, entry, infra));
             }
         }
         if owns && identity_in_store(provider) {
-            entries.insert(identity_secret_name(platform, &env.name, &svc.name));
+            entries.insert(identity_secret_name(platform, &base, &svc.name));
         }
         if entries.is_empty() {
             continue;
@@ -321,12 +391,9 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
             ("namespace", s(env.namespace_of(svc))),
             (
                 "policy",
-                s(vault_service_policy(platform, &env.name, &svc.name)),
+                s(vault_service_policy(platform, &base, &svc.name)),
             ),
-            (
-                "role",
-                s(vault_service_role(platform, &env.name, &svc.name)),
-            ),
+            ("role", s(vault_service_role(platform, &base, &svc.name))),
             ("document", policy_text(&env.secret_store.mount, &entries)),
         ]);
         services.push((svc.name.clone(), value));
@@ -359,7 +426,7 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
             ))
             .build(),
     );
-    let operator = vault_operator_role(platform, &env.name);
+    let operator = vault_operator_role(platform, &base);
     blocks.push(
         resource("vault_policy", "secret_operator")
             .add_attribute(("name", format!("{operator}-policy")))
@@ -393,7 +460,7 @@ fn vault(model: &Model, env: &Environment) -> Vec<Block> {
 /// ServiceAccount itself as the principal, so the ClusterSecretStore needs no `auth`.
 /// <https://external-secrets.io/latest/provider/google-secrets-manager/> ("Authorizing the
 /// Core Controller Pod"), <https://cloud.google.com/kubernetes-engine/docs/how-to/workload-identity>
-fn gcp(env: &Environment, plan: &EnvPlan) -> Vec<Block> {
+fn gcp(env: &Environment, plan: &EnvPlan, shared: BTreeSet<String>, copies: bool) -> Vec<Block> {
     let mut names: BTreeSet<String> = registry_paths(env)
         .into_iter()
         .map(|p| p.trim_matches('/').to_owned())
@@ -401,11 +468,13 @@ fn gcp(env: &Environment, plan: &EnvPlan) -> Vec<Block> {
     for resources in plan.managed.values() {
         names.extend(resources.iter().map(|res| res.secret_name.clone()));
     }
+    let copied = copies && !shared.is_empty();
+    names.extend(shared);
     if names.is_empty() {
         return vec![];
     }
     let mut blocks = Vec::new();
-    if plan.managed.is_empty() {
+    if plan.owners.is_empty() {
         // Otherwise the identities have looked the project up already.
         blocks.push(
             Block::builder("data")
@@ -427,11 +496,17 @@ fn gcp(env: &Environment, plan: &EnvPlan) -> Vec<Block> {
             s(SECRET_OPERATOR_SERVICE_ACCOUNT),
         ],
     );
-    let written: Vec<Expression> = plan
+    let mut written: Vec<Expression> = plan
         .managed
         .keys()
         .map(|kind| r(&format!("google_secret_manager_secret.{}", kind.as_str())))
         .collect();
+    if copied {
+        written.push(r(&format!(
+            "google_secret_manager_secret.{}",
+            super::cells::SHARED_COPIES
+        )));
+    }
     let mut block = resource("google_secret_manager_secret_iam_member", "secret_operator")
         .add_attribute(("for_each", call("toset", [arr(names.iter().map(s))])))
         .add_attribute(("project", super::secrets::gcp_store_project(env)))
@@ -505,7 +580,7 @@ fn infisical_folder(path: &str) -> String {
 /// privileges. Logins are reviewed with the client's own token (no reviewer JWT).
 /// <https://registry.terraform.io/providers/Infisical/infisical/latest/docs/resources/identity_kubernetes_auth>,
 /// <https://infisical.com/docs/documentation/platform/identities/kubernetes-auth>
-fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
+fn infisical(model: &Model, env: &Environment, copies: bool) -> Vec<Block> {
     let platform = &model.platform.name;
     let store = &env.secret_store;
     let Some(slug) = &store.project_slug else {
@@ -526,15 +601,17 @@ fn infisical(model: &Model, env: &Environment) -> Vec<Block> {
         for (entry, infra) in &svc.infra {
             if placement(provider, infra.kind) == Placement::Managed {
                 owns = true;
-                reads.root.insert(connection_secret_name(
-                    platform, &env.name, &svc.name, entry,
-                ));
+                reads
+                    .root
+                    .insert(entry_name(platform, env, copies, &svc.name, entry, infra));
             }
         }
         if owns && identity_in_store(provider) {
-            reads
-                .root
-                .insert(identity_secret_name(platform, &env.name, &svc.name));
+            reads.root.insert(identity_secret_name(
+                platform,
+                &super::names::base(env),
+                &svc.name,
+            ));
         }
         if reads.is_empty() {
             continue;

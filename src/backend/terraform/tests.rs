@@ -9,7 +9,7 @@ fn emit(model: &Model) -> Result<Vec<OutputFile>, crate::error::Error> {
     super::emit(model, &crate::backend::EmitCtx::new(&project, &templates))
 }
 use crate::artifact::OutputFile;
-use crate::backend::contract::{Placement, connection_secret_name, placement};
+use crate::backend::contract::{Placement, connection_secret_name, entry_scope, placement};
 use crate::model::Model;
 
 fn platforms() -> Vec<(&'static str, PathBuf)> {
@@ -69,10 +69,19 @@ fn every_platform_compiles_to_parseable_deterministic_terraform() {
                         }
                     };
                     assert!(main.contains(&line), "{name}/{}: no `{line}`", env.name);
-                    if placement(env.cloud.provider, infra.kind) == Placement::Managed {
+                    if placement(env.cloud.provider, infra.kind) != Placement::Managed {
+                        continue;
+                    }
+                    // Each cell writes its own entry; without cells the environment does.
+                    let cells: Vec<Option<&str>> = if env.cells.is_empty() {
+                        vec![None]
+                    } else {
+                        env.cells.iter().map(|c| Some(c.name.as_str())).collect()
+                    };
+                    for cell in cells {
                         let secret = connection_secret_name(
                             &model.platform.name,
-                            &env.name,
+                            &entry_scope(&env.name, cell, infra.scope, false),
                             &service.name,
                             entry,
                         );

@@ -1,7 +1,8 @@
 //! Cells (SPEC "Cells"): cell names are DNS-1123 labels (they become directories and
 //! Kubernetes names); `waves` name every cell exactly once; a cell keeps its environment's
 //! `cloud.provider`; `bake` lies between 1s and 168h; a per-cell pin in versions.yaml names
-//! a cell of its environment.
+//! a cell of its environment; no two backing resources of a celled environment write the
+//! same secret-store entry.
 
 use super::RuleCtx;
 use super::durations::duration_seconds;
@@ -17,6 +18,7 @@ pub fn check(ctx: &RuleCtx) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for env in &ctx.spec.environments {
         check_env(env, &mut out);
+        check_entry_names(ctx, env, &mut out);
     }
     check_pins(ctx, &mut out);
     out
@@ -205,6 +207,132 @@ fn check_waves(env: &SpecEnv, names: &[&str], out: &mut Vec<Diagnostic>) {
                 .with_label("never reached by a rollout")
                 .with_help(format!("add `{}` to one of the `waves`", key.as_str())),
             );
+        }
+    }
+}
+
+/// The store a cell (or its environment) writes its entries to: its kind and name, and for
+/// Secrets Manager, whose secrets are regional, its region (as
+/// [`crate::backend::contract::reads_environment_store`] tells stores apart).
+fn store_of(spec: &crate::spec::EnvironmentSpec) -> Option<String> {
+    let store = spec.secret_store.get()?;
+    let kind = store.kind.get()?;
+    let name = store.name.get()?;
+    let region = match kind {
+        crate::model::SecretStoreKind::AwsSecretsManager => {
+            spec.cloud.get().and_then(|c| c.region.get()).cloned()
+        }
+        _ => None,
+    };
+    Some(format!(
+        "{}/{name}/{}",
+        kind.as_str(),
+        region.unwrap_or_default()
+    ))
+}
+
+/// No two backing resources of a celled environment write the same store entry: the names
+/// are the back ends' ([`crate::backend::contract::connection_secret_name`] over
+/// [`crate::backend::contract::entry_scope`]), and a cell name followed by a service name can
+/// spell another service's name. Reported at the second resource's key.
+fn check_entry_names(ctx: &RuleCtx, env: &SpecEnv, out: &mut Vec<Diagnostic>) {
+    use crate::backend::contract::{
+        Placement, cell_scoped, connection_secret_name, entry_scope, identity_in_store,
+        identity_secret_name, placement,
+    };
+    use crate::model::InfraScope;
+    if env.cells.is_empty() {
+        return;
+    }
+    let Some(platform) = ctx.spec.registry.platform.get().and_then(|p| p.name.get()) else {
+        return;
+    };
+    let Some(provider) = env.spec.cloud.get().and_then(|c| c.provider.get()).copied() else {
+        return;
+    };
+    let env_store = store_of(&env.spec);
+    // (store, entry) → who writes it.
+    let mut seen: BTreeMap<(Option<String>, String), String> = BTreeMap::new();
+    let mut claim = |store: Option<String>,
+                     name: String,
+                     who: String,
+                     pos,
+                     out: &mut Vec<Diagnostic>| {
+        match seen.get(&(store.clone(), name.clone())) {
+            Some(first) if *first != who => out.push(
+                Diagnostic::error(
+                    Code::CellEntryName,
+                    pos,
+                    format!(
+                        "{who} of `{}` writes the secret-store entry `{name}`, which {first} writes too",
+                        env.name
+                    ),
+                )
+                .with_label("the same entry name")
+                .with_help("rename the cell (or the service or resource) so that no cell name followed by a service name spells another service's name"),
+            ),
+            Some(_) => {}
+            None => {
+                seen.insert((store, name), who);
+            }
+        }
+    };
+    let managed = |service: &crate::spec::SpecService| {
+        service
+            .layer
+            .infra
+            .get()
+            .into_iter()
+            .flatten()
+            .filter_map(|(key, infra)| {
+                let infra = infra.get()?;
+                let kind = *infra.kind.get()?;
+                (placement(provider, kind) == Placement::Managed).then(|| {
+                    let scope = infra.scope.get().copied();
+                    (key.clone(), scope)
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    for service in env.services.values() {
+        for (key, scope) in managed(service) {
+            if scope != Some(InfraScope::Environment) {
+                continue;
+            }
+            let name = connection_secret_name(platform, &env.name, &service.name, key.as_str());
+            let who = format!(
+                "`{}.infra.{}` (scope: environment)",
+                service.name,
+                key.as_str()
+            );
+            claim(env_store.clone(), name, who, key.pos, out);
+        }
+    }
+    for cell in &env.cells {
+        let store = store_of(&cell.spec);
+        let copies = store != env_store;
+        for service in cell.services.values() {
+            let resources = managed(service);
+            if identity_in_store(provider) && !resources.is_empty() {
+                let scoped = cell_scoped(&env.name, Some(&cell.name));
+                let name = identity_secret_name(platform, &scoped, &service.name);
+                let who = format!("the identity of `{}` in cell `{}`", service.name, cell.name);
+                claim(store.clone(), name, who, service.key_pos, out);
+            }
+            for (key, scope) in resources {
+                if scope == Some(InfraScope::Environment) && !copies {
+                    continue;
+                }
+                let scoped = entry_scope(&env.name, Some(&cell.name), scope, copies);
+                let name = connection_secret_name(platform, &scoped, &service.name, key.as_str());
+                let who = format!(
+                    "`{}.infra.{}` in cell `{}`",
+                    service.name,
+                    key.as_str(),
+                    cell.name
+                );
+                claim(store.clone(), name, who, key.pos, out);
+            }
         }
     }
 }

@@ -49,7 +49,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-account-service-db"
       service               = "account-service"
       team                  = "accounts"
-      secret_name           = "payments-engine-prod-account-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-account-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -63,7 +63,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-bankserv-service-db"
       service               = "clearing-bankserv-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-bankserv-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-bankserv-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -77,7 +77,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-rtc-service-db"
       service               = "clearing-rtc-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-rtc-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-rtc-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -91,7 +91,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-samos-service-db"
       service               = "clearing-samos-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-samos-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-samos-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -105,7 +105,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-fraud-service-db"
       service               = "fraud-service"
       team                  = "risk"
-      secret_name           = "payments-engine-prod-fraud-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-fraud-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -119,7 +119,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-limit-service-db"
       service               = "limit-service"
       team                  = "risk"
-      secret_name           = "payments-engine-prod-limit-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-limit-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -133,7 +133,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-notification-service-db"
       service               = "notification-service"
       team                  = "platform"
-      secret_name           = "payments-engine-prod-notification-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-notification-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -147,7 +147,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-payment-service-db"
       service               = "payment-service"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-payment-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-payment-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D8s_v3"
       storage_gb            = 1024
@@ -161,7 +161,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-reporting-service-db"
       service               = "reporting-service"
       team                  = "reporting"
-      secret_name           = "payments-engine-prod-reporting-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-reporting-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -175,7 +175,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-routing-service-db"
       service               = "routing-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-routing-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-routing-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -189,7 +189,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-saga-orchestrator-db"
       service               = "saga-orchestrator"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-saga-orchestrator-db"
+      secret_name           = "payments-engine-prod-za-west-1-saga-orchestrator-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -203,7 +203,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-tenant-service-db"
       service               = "tenant-service"
       team                  = "platform"
-      secret_name           = "payments-engine-prod-tenant-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-tenant-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -217,7 +217,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-transaction-service-db"
       service               = "transaction-service"
       team                  = "accounts"
-      secret_name           = "payments-engine-prod-transaction-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-transaction-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -231,7 +231,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-validation-service-db"
       service               = "validation-service"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-validation-service-db"
+      secret_name           = "payments-engine-prod-za-west-1-validation-service-db"
       engine_version        = "16"
       sku                   = "GP_Standard_D4s_v3"
       storage_gb            = 512
@@ -247,7 +247,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-api-gateway-cache"
       service               = "api-gateway"
       team                  = "edge"
-      secret_name           = "payments-engine-prod-api-gateway-cache"
+      secret_name           = "payments-engine-prod-za-west-1-api-gateway-cache"
       engine_version        = "6"
       sku                   = "Premium_P1"
       storage_gb            = 1
@@ -261,7 +261,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-fraud-service-cache"
       service               = "fraud-service"
       team                  = "risk"
-      secret_name           = "payments-engine-prod-fraud-service-cache"
+      secret_name           = "payments-engine-prod-za-west-1-fraud-service-cache"
       engine_version        = "6"
       sku                   = "Premium_P1"
       storage_gb            = 1
@@ -275,7 +275,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-fx-rate-service-cache"
       service               = "fx-rate-service"
       team                  = "treasury"
-      secret_name           = "payments-engine-prod-fx-rate-service-cache"
+      secret_name           = "payments-engine-prod-za-west-1-fx-rate-service-cache"
       engine_version        = "6"
       sku                   = "Premium_P1"
       storage_gb            = 1
@@ -289,7 +289,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-limit-service-cache"
       service               = "limit-service"
       team                  = "risk"
-      secret_name           = "payments-engine-prod-limit-service-cache"
+      secret_name           = "payments-engine-prod-za-west-1-limit-service-cache"
       engine_version        = "6"
       sku                   = "Premium_P1"
       storage_gb            = 1
@@ -303,7 +303,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-payment-service-cache"
       service               = "payment-service"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-payment-service-cache"
+      secret_name           = "payments-engine-prod-za-west-1-payment-service-cache"
       engine_version        = "6"
       sku                   = "Premium_P1"
       storage_gb            = 1
@@ -319,7 +319,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-ban-c9cb51"
       service               = "clearing-bankserv-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-bankserv-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-bankserv-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -333,7 +333,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-rtc-5bfdef"
       service               = "clearing-rtc-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-rtc-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-rtc-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -347,7 +347,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-clearing-sam-af6365"
       service               = "clearing-samos-service"
       team                  = "clearing"
-      secret_name           = "payments-engine-prod-clearing-samos-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-clearing-samos-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -361,7 +361,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-fraud-servic-44bf2f"
       service               = "fraud-service"
       team                  = "risk"
-      secret_name           = "payments-engine-prod-fraud-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-fraud-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -375,7 +375,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-notification-4a180c"
       service               = "notification-service"
       team                  = "platform"
-      secret_name           = "payments-engine-prod-notification-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-notification-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -389,7 +389,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-payment-serv-f07f3e"
       service               = "payment-service"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-payment-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-payment-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -403,7 +403,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-reporting-se-d40355"
       service               = "reporting-service"
       team                  = "reporting"
-      secret_name           = "payments-engine-prod-reporting-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-reporting-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -417,7 +417,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-saga-orchest-28e5f5"
       service               = "saga-orchestrator"
       team                  = "payments"
-      secret_name           = "payments-engine-prod-saga-orchestrator-events"
+      secret_name           = "payments-engine-prod-za-west-1-saga-orchestrator-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -431,7 +431,7 @@ locals {
       name                  = "payments-engine-prod-za-west-1-transaction-0057ca"
       service               = "transaction-service"
       team                  = "accounts"
-      secret_name           = "payments-engine-prod-transaction-service-events"
+      secret_name           = "payments-engine-prod-za-west-1-transaction-service-events"
       engine_version        = ""
       sku                   = "Premium"
       storage_gb            = 1
@@ -447,97 +447,97 @@ locals {
       team          = "accounts"
       namespace     = "accounts"
       identity_name = "payments-engine-prod-za-west-1-account-service"
-      secret_name   = "payments-engine-prod-account-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-account-service--identity"
     }
     api-gateway = {
       team          = "edge"
       namespace     = "edge"
       identity_name = "payments-engine-prod-za-west-1-api-gateway"
-      secret_name   = "payments-engine-prod-api-gateway--identity"
+      secret_name   = "payments-engine-prod-za-west-1-api-gateway--identity"
     }
     clearing-bankserv-service = {
       team          = "clearing"
       namespace     = "clearing"
       identity_name = "payments-engine-prod-za-west-1-clearing-bankserv-service"
-      secret_name   = "payments-engine-prod-clearing-bankserv-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-clearing-bankserv-service--identity"
     }
     clearing-rtc-service = {
       team          = "clearing"
       namespace     = "clearing"
       identity_name = "payments-engine-prod-za-west-1-clearing-rtc-service"
-      secret_name   = "payments-engine-prod-clearing-rtc-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-clearing-rtc-service--identity"
     }
     clearing-samos-service = {
       team          = "clearing"
       namespace     = "clearing"
       identity_name = "payments-engine-prod-za-west-1-clearing-samos-service"
-      secret_name   = "payments-engine-prod-clearing-samos-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-clearing-samos-service--identity"
     }
     fraud-service = {
       team          = "risk"
       namespace     = "risk"
       identity_name = "payments-engine-prod-za-west-1-fraud-service"
-      secret_name   = "payments-engine-prod-fraud-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-fraud-service--identity"
     }
     fx-rate-service = {
       team          = "treasury"
       namespace     = "treasury"
       identity_name = "payments-engine-prod-za-west-1-fx-rate-service"
-      secret_name   = "payments-engine-prod-fx-rate-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-fx-rate-service--identity"
     }
     limit-service = {
       team          = "risk"
       namespace     = "risk"
       identity_name = "payments-engine-prod-za-west-1-limit-service"
-      secret_name   = "payments-engine-prod-limit-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-limit-service--identity"
     }
     notification-service = {
       team          = "platform"
       namespace     = "platform"
       identity_name = "payments-engine-prod-za-west-1-notification-service"
-      secret_name   = "payments-engine-prod-notification-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-notification-service--identity"
     }
     payment-service = {
       team          = "payments"
       namespace     = "payments"
       identity_name = "payments-engine-prod-za-west-1-payment-service"
-      secret_name   = "payments-engine-prod-payment-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-payment-service--identity"
     }
     reporting-service = {
       team          = "reporting"
       namespace     = "reporting"
       identity_name = "payments-engine-prod-za-west-1-reporting-service"
-      secret_name   = "payments-engine-prod-reporting-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-reporting-service--identity"
     }
     routing-service = {
       team          = "clearing"
       namespace     = "clearing"
       identity_name = "payments-engine-prod-za-west-1-routing-service"
-      secret_name   = "payments-engine-prod-routing-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-routing-service--identity"
     }
     saga-orchestrator = {
       team          = "payments"
       namespace     = "payments"
       identity_name = "payments-engine-prod-za-west-1-saga-orchestrator"
-      secret_name   = "payments-engine-prod-saga-orchestrator--identity"
+      secret_name   = "payments-engine-prod-za-west-1-saga-orchestrator--identity"
     }
     tenant-service = {
       team          = "platform"
       namespace     = "platform"
       identity_name = "payments-engine-prod-za-west-1-tenant-service"
-      secret_name   = "payments-engine-prod-tenant-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-tenant-service--identity"
     }
     transaction-service = {
       team          = "accounts"
       namespace     = "accounts"
       identity_name = "payments-engine-prod-za-west-1-transaction-service"
-      secret_name   = "payments-engine-prod-transaction-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-transaction-service--identity"
     }
     validation-service = {
       team          = "payments"
       namespace     = "payments"
       identity_name = "payments-engine-prod-za-west-1-validation-service"
-      secret_name   = "payments-engine-prod-validation-service--identity"
+      secret_name   = "payments-engine-prod-za-west-1-validation-service--identity"
     }
   }
 }
