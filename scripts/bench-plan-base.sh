@@ -8,7 +8,7 @@
 #   infrac affected --base HEAD~1
 #
 # with hyperfine when installed, otherwise with a plain timing loop, and prints the median
-# wall time of each. The binary is the contributors' `--release` build (no fat LTO); pass
+# wall time of each (and, with hyperfine, the mean CPU time). The binary is the contributors' `--release` build (no fat LTO); pass
 # INFRAC=/path/to/infrac to time another one.
 #
 #   scripts/bench-plan-base.sh
@@ -63,7 +63,9 @@ median_of() {
     json=$(mktemp)
     hyperfine --style none --warmup "$WARMUP" --runs "$RUNS" --ignore-failure -N \
       --export-json "$json" "$1" >/dev/null
-    python3 -c 'import json,sys; print("%.1f" % (json.load(open(sys.argv[1]))["results"][0]["median"]*1000))' "$json"
+    # The CPU time (user + system, git's processes included) beside the wall time: a busy
+    # machine disturbs it much less.
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["results"][0]; print("%10.1f %10.1f" % (r["median"]*1000, (r["user"]+r["system"])*1000))' "$json"
     rm -f "$json"
   else
     local i times=() t0 t1
@@ -74,11 +76,11 @@ median_of() {
       t1=$(date +%s%N)
       times+=($(((t1 - t0) / 1000)))
     done
-    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.1f\n", a[int((NR+1)/2)]/1000}'
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%10.1f %10s\n", a[int((NR+1)/2)]/1000, "-"}'
   fi
 }
 
-echo "median wall time in ms ($RUNS runs after $WARMUP warm-up)"
-printf '%-28s %10s\n' command median
-printf '%-28s %10s\n' "plan --base HEAD~1" "$(median_of "$INFRAC --root $root plan --base HEAD~1")"
-printf '%-28s %10s\n' "affected --base HEAD~1" "$(median_of "$INFRAC --root $root affected --base HEAD~1")"
+echo "median wall time and mean CPU time (user + system) in ms ($RUNS runs after $WARMUP warm-up)"
+printf '%-28s %10s %10s\n' command median cpu
+printf '%-28s %s\n' "plan --base HEAD~1" "$(median_of "$INFRAC --root $root plan --base HEAD~1")"
+printf '%-28s %s\n' "affected --base HEAD~1" "$(median_of "$INFRAC --root $root affected --base HEAD~1")"

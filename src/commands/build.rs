@@ -695,7 +695,8 @@ fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec
 }
 
 /// The golden tree as committed at `rev`: the output directory and every file the layout
-/// moves out of it.
+/// moves out of it. A file whose blob is byte for byte the one generated now is listed but
+/// not read (most of the tree, in a pull request that changes a few services).
 fn read_base_tree(
     root: &Path,
     compiled: &Compiled,
@@ -703,17 +704,24 @@ fn read_base_tree(
 ) -> Result<plan::BaseTree, crate::load::git::GitError> {
     let out = crate::output::layout::path_key(compiled.layout.out());
     let mut paths: Vec<String> = vec![out.clone()];
+    let mut generated: std::collections::HashMap<String, &[u8]> =
+        std::collections::HashMap::with_capacity(compiled.files.len());
     for file in compiled.files.iter() {
-        if let Ok(key) = compiled.layout.disk_key(&file.path)
-            && !std::path::Path::new(&key).starts_with(&out)
-        {
-            paths.push(key);
+        if let Ok(key) = compiled.layout.disk_key(&file.path) {
+            if !std::path::Path::new(&key).starts_with(&out) {
+                paths.push(key.clone());
+            }
+            generated.insert(key, file.contents.as_bytes());
         }
     }
+    // The base manifest is always read: the plan parses it.
+    generated.remove(&crate::output::layout::path_key(
+        &compiled.layout.manifest_path(),
+    ));
     paths.sort();
     paths.dedup();
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();
-    crate::load::git::read_tree(root, rev, &paths)
+    crate::load::git::read_tree_except(root, rev, &paths, |path| generated.get(path).copied())
 }
 
 fn render(printer: &Printer, plan: &plan::Plan, format: PlanFormat) -> String {

@@ -202,6 +202,78 @@ fn check_entry(rev: &str, e: &Entry) -> Result<(), GitError> {
 /// Every regular file under `paths` (files or directories, relative to `root`) as committed
 /// at `rev`, by path relative to `root`. A path missing at `rev` is simply absent.
 pub fn read_tree(root: &Path, rev: &str, paths: &[&str]) -> Result<Tree, GitError> {
+    let entries = list(root, rev, paths)?;
+    let blobs = cat_blobs(root, &entries)?;
+    Ok(entries.into_iter().map(|e| e.path).zip(blobs).collect())
+}
+
+/// Files at a revision, by path: the bytes of each, or `None` for one whose blob is the very
+/// bytes the caller already has (see [`read_tree_except`]).
+pub type SparseTree = BTreeMap<String, Option<Vec<u8>>>;
+
+/// [`read_tree`], except that a file whose blob id equals the id of the bytes `known` gives
+/// for its path is listed as `None` and never read: equal ids mean equal bytes, so this is
+/// exact (nothing on disk is trusted). The ids of `known`'s bytes are computed in parallel, in
+/// the repository's object format (SHA-1, or SHA-256 under `extensions.objectFormat`, told
+/// apart by the length of the ids `ls-tree` prints).
+pub fn read_tree_except<'k>(
+    root: &Path,
+    rev: &str,
+    paths: &[&str],
+    known: impl Fn(&str) -> Option<&'k [u8]> + Sync,
+) -> Result<SparseTree, GitError> {
+    use rayon::prelude::*;
+    let entries = list(root, rev, paths)?;
+    let same: Vec<bool> = entries
+        .par_iter()
+        .map(|e| {
+            known(&e.path).is_some_and(|bytes| {
+                e.size == Some(bytes.len() as u64)
+                    && blob_id(bytes, e.object.len()).is_some_and(|id| id == e.object)
+            })
+        })
+        .collect();
+    let (skipped, wanted): (Vec<_>, Vec<_>) =
+        entries.into_iter().zip(same).partition(|(_, same)| *same);
+    let wanted: Vec<Entry> = wanted.into_iter().map(|(e, _)| e).collect();
+    let blobs = cat_blobs(root, &wanted)?;
+    let mut tree: SparseTree = skipped.into_iter().map(|(e, _)| (e.path, None)).collect();
+    tree.extend(
+        wanted
+            .into_iter()
+            .map(|e| e.path)
+            .zip(blobs.into_iter().map(Some)),
+    );
+    Ok(tree)
+}
+
+/// The git object id of a blob holding `bytes`, as `hex_len` lowercase hex digits: the SHA-1
+/// (40) or SHA-256 (64) of `blob <length>\0<bytes>`
+/// (<https://git-scm.com/book/en/v2/Git-Internals-Git-Objects#_object_storage>,
+/// <https://git-scm.com/docs/hash-function-transition>); `None` for any other length.
+pub fn blob_id(bytes: &[u8], hex_len: usize) -> Option<String> {
+    fn hashed<D: sha2::Digest>(bytes: &[u8]) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut d = D::new();
+        d.update(format!("blob {}\0", bytes.len()).as_bytes());
+        d.update(bytes);
+        let digest = d.finalize();
+        let mut hex = String::with_capacity(2 * digest.len());
+        for b in digest.iter() {
+            hex.push(char::from(HEX[usize::from(b >> 4)]));
+            hex.push(char::from(HEX[usize::from(b & 0xf)]));
+        }
+        hex
+    }
+    match hex_len {
+        40 => Some(hashed::<sha1::Sha1>(bytes)),
+        64 => Some(hashed::<sha2::Sha256>(bytes)),
+        _ => None,
+    }
+}
+
+/// The checked entries of `git ls-tree` for `paths` at `rev`.
+fn list(root: &Path, rev: &str, paths: &[&str]) -> Result<Vec<Entry>, GitError> {
     let commit = resolve(root, rev)?;
     for p in paths {
         if !crate::output::layout::is_safe_relative(p) {
@@ -239,8 +311,7 @@ pub fn read_tree(root: &Path, rev: &str, paths: &[&str]) -> Result<Tree, GitErro
         }
         entries.push(entry);
     }
-    let blobs = cat_blobs(root, &entries)?;
-    Ok(entries.into_iter().map(|e| e.path).zip(blobs).collect())
+    Ok(entries)
 }
 
 /// The contents of every entry's blob, in order, from one `git cat-file --batch`.
@@ -395,6 +466,86 @@ mod tests {
         assert!(matches!(err, GitError::UnknownRevision { .. }), "{err}");
         let err = read_tree(d, "HEAD", &["../x"]).unwrap_err();
         assert!(matches!(err, GitError::UnsafePath { .. }), "{err}");
+    }
+
+    #[test]
+    fn blob_ids_are_gits_own_in_both_object_formats() {
+        // `printf 'x: 1\n' | git hash-object --stdin`, in a SHA-1 and a SHA-256 repository.
+        assert_eq!(
+            blob_id(b"x: 1\n", 40).as_deref(),
+            Some("d508cf756344aaf9123c531122a9d2d410c4ecfa")
+        );
+        assert_eq!(
+            blob_id(b"x: 1\n", 64).as_deref(),
+            Some("559e9e66259fced4396dfc6fdc3bc188d6f3c82ced8851c42eaa9325862da69c")
+        );
+        assert_eq!(
+            blob_id(b"", 40).as_deref(),
+            Some("e69de29bb2d1d6434b8b29ae775ad8c2e48c5391")
+        );
+        assert_eq!(blob_id(b"x", 41), None);
+    }
+
+    /// What `read_tree_except` gives for `sub/golden` when the caller has `x: 1` for
+    /// `a/x.yaml` and `theirs` for `b.tf`, as (path, bytes or "(same)").
+    fn except(root: &Path, theirs: &'static [u8]) -> Vec<(String, String)> {
+        let known = |path: &str| match path {
+            "golden/a/x.yaml" => Some(&b"x: 1\n"[..]),
+            "golden/b.tf" => Some(theirs),
+            _ => None,
+        };
+        read_tree_except(root, "HEAD", &["golden"], known)
+            .unwrap()
+            .into_iter()
+            .map(|(k, v)| {
+                let v = v.map_or("(same)".to_owned(), |b| String::from_utf8_lossy(&b).into());
+                (k, v)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_blob_equal_to_the_callers_bytes_is_listed_but_not_read() {
+        let tmp = repo();
+        let sub = tmp.path().join("sub");
+        std::fs::write(sub.join("golden/c.yaml"), "c: 3\n").unwrap();
+        std::fs::write(sub.join("golden/b.tf"), "b = 1\n").unwrap();
+        sh(tmp.path(), &["add", "-A"]);
+        sh(tmp.path(), &["commit", "-q", "-m", "more"]);
+        let row = |p: &str, v: &str| (p.to_owned(), v.to_owned());
+        // Same bytes: not read. Same length, other bytes: read. Unknown to the caller: read.
+        assert_eq!(
+            except(&sub, b"b = 2\n"),
+            [
+                row("golden/a/x.yaml", "(same)"),
+                row("golden/b.tf", "b = 1\n"),
+                row("golden/c.yaml", "c: 3\n"),
+            ]
+        );
+        assert_eq!(except(&sub, b"b = 1\n")[1], row("golden/b.tf", "(same)"));
+        // Another length: read without hashing.
+        assert_eq!(except(&sub, b"b = 10\n")[1], row("golden/b.tf", "b = 1\n"));
+    }
+
+    #[test]
+    fn a_sha256_repository_is_compared_by_its_own_ids() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = tmp.path();
+        sh(d, &["init", "-q", "--object-format=sha256", "-b", "main"]);
+        std::fs::create_dir_all(d.join("sub/golden/a")).unwrap();
+        std::fs::write(d.join("sub/golden/a/x.yaml"), "x: 1\n").unwrap();
+        std::fs::write(d.join("sub/golden/b.tf"), "b = 1\n").unwrap();
+        sh(d, &["add", "-A"]);
+        sh(d, &["commit", "-q", "-m", "base"]);
+        let got = except(&d.join("sub"), b"b = 2\n");
+        let row = |p: &str, v: &str| (p.to_owned(), v.to_owned());
+        assert_eq!(
+            got,
+            [
+                row("golden/a/x.yaml", "(same)"),
+                row("golden/b.tf", "b = 1\n")
+            ]
+        );
     }
 
     #[test]

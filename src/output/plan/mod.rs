@@ -271,6 +271,7 @@ pub fn plan_base(
     let manifest_key = super::layout::path_key(&layout.manifest_path());
     let base_manifest = base
         .get(&manifest_key)
+        .and_then(Option::as_ref)
         .and_then(|b| Manifest::parse(&String::from_utf8_lossy(b)).ok());
     let base_keys: Vec<&str> = match &base_manifest {
         Some(m) => m.iter().map(|(k, _)| k).collect(),
@@ -289,7 +290,12 @@ pub fn plan_base(
             },
             None => stale_owner(Some(p.logical)),
         };
-        let old = base.get(&p.key).map(Vec::as_slice);
+        let old = match base.get(&p.key) {
+            // The very bytes generated now (git's blob id says so): nothing to plan.
+            Some(None) => continue,
+            Some(Some(bytes)) => Some(bytes.as_slice()),
+            None => None,
+        };
         if old != Some(p.contents) && filter.keeps(owner.target, owner.environment.as_deref()) {
             work.push((Work::new(&p.key, p.logical, owner, Some(p.contents)), old));
         }
@@ -301,7 +307,8 @@ pub fn plan_base(
         let owner = stale_owner(logical.as_deref());
         if filter.keeps(owner.target, owner.environment.as_deref()) {
             let logical = logical.unwrap_or_else(|| key.to_owned());
-            let old = base.get(key).map(Vec::as_slice);
+            // A file no longer generated is never skipped unread (nothing has its bytes).
+            let old = base.get(key).map(|b| b.as_deref().unwrap_or_default());
             work.push((Work::new(key, &logical, owner, None), old));
         }
     }
@@ -323,8 +330,10 @@ pub fn plan_base(
     Ok(counts::tally(changes))
 }
 
-/// Files as committed at the base revision, by root-relative path.
-pub type BaseTree = std::collections::BTreeMap<String, Vec<u8>>;
+/// Files as committed at the base revision, by root-relative path: the bytes of each, or
+/// `None` for a file known to hold exactly the bytes generated now for the same path (its git
+/// blob id is theirs), which is then never read.
+pub type BaseTree = crate::load::git::SparseTree;
 
 /// Whose a file known only from the manifest is (a stale one, which the next build
 /// deletes), by its file-set path: the back end whose layout the path follows says so.
