@@ -254,13 +254,9 @@ pub fn advance(
     })?;
     if code == 0 && !unchecked.is_empty() {
         printer.note(&format!(
-            "note: the alerts of {} were not checked (no `--alerts {}=FILE`)",
-            unchecked
-                .iter()
-                .map(|c| format!("cell {c}"))
-                .collect::<Vec<_>>()
-                .join(", "),
-            unchecked[0]
+            "note: firing alerts were not checked in {} (no `--alerts CELL=FILE` for {})",
+            unchecked.join(", "),
+            if unchecked.len() == 1 { "it" } else { "them" }
         ));
     }
     Ok(code)

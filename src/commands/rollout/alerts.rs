@@ -31,8 +31,8 @@ pub(in crate::commands) fn read(
     service: &str,
     env: &str,
 ) -> Result<Vec<(String, Alerts)>, Refusal> {
-    let mut out: Vec<(String, Alerts)> = Vec::new();
-    let mut stdin_used = false;
+    // Every argument's shape first, so that nothing is read for a call that is refused.
+    let mut pairs: Vec<(&str, &str)> = Vec::new();
     for arg in args {
         let Some((cell, file)) = arg
             .split_once('=')
@@ -43,17 +43,19 @@ pub(in crate::commands) fn read(
             )
             .into());
         };
-        if out.iter().any(|(c, _)| c == cell) {
+        if pairs.iter().any(|(c, _)| *c == cell) {
             return Err(format!("`--alerts` names cell `{cell}` twice").into());
         }
+        if file == "-" && pairs.iter().any(|(_, f)| *f == "-") {
+            return Err(
+                "`--alerts CELL=-` reads standard input once: give the other cells a file".into(),
+            );
+        }
+        pairs.push((cell, file));
+    }
+    let mut out = Vec::new();
+    for (cell, file) in pairs {
         let text = if file == "-" {
-            if stdin_used {
-                return Err(
-                    "`--alerts CELL=-` reads standard input once: give the other cells a file"
-                        .into(),
-                );
-            }
-            stdin_used = true;
             read_capped(std::io::stdin().lock())
         } else {
             std::fs::File::open(file).and_then(read_capped)

@@ -242,10 +242,12 @@ fn check_pins(ctx: &RuleCtx, out: &mut Vec<Diagnostic>) {
                 .canary
                 .get()
                 .and_then(|c| c.cell.spanned())
-                .map(|c| (c.as_str(), c.pos, "runs a canary of"));
+                .map(|c| (c.as_str(), c.pos, "runs a canary of", "in"));
             let pins = split.cells.get().into_iter().flat_map(|p| p.keys());
-            let named = pins.map(|p| (p.as_str(), p.pos, "pins")).chain(canary_cell);
-            for (cell, pos, what) in named {
+            let named = pins
+                .map(|p| (p.as_str(), p.pos, "pins", "for"))
+                .chain(canary_cell);
+            for (cell, pos, what, prep) in named {
                 if names.contains(&cell) {
                     continue;
                 }
@@ -262,7 +264,7 @@ fn check_pins(ctx: &RuleCtx, out: &mut Vec<Diagnostic>) {
                         Code::UnknownCell,
                         pos,
                         format!(
-                            "versions.yaml {what} `{}` for cell `{cell}`, which is not a cell of `{}`",
+                            "versions.yaml {what} `{}` {prep} cell `{cell}`, which is not a cell of `{}`",
                             service.as_str(),
                             env.name
                         ),
