@@ -1843,3 +1843,23 @@ fn wave_gate_passes_the_cells_alerts_to_rollout_advance() {
          https://prom.zan1.example.com/api/v1/alerts\n"
     );
 }
+
+/// The Azure wave stage's deployment job outlasts its bake (a 2 h bake, 30 minutes for the
+/// checks and the commit), not Azure's 60-minute default.
+#[test]
+fn azure_wave_job_times_out_after_its_bake() {
+    let mut model = example_everywhere();
+    for env in model.environments.iter_mut().filter(|e| e.name == "prod") {
+        env.bake = Some("2h".into());
+    }
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    let az = yaml(&files, "ci/azure-pipelines/promote.yml");
+    let wave = az["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "wave_prod_2")
+        .expect("a wave stage");
+    assert_eq!(wave["jobs"][0]["deployment"], "wave");
+    assert_eq!(wave["jobs"][0]["timeoutInMinutes"], "150");
+}
