@@ -241,16 +241,12 @@ pub fn advance(
         for (cell, _) in &given {
             known_cell(f, env, cell)?;
         }
-        step(
-            f,
-            &cells?,
-            &given,
-            service,
-            env,
-            &now,
-            provenance,
-            &mut unchecked,
-        )
+        let judged = Judged {
+            cells: &cells?,
+            given: &given,
+            now: &now,
+        };
+        step(f, &judged, service, env, provenance, &mut unchecked)
     })?;
     if code == 0 && !unchecked.is_empty() {
         printer.note(&format!(
@@ -262,19 +258,25 @@ pub fn advance(
     Ok(code)
 }
 
+/// What an advance is judged on: the environment's waves and bake, the cells' alerts, the
+/// time.
+struct Judged<'a> {
+    cells: &'a Cells,
+    given: &'a [(String, alerts::Alerts)],
+    now: &'a str,
+}
+
 /// The entry after one wave more. `unchecked` gets the cells the tag has reached whose
 /// alerts were not given.
-#[allow(clippy::too_many_arguments)]
 fn step(
     f: &Facts,
-    cells: &Cells,
-    given: &[(String, alerts::Alerts)],
+    judged: &Judged<'_>,
     service: &str,
     env: &str,
-    now: &str,
     provenance: &Provenance,
     unchecked: &mut Vec<String>,
 ) -> Result<VersionEntry, Refusal> {
+    let Judged { cells, given, now } = *judged;
     let current = f
         .current
         .as_ref()
