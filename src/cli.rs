@@ -298,9 +298,10 @@ pub enum Command {
     /// `advance` pins the tag the reached waves run on the cells of the next wave; after the
     /// last wave it becomes the environment's stable tag and the pins go. Refused while the
     /// wave reached last is younger than the environment's `bake` (from the entry's
-    /// `deployed`).
+    /// `deployed`), and while an alert of the service fires in a cell it has reached
+    /// (`--alerts`).
     #[command(
-        after_help = "Examples:\n  infrac promote api --from staging --to prod --cell za-north-1\n  infrac rollout advance api --env prod\n\nExit status: 0 advanced, 1 refused."
+        after_help = "Examples:\n  infrac promote api --from staging --to prod --cell za-north-1\n  infrac rollout advance api --env prod\n  curl -fsS \"$PROMETHEUS_URL/api/v1/alerts\" | infrac rollout advance api --env prod --alerts za-north-1=-\n\nExit status: 0 advanced, 1 refused."
     )]
     Rollout {
         /// What to do with the rollout.
@@ -315,6 +316,12 @@ pub enum Command {
         /// The time `bake` is measured to, an RFC 3339 time. Default: now, in UTC.
         #[arg(long, value_name = "TIME", value_parser = crate::edit::parse_deployed)]
         now: Option<String>,
+        /// The alerts of one cell: `CELL=FILE`, FILE the JSON body of that cell's
+        /// Prometheus `GET /api/v1/alerts` (`-` for standard input). Repeat it for each
+        /// cell; the advance is refused while an alert of the service fires in a cell the
+        /// new tag has reached.
+        #[arg(long, value_name = "CELL=FILE")]
+        alerts: Vec<String>,
         #[command(flatten)]
         provenance: Provenance,
         #[command(flatten)]
@@ -322,7 +329,7 @@ pub enum Command {
     },
     /// Move a canary (or blue-green preview) through its steps in versions.yaml.
     #[command(
-        after_help = "Examples:\n  infrac canary start api --env prod --tag v1.4.0\n  infrac canary advance api --env prod\n  infrac canary promote api --env prod\n\nExit status: 0 moved, 1 refused."
+        after_help = "Examples:\n  infrac canary start api --env prod --tag v1.4.0\n  infrac canary advance api --env prod\n  infrac canary promote api --env prod\n  infrac canary start api --env prod --cell za-north-1 --tag v1.5.0\n\nExit status: 0 moved, 1 refused."
     )]
     Canary {
         /// What to do with the canary.
@@ -337,6 +344,12 @@ pub enum Command {
         /// The new tag (for `start`).
         #[arg(long, value_name = "TAG")]
         tag: Option<String>,
+        /// Run the canary inside one cell of `--env` (a key of its `cells`): only that
+        /// cell's overlay gets the canary; `promote` then pins its tag on that cell, and
+        /// `infrac rollout advance` takes it to the next waves. With `advance`, `abort` or
+        /// `promote` it must name the cell the canary runs in.
+        #[arg(long, value_name = "CELL")]
+        cell: Option<String>,
         #[command(flatten)]
         provenance: Provenance,
         #[command(flatten)]

@@ -90,7 +90,7 @@ pub fn lower_model(spec: &SpecPlatform, out: &str) -> Result<Model, Vec<Diagnost
             let version = here
                 .and_then(|v| v.get(s.name.as_str()))
                 .and_then(Field::get)
-                .map(version_of);
+                .map(|e| version_of(e, None));
             (Some(i), s, version)
         }));
     }
@@ -301,7 +301,9 @@ fn sizing_of(s: &SizingLayer) -> Result<Sizing, Gap> {
     })
 }
 
-fn version_of(entry: &VersionEntry) -> ImageVersion {
+/// The tags `entry` gives the environment (`cell: None`) or one of its cells: a canary
+/// written for one cell (`canary.cell`) runs in that cell only.
+fn version_of(entry: &VersionEntry, cell: Option<&str>) -> ImageVersion {
     match entry {
         VersionEntry::Tag(tag) => ImageVersion {
             stable: tag.clone(),
@@ -313,6 +315,9 @@ fn version_of(entry: &VersionEntry) -> ImageVersion {
         VersionEntry::Split(split) => ImageVersion {
             stable: split.stable.get().map(|t| t.0.clone()).unwrap_or_default(),
             canary: split.canary.get().and_then(|c| {
+                if c.cell.get().is_some_and(|only| Some(only.as_str()) != cell) {
+                    return None;
+                }
                 Some(CanaryVersion {
                     tag: c.tag.get()?.0.clone(),
                     weight: *c.weight.get()?,

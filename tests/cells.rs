@@ -308,10 +308,12 @@ fn a_pinned_cell_gets_its_own_overlay() {
     );
 }
 
+/// An unknown cell is refused at the environment's `cells:`, where the cells are declared.
 #[test]
 fn promote_refuses_an_unknown_cell() {
     let dir = three_waves();
-    let (code, _, err) = infrac_in(
+    let before = std::fs::read_to_string(dir.path().join("versions.yaml")).unwrap();
+    let (code, out, err) = infrac_in(
         dir.path(),
         &[
             "promote",
@@ -326,10 +328,398 @@ fn promote_refuses_an_unknown_cell() {
             "za-nort-1",
         ],
     );
+    assert_eq!((code, out.as_str()), (1, ""));
+    expect_file("promote-unknown-cell.txt", &err);
+    let after = std::fs::read_to_string(dir.path().join("versions.yaml")).unwrap();
+    assert_eq!(after, before);
+}
+
+/// [`infrac_in`] with `stdin` on standard input.
+fn infrac_stdin(root: &Path, args: &[&str], stdin: &str) -> (i32, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infrac"))
+        .args(args)
+        .current_dir(root)
+        .env("NO_COLOR", "1")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_SERVER_URL")
+        .env_remove("GITHUB_RUN_ID")
+        .env_remove("CI_PIPELINE_URL")
+        .env_remove("BUILD_URL")
+        .env_remove("GITHUB_SHA")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The answer of a cell's Prometheus to `GET /api/v1/alerts` with payment-service's error
+/// rate alert firing (and a pending one and another service's, which do not count).
+const FIRING: &str = r#"{"status":"success","data":{"alerts":[
+  {"labels":{"alertname":"ErrorRateHigh","service":"payment-service","team":"payments","environment":"prod","severity":"critical"},
+   "annotations":{"summary":"More than 2% of the requests to payment-service in prod fail (5xx) for 2m."},
+   "state":"firing","activeAt":"2026-01-01T11:20:00Z","value":"3e-02"},
+  {"labels":{"alertname":"RestartsHigh","service":"payment-service","environment":"prod"},"annotations":{},
+   "state":"pending","activeAt":"2026-01-01T11:25:00Z","value":"4e+00"},
+  {"labels":{"alertname":"ErrorRateHigh","service":"api-gateway","environment":"prod"},"annotations":{},
+   "state":"firing","activeAt":"2026-01-01T11:00:00Z","value":"1e-01"}]}}"#;
+
+/// A canary inside one cell, then the waves: `canary start --cell` gives the canary to that
+/// cell alone, `canary promote` pins its tag there, and `rollout advance` takes it on once
+/// the cell's alerts are quiet. Every step is one in-place edit of the one entry of a
+/// commented versions.yaml (the whole file is compared after each), every refusal leaves it
+/// as it was.
+#[test]
+fn a_canary_in_one_cell_then_the_waves_in_a_commented_versions_file() {
+    let dir = three_waves();
+    let root = dir.path();
+    let original = std::fs::read_to_string(root.join("versions.yaml")).unwrap();
+    let line = "    payment-service: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10}}\n";
+    assert!(original.contains(line), "the example's prod entry");
+    let expect = |entry: &str| {
+        let text = std::fs::read_to_string(root.join("versions.yaml")).unwrap();
+        assert_eq!(
+            text,
+            original.replace(line, &format!("    payment-service: {entry}\n"))
+        );
+    };
+    let run = |args: &[&str]| infrac_in(root, args);
+    let ok = |args: &[&str], shown: &str| {
+        let (code, out, err) = run(args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (0, shown, ""),
+            "{args:?}"
+        );
+    };
+
+    ok(
+        &[
+            "canary",
+            "abort",
+            "payment-service",
+            "--env",
+            "prod",
+            "--deployed",
+            "2026-01-01T09:00:00Z",
+        ],
+        "payment-service in prod: stable v1.4.0\n",
+    );
+    ok(
+        &[
+            "canary",
+            "start",
+            "payment-service",
+            "--env",
+            "prod",
+            "--cell",
+            "za-north-1",
+            "--tag",
+            "v1.5.0",
+            "--deployed",
+            "2026-01-01T10:00:00Z",
+        ],
+        "payment-service in prod: stable v1.4.0, canary v1.5.0 at 10% in cell za-north-1\n",
+    );
+    let canary_at_10 = "{stable: v1.4.0, canary: {tag: v1.5.0, weight: 10, cell: za-north-1}, deployed: 2026-01-01T10:00:00Z}";
+    expect(canary_at_10);
+
+    // Only the cell's overlay runs the canary.
+    let (code, _, err) = run(&["build"]);
+    assert_eq!(code, 0, "{err}");
+    let read = |p: &str| std::fs::read_to_string(root.join("golden").join(p)).unwrap();
+    let cell = read("kubernetes/payment-service/overlays/prod/cells/za-north-1/resources.yaml");
+    assert!(cell.contains("  name: payment-service-canary\n"), "{cell}");
+    assert!(cell.contains("      weight: 90\n") && cell.contains("      weight: 10\n"));
+    let shared = read("kubernetes/payment-service/overlays/prod/resources.yaml");
+    assert!(!shared.contains("payment-service-canary"), "{shared}");
+    assert!(shared.contains("      weight: 100\n"), "{shared}");
+    let other = read("kubernetes/environments/prod/cells/za-north-2/kustomization.yaml");
+    assert!(
+        other.contains("\n- ../../../../payment-service/overlays/prod\n"),
+        "{other}"
+    );
+
+    // Refused: another cell, the waves while the canary runs, an unknown cell.
+    let (code, out, err) = run(&[
+        "canary",
+        "advance",
+        "payment-service",
+        "--env",
+        "prod",
+        "--cell",
+        "za-north-2",
+    ]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    expect_file("canary-advance-another-cell.txt", &err);
+    let (code, out, err) = run(&[
+        "rollout",
+        "advance",
+        "payment-service",
+        "--env",
+        "prod",
+        "--now",
+        "2026-01-02T00:00:00Z",
+    ]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    expect_file("rollout-advance-during-a-cell-canary.txt", &err);
+    expect(canary_at_10);
+
+    ok(
+        &[
+            "canary",
+            "advance",
+            "payment-service",
+            "--env",
+            "prod",
+            "--cell",
+            "za-north-1",
+            "--deployed",
+            "2026-01-01T10:30:00Z",
+        ],
+        "payment-service in prod: stable v1.4.0, canary v1.5.0 at 25% in cell za-north-1\n",
+    );
+    expect(
+        "{stable: v1.4.0, canary: {tag: v1.5.0, weight: 25, cell: za-north-1}, deployed: 2026-01-01T10:30:00Z}",
+    );
+    ok(
+        &[
+            "canary",
+            "promote",
+            "payment-service",
+            "--env",
+            "prod",
+            "--cell",
+            "za-north-1",
+            "--deployed",
+            "2026-01-01T11:00:00Z",
+        ],
+        "payment-service in prod: stable v1.4.0; cells za-north-1 v1.5.0\n",
+    );
+    let pinned = "{stable: v1.4.0, cells: {za-north-1: v1.5.0}, deployed: 2026-01-01T11:00:00Z}";
+    expect(pinned);
+
+    // While the tag moves through the waves no other canary of one cell starts.
+    let (code, _, err) = run(&[
+        "canary",
+        "start",
+        "payment-service",
+        "--env",
+        "prod",
+        "--cell",
+        "za-north-2",
+        "--tag",
+        "v1.6.0",
+    ]);
     assert_eq!(code, 1);
     assert_eq!(
         err,
-        "error: `za-nort-1` is not a cell of `prod` (did you mean `za-north-1`?); versions.yaml is unchanged\n"
+        "error: `v1.5.0` of `payment-service` is moving through the waves of `prod` (cell `za-north-1` pins it): take it to every cell with `infrac rollout advance payment-service --env prod` before a canary in one cell; versions.yaml is unchanged\n"
+    );
+
+    // The first wave's alerts hold the rollout back while one fires.
+    std::fs::write(root.join("firing.json"), FIRING).unwrap();
+    let advance = [
+        "rollout",
+        "advance",
+        "payment-service",
+        "--env",
+        "prod",
+        "--now",
+        "2026-01-01T11:40:00Z",
+    ];
+    let (code, out, err) = run(&[&advance[..], &["--alerts", "za-north-1=firing.json"]].concat());
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "error: alerts of `payment-service` fire in the cells of `prod` that run `v1.5.0`: ErrorRateHigh in cell `za-north-1` (wave 1) since 2026-01-01T11:20:00Z (\"More than 2% of the requests to payment-service in prod fail (5xx) for 2m.\"); advance once they resolve; versions.yaml is unchanged\n"
+    );
+    let (code, out, err) = run(&[&advance[..], &["--alerts", "za-nort-1=firing.json"]].concat());
+    assert_eq!((code, out.as_str()), (1, ""));
+    expect_file("rollout-advance-alerts-unknown-cell.txt", &err);
+    expect(pinned);
+
+    let quiet = r#"{"status":"success","data":{"alerts":[]}}"#;
+    let (code, out, err) = infrac_stdin(
+        root,
+        &[&advance[..], &["--alerts", "za-north-1=-"]].concat(),
+        quiet,
+    );
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "payment-service in prod: stable v1.4.0; cells za-north-1 v1.5.0, za-north-2 v1.5.0\n",
+            ""
+        )
+    );
+    expect(
+        "{stable: v1.4.0, cells: {za-north-1: v1.5.0, za-north-2: v1.5.0}, deployed: 2026-01-01T11:40:00Z}",
+    );
+
+    // Without `--alerts` the advance says which cells' alerts it did not see.
+    let (code, out, err) = run(&[
+        "rollout",
+        "advance",
+        "payment-service",
+        "--env",
+        "prod",
+        "--now",
+        "2026-01-01T12:10:00Z",
+    ]);
+    assert_eq!(
+        (code, out.as_str(), err.as_str()),
+        (
+            0,
+            "payment-service in prod: stable v1.5.0\n",
+            "note: firing alerts were not checked in za-north-1, za-north-2 (no `--alerts CELL=FILE` for them)\n"
+        )
+    );
+    expect("{stable: v1.5.0, deployed: 2026-01-01T12:10:00Z}");
+}
+
+/// `--alerts` takes the body of `GET /api/v1/alerts` and nothing else: a malformed value, an
+/// error answer, a cell named twice, two bodies on standard input are refused before any
+/// edit.
+#[test]
+fn rollout_advance_refuses_alerts_it_cannot_judge() {
+    let dir = three_waves();
+    let root = dir.path();
+    let (code, _, err) = infrac_in(
+        root,
+        &[
+            "promote",
+            "api-gateway",
+            "--from",
+            "staging",
+            "--to",
+            "prod",
+            "--tag",
+            "v2.3.0",
+            "--cell",
+            "za-north-1",
+            "--deployed",
+            "2026-01-01T10:00:00Z",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let before = std::fs::read_to_string(root.join("versions.yaml")).unwrap();
+    std::fs::write(
+        root.join("error.json"),
+        r#"{"status":"error","errorType":"unavailable","error":"rule manager not ready"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("ok.json"),
+        r#"{"status":"success","data":{"alerts":[]}}"#,
+    )
+    .unwrap();
+    let advance = [
+        "rollout",
+        "advance",
+        "api-gateway",
+        "--env",
+        "prod",
+        "--now",
+        "2026-01-01T11:00:00Z",
+    ];
+    for (alerts, message) in [
+        (
+            &["--alerts", "za-north-1"][..],
+            "error: `--alerts za-north-1` is not `CELL=FILE` (FILE `-` for standard input); versions.yaml is unchanged\n",
+        ),
+        (
+            &["--alerts", "za-north-1=error.json"][..],
+            "error: the alerts of cell `za-north-1` (`error.json`) are not an answer of Prometheus' `GET /api/v1/alerts`: its status is `error` (rule manager not ready); versions.yaml is unchanged\n",
+        ),
+        (
+            &["--alerts", "za-north-1=missing.json"][..],
+            "error: the alerts of cell `za-north-1` could not be read from `missing.json`: No such file or directory (os error 2); versions.yaml is unchanged\n",
+        ),
+        (
+            &[
+                "--alerts",
+                "za-north-1=ok.json",
+                "--alerts",
+                "za-north-1=ok.json",
+            ][..],
+            "error: `--alerts` names cell `za-north-1` twice; versions.yaml is unchanged\n",
+        ),
+        (
+            &["--alerts", "za-north-1=-", "--alerts", "za-north-2=-"][..],
+            "error: `--alerts CELL=-` reads standard input once: give the other cells a file; versions.yaml is unchanged\n",
+        ),
+    ] {
+        let (code, out, err) = infrac_stdin(root, &[&advance[..], alerts].concat(), "{}");
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (1, "", message),
+            "{alerts:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(root.join("versions.yaml")).unwrap(),
+            before
+        );
+    }
+}
+
+/// A cell canary needs a cell of the environment, and a canary strategy.
+#[test]
+fn canary_refuses_a_cell_it_cannot_run_in() {
+    let dir = three_waves();
+    let root = dir.path();
+    let before = std::fs::read_to_string(root.join("versions.yaml")).unwrap();
+    let (code, out, err) = infrac_in(
+        root,
+        &[
+            "canary",
+            "start",
+            "payment-service",
+            "--env",
+            "dev",
+            "--cell",
+            "za-north-1",
+            "--tag",
+            "main-a1b2c3d-20260101100000",
+        ],
+    );
+    assert_eq!((code, out.as_str()), (1, ""));
+    expect_file("canary-cell-of-an-environment-without-cells.txt", &err);
+    let (code, _, err) = infrac_in(
+        root,
+        &[
+            "canary",
+            "start",
+            "account-service",
+            "--env",
+            "prod",
+            "--cell",
+            "za-north-1",
+            "--tag",
+            "v1.4.0",
+        ],
+    );
+    assert_eq!(code, 1);
+    assert_eq!(
+        err,
+        "error: `account-service` is blue-green in `prod`: its preview runs in every cell; leave out `--cell`; versions.yaml is unchanged\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("versions.yaml")).unwrap(),
+        before
     );
 }
 

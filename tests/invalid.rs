@@ -426,6 +426,7 @@ cases! {
     unpinned_cluster_version,
     versions_key_typo,
     versions_pin_unknown_cell,
+    versions_canary_unknown_cell,
     wrong_api_version,
     wrong_api_version_type,
     wrong_kind_overlay,

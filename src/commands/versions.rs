@@ -58,24 +58,39 @@ pub fn run(printer: &Printer, root: &Path, command: &Command) -> Result<u8, Erro
             service,
             env,
             tag,
+            cell,
             provenance,
             ..
         } => canary(
             printer,
             root,
-            *action,
-            service,
-            env,
-            tag.as_deref(),
+            &CanaryArgs {
+                action: *action,
+                service,
+                env,
+                tag: tag.as_deref(),
+                cell: cell.as_deref(),
+            },
             provenance,
         ),
         Command::Rollout {
             service,
             env,
             now,
+            alerts,
             provenance,
             ..
-        } => super::rollout::advance(printer, root, service, env, now.as_deref(), provenance),
+        } => super::rollout::advance(
+            printer,
+            root,
+            &super::rollout::AdvanceArgs {
+                service,
+                env,
+                now: now.as_deref(),
+                alerts,
+            },
+            provenance,
+        ),
         _ => Ok(64),
     }
 }
@@ -108,13 +123,18 @@ pub(super) struct Facts {
     /// The environment file and a place in it (for a diagnostic about a field it lacks).
     env_file: String,
     env_pos: Pos,
-    strategy: String,
+    pub(super) strategy: String,
     steps: Vec<u32>,
     pub(super) current: Option<VersionEntry>,
     /// In versions.yaml: the stable tag, the `canary` key, the `preview` key.
     stable_pos: Option<Pos>,
-    canary_pos: Option<Pos>,
+    pub(super) canary_pos: Option<Pos>,
     preview_pos: Option<Pos>,
+    /// The environment's cells as its file declares them, and where (`cells:` key).
+    pub(super) cells: Vec<String>,
+    pub(super) cells_pos: Option<Pos>,
+    /// The environment file, for a diagnostic about a field it lacks.
+    pub(super) env_file_pos: Pos,
 }
 
 fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String> {
@@ -177,6 +197,12 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
             .entry(service)
             .map(|e| e.value.clone())
     });
+    let raw_env = inputs
+        .environments
+        .iter()
+        .find(|(name, _)| name == env)
+        .map(|(_, e)| &e.node);
+    let cells_entry = raw_env.and_then(|n| n.entry("cells"));
     let key_pos = |key: &str| {
         written
             .as_ref()
@@ -214,6 +240,14 @@ fn facts(frontend: &Frontend, service: &str, env: &str) -> Result<Facts, String>
             .map(|w| w.get("stable").map_or(w.pos, |s| s.pos)),
         canary_pos: key_pos("canary"),
         preview_pos: key_pos("preview"),
+        cells: cells_entry
+            .and_then(|e| e.value.as_map())
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default(),
+        cells_pos: cells_entry.map(|e| e.key_pos),
+        env_file_pos: raw_env.map_or(Sources::file_pos(menv.node.pos.file), |n| {
+            Sources::file_pos(n.pos.file)
+        }),
     })
 }
 
@@ -374,6 +408,10 @@ pub(super) fn stamp(
         .or(kept)
         .or(commit)
         .or_else(|| tag_commit(&next.stable));
+    // A canary kept stays in its cell; a new one is placed by `canary start`.
+    let canary_cell = current
+        .filter(|c| c.version.canary.is_some() && next.canary.is_some())
+        .and_then(|c| c.canary_cell.clone());
     VersionEntry {
         version: next,
         meta: Meta {
@@ -383,6 +421,7 @@ pub(super) fn stamp(
         },
         // A new environment tag leaves the cells' pins alone (a rollout in progress).
         cells: current.map(|c| c.cells.clone()).unwrap_or_default(),
+        canary_cell,
     }
 }
 
@@ -474,7 +513,7 @@ fn promote(
         };
         check_tag(&tag, f, service, to)?;
         if let Some(cell) = a.cell {
-            return super::rollout::pin(f, provenance, service, to, cell, &tag, &frontend);
+            return super::rollout::pin(f, provenance, service, to, cell, &tag);
         }
         let commit = source_entry
             .meta
@@ -583,20 +622,30 @@ pub fn untranslatable(
     (message, help)
 }
 
-/// `infrac canary start|advance|abort|promote SERVICE --env E [--tag T]`.
+struct CanaryArgs<'a> {
+    action: CanaryAction,
+    service: &'a str,
+    env: &'a str,
+    tag: Option<&'a str>,
+    cell: Option<&'a str>,
+}
+
+/// `infrac canary start|advance|abort|promote SERVICE --env E [--tag T] [--cell C]`.
 fn canary(
     printer: &Printer,
     root: &Path,
-    action: CanaryAction,
-    service: &str,
-    env: &str,
-    tag: Option<&str>,
+    a: &CanaryArgs<'_>,
     provenance: &Provenance,
 ) -> Result<u8, Error> {
+    let (action, service, env, tag) = (a.action, a.service, a.env, a.tag);
     edit(printer, root, env, service, "canary", |f| {
         let current = f.current.clone().ok_or_else(|| {
             format!("`{service}` has no stable tag in `{env}` yet: run `infrac set-image` first")
         })?;
+        if let Some(cell) = a.cell {
+            super::rollout::known_cell(f, env, cell)?;
+            super::rollout::canary_in_cell(f, &current, action, service, env, cell)?;
+        }
         if let (CanaryAction::Start, Some(t)) = (action, tag) {
             check_tag(t, f, service, env)?;
             if t == current.version.stable {
@@ -612,7 +661,9 @@ fn canary(
                 "`{service}` uses the `{other}` strategy in `{env}`; canary commands need `canary` or `blue-green`"
             )),
         }?;
-        Ok(stamp(provenance, Some(&current), next, None))
+        Ok(super::rollout::place_canary(
+            provenance, &current, action, a.cell, next,
+        ))
     })
 }
 
@@ -787,7 +838,13 @@ pub(super) fn edit(
     crate::output::atomic::write_atomic(&path, new_text.as_bytes())?;
     let v = &next.version;
     let mut shown = match (&v.canary, &v.preview) {
-        (Some(c), _) => format!("stable {}, canary {} at {}%", v.stable, c.tag, c.weight),
+        (Some(c), _) => match &next.canary_cell {
+            Some(cell) => format!(
+                "stable {}, canary {} at {}% in cell {cell}",
+                v.stable, c.tag, c.weight
+            ),
+            None => format!("stable {}, canary {} at {}%", v.stable, c.tag, c.weight),
+        },
         (None, Some(p)) => format!("stable {}, preview {p}", v.stable),
         _ => format!("stable {}", v.stable),
     };

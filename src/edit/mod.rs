@@ -27,6 +27,8 @@ pub struct VersionEntry {
     pub meta: Meta,
     /// Per-cell pins (`cells: {<cell>: <tag>}`), in the order written.
     pub cells: Vec<(String, String)>,
+    /// The one cell the canary runs in (`canary: {…, cell: <cell>}`); `None`: every cell.
+    pub canary_cell: Option<String>,
 }
 
 impl VersionEntry {
@@ -42,6 +44,7 @@ impl VersionEntry {
             },
             meta: Meta::default(),
             cells: Vec::new(),
+            canary_cell: None,
         }
     }
 }
@@ -87,6 +90,11 @@ pub fn read_entry(versions: &Node, env: &str, service: &str) -> Option<VersionEn
                             .collect()
                     })
                     .unwrap_or_default(),
+                canary_cell: entry
+                    .get("canary")
+                    .and_then(|c| c.get("cell"))
+                    .and_then(Node::as_str)
+                    .map(str::to_owned),
             })
         }
         _ => None,
@@ -148,8 +156,13 @@ fn render(entry: &VersionEntry) -> String {
     let stable = scalar(&version.stable);
     let mut fields = Vec::new();
     if let Some(c) = &version.canary {
+        let cell = entry
+            .canary_cell
+            .as_ref()
+            .map(|cell| format!(", cell: {}", scalar(cell)))
+            .unwrap_or_default();
         fields.push(format!(
-            "canary: {{tag: {}, weight: {}}}",
+            "canary: {{tag: {}, weight: {}{cell}}}",
             scalar(&c.tag),
             c.weight
         ));
@@ -472,6 +485,27 @@ mod tests {
         assert_eq!(read_entry(&node, "prod", "pay"), Some(entry));
     }
 
+    /// A canary of one cell keeps its cell through a read and a write.
+    #[test]
+    fn a_cell_canary_round_trips() {
+        let mut entry = tag("v1.4.0");
+        entry.version.canary = Some(CanaryVersion {
+            tag: "v1.5.0".into(),
+            weight: 10,
+        });
+        entry.canary_cell = Some("za-north-1".into());
+        let out = edit("prod", "pay", entry.clone());
+        assert_eq!(
+            out,
+            TEXT.replace(
+                "pay: v1.4.0",
+                "pay: {stable: v1.4.0, canary: {tag: v1.5.0, weight: 10, cell: za-north-1}}"
+            )
+        );
+        let node = parse(&out, 0).unwrap();
+        assert_eq!(read_entry(&node, "prod", "pay"), Some(entry));
+    }
+
     #[test]
     fn replaces_a_plain_tag_keeping_comments() {
         let out = edit(
@@ -490,6 +524,7 @@ mod tests {
                 },
                 meta: Meta::default(),
                 cells: Vec::new(),
+                canary_cell: None,
             },
         );
         assert_eq!(

@@ -1,6 +1,7 @@
 //! Lowering the cells of an environment (SPEC "Cells"): each cell is lowered as a whole
 //! environment from its merged tree, its services taking the environment's tags with the
-//! cell's pins (`versions.yaml` `cells: {<cell>: <tag>}`) as their stable tag.
+//! cell's pins (`versions.yaml` `cells: {<cell>: <tag>}`) as their stable tag, and a canary
+//! written for one cell (`canary: {…, cell: <cell>}`) in that cell alone.
 
 use super::{lower_environment, lower_service, version_of};
 use crate::diagnostic::{Code, Diagnostic};
@@ -23,7 +24,7 @@ pub(super) fn lower_cells(
         let mut services = BTreeMap::new();
         for (name, service) in &cell.services {
             let entry = tags.and_then(|t| t.get(name.as_str())).and_then(Field::get);
-            let mut version = entry.map(version_of);
+            let mut version = entry.map(|e| version_of(e, Some(&cell.name)));
             if let (Some(version), Some(VersionEntry::Split(split))) = (version.as_mut(), entry)
                 && let Some(pin) = split
                     .cells

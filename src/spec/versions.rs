@@ -23,7 +23,7 @@ pub enum VersionEntry {
     Split(Box<SplitSpec>),
 }
 
-/// `{stable, canary: {tag, weight}, preview, active, previous}`.
+/// `{stable, canary: {tag, weight, cell}, preview, active, previous, cells}`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct SplitSpec {
@@ -43,6 +43,8 @@ pub struct SplitSpec {
 pub struct CanarySpec {
     pub tag: Field<Tag>,
     pub weight: Field<u32>,
+    /// The one cell the canary runs in; absent: every cell.
+    pub cell: Field<String>,
 }
 
 /// An image tag: a string only (a number is not a tag, even where YAML reads one).

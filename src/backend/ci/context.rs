@@ -177,6 +177,9 @@ pub struct WaveCtx {
     /// 1-based.
     pub number: usize,
     pub cells: Vec<CellCtx>,
+    /// The cells of the waves before this one, in wave order: the cells the tag has reached
+    /// when this wave's job runs (their health and firing alerts gate it).
+    pub reached: Vec<CellCtx>,
 }
 
 /// One cell as pipelines see it: where its cluster runs.
@@ -189,6 +192,9 @@ pub struct CellCtx {
     /// The cell's Prometheus (`monitoring.prometheusUrl` merged over the environment's): the
     /// health of a wave is read there.
     pub prometheus_url: String,
+    /// The CI variable that overrides `prometheus_url` where the runner cannot reach the
+    /// in-cluster address: `PROMETHEUS_URL_<ENV>_<CELL>` (`PROMETHEUS_URL_PROD_ZA_NORTH_1`).
+    pub prometheus_var: String,
 }
 
 /// A registry service to build.

@@ -168,21 +168,38 @@ fn terraform_roots(
 
 /// The waves of `env`'s cells, each cell with its region and cluster.
 fn waves(env: &Environment) -> Vec<WaveCtx> {
+    // A CI variable name whatever the names hold (they are DNS labels once validated).
+    let upper = |name: &str| -> String {
+        name.chars()
+            .map(|c| match c.to_ascii_uppercase() {
+                u @ ('A'..='Z' | '0'..='9') => u,
+                _ => '_',
+            })
+            .collect()
+    };
+    let cells = |wave: &[String]| -> Vec<CellCtx> {
+        wave.iter()
+            .filter_map(|name| env.cells.iter().find(|c| &c.name == name))
+            .map(|cell| CellCtx {
+                name: cell.name.clone(),
+                region: cell.environment.cloud.region.clone(),
+                cluster: cell.environment.cluster.name.clone(),
+                prometheus_url: cell.environment.monitoring.prometheus_url.clone(),
+                prometheus_var: format!(
+                    "PROMETHEUS_URL_{}_{}",
+                    upper(&env.name),
+                    upper(&cell.name)
+                ),
+            })
+            .collect()
+    };
     env.waves
         .iter()
         .enumerate()
         .map(|(i, wave)| WaveCtx {
             number: i + 1,
-            cells: wave
-                .iter()
-                .filter_map(|name| env.cells.iter().find(|c| &c.name == name))
-                .map(|cell| CellCtx {
-                    name: cell.name.clone(),
-                    region: cell.environment.cloud.region.clone(),
-                    cluster: cell.environment.cluster.name.clone(),
-                    prometheus_url: cell.environment.monitoring.prometheus_url.clone(),
-                })
-                .collect(),
+            cells: cells(wave),
+            reached: env.waves[..i].iter().flat_map(|w| cells(w)).collect(),
         })
         .collect()
 }

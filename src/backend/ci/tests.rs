@@ -1567,22 +1567,22 @@ fn example_everywhere() -> Model {
 }
 
 /// Asserts the wave script of a wave-2 job: the bake (prod's `30m`), the health of wave 1's
-/// cell read from its variables, then `infrac rollout advance` landed as a bump.
+/// cell read from its variables, its alerts fetched, then `infrac rollout advance` with them
+/// landed as a bump.
 fn assert_wave_script(script: &str, what: &str) {
     let at = |needle: &str| {
         script
             .find(needle)
             .unwrap_or_else(|| panic!("{what}: no {needle:?} in\n{script}"))
     };
+    let url = "PROMETHEUS_URL=\"${!given:-${!override_name:-${!url}}}\"";
+    let fetch = "curl -fsS \"$PROMETHEUS_URL/api/v1/alerts\" > \"$alerts_dir/$i.json\"";
+    let advance = "infrac rollout advance \"$SERVICE\" --env \"prod\" \"${alerts[@]}\"";
     assert!(at("bake=1800") < at("sleep \"$bake\""), "{what}");
-    assert!(
-        at("sleep \"$bake\"") < at("PROMETHEUS_URL=${!url}"),
-        "{what}"
-    );
-    assert!(
-        at("PROMETHEUS_URL=${!url}") < at("infrac rollout advance \"$SERVICE\" --env \"prod\""),
-        "{what}"
-    );
+    assert!(at("sleep \"$bake\"") < at(url), "{what}");
+    assert!(at(url) < at("analyse_cell\n"), "{what}");
+    assert!(at("analyse_cell\n") < at(fetch), "{what}");
+    assert!(at(fetch) < at(advance), "{what}");
     assert!(script.contains("gitops_bump \"rollout: advance"), "{what}");
     assert!(script.contains("(no data counts as a failure)"), "{what}");
 }
@@ -1648,6 +1648,12 @@ fn wave_and_migration_job_graph() {
         ("CELL_1_NAME", "za-north-1"),
         ("CELL_1_REGION", "southafricanorth"),
         ("CELL_1_CLUSTER", "pe-prod-zan1-aks"),
+        ("CELL_1_PROMETHEUS", "http://prometheus.monitoring:9090"),
+        ("CELL_1_PROMETHEUS_VAR", "PROMETHEUS_URL_PROD_ZA_NORTH_1"),
+        (
+            "CELL_1_PROMETHEUS_URL",
+            "${{ vars.PROMETHEUS_URL_PROD_ZA_NORTH_1 }}",
+        ),
     ] {
         assert_eq!(step["env"][k], v, "github {k}");
     }
@@ -1676,6 +1682,10 @@ fn wave_and_migration_job_graph() {
     assert_eq!(wave["needs"], serde_json::json!(["promote-prod"]));
     assert_eq!(wave["rules"][0]["when"], "manual");
     assert_eq!(wave["variables"]["CELL_1_CLUSTER"], "pe-prod-zan1-aks");
+    assert_eq!(
+        wave["variables"]["CELL_1_PROMETHEUS_VAR"],
+        "PROMETHEUS_URL_PROD_ZA_NORTH_1"
+    );
     assert_wave_script(&script_text(wave), "gitlab");
     assert_eq!(gl["promote-prod"]["variables"]["CELL"], "za-north-1");
     assert_eq!(
@@ -1702,6 +1712,10 @@ fn wave_and_migration_job_graph() {
     let steps = &wave["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"];
     let step = steps.as_array().unwrap().last().unwrap();
     assert_eq!(step["env"]["CELL_1_NAME"], "za-north-1");
+    assert_eq!(
+        step["env"]["CELL_1_PROMETHEUS_VAR"],
+        "PROMETHEUS_URL_PROD_ZA_NORTH_1"
+    );
     assert_wave_script(&step_scripts(step), "azure");
     let steps = &stages[1].1["jobs"][0]["strategy"]["runOnce"]["deploy"]["steps"];
     let promote = steps.as_array().unwrap().last().unwrap();
@@ -1717,6 +1731,10 @@ fn wave_and_migration_job_graph() {
     let (_, wave) = &stages[2];
     assert!(wave.contains("submitter 'prod-approvers'"), "{wave}");
     assert!(wave.contains("CELL_1_NAME = 'za-north-1'"), "{wave}");
+    assert!(
+        wave.contains("CELL_1_PROMETHEUS_VAR = 'PROMETHEUS_URL_PROD_ZA_NORTH_1'"),
+        "{wave}"
+    );
     assert_wave_script(wave, "jenkins");
     let (_, promote) = &stages[1];
     assert!(promote.contains("CELL = 'za-north-1'"), "{promote}");
@@ -1725,4 +1743,123 @@ fn wave_and_migration_job_graph() {
         "{promote}"
     );
     assert_migration_before_bump(promote, "jenkins");
+}
+
+/// Runs prod's rendered wave gate for payment-service taking the tag to wave 2, with stubs
+/// on PATH: `curl` logs the URL it is given and answers a query with a healthy error rate
+/// and `/api/v1/alerts` with `alerts`; `sleep` returns at once; `infrac` logs its arguments
+/// and the alerts file it is passed. `url` is the cell's override variable. Returns the exit
+/// status, stderr, the curl URLs and the infrac calls.
+fn run_wave(alerts: &str, url: Option<&str>) -> (i32, String, String, String) {
+    let t = Templates::builtin().unwrap();
+    let shared = Shared::new(&example(), &t, &PathsCtx::default()).unwrap();
+    let prod = shared
+        .waves
+        .iter()
+        .find(|w| w.environment.name == "prod")
+        .expect("prod has waves");
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let stub = |name: &str, body: &str| {
+        let path = bin.join(name);
+        std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    let (log, curls) = (dir.path().join("infrac.log"), dir.path().join("curl.log"));
+    let healthy = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.005"]}]}}"#;
+    std::fs::write(dir.path().join("query.json"), healthy).unwrap();
+    std::fs::write(dir.path().join("alerts.json"), alerts).unwrap();
+    stub(
+        "curl",
+        &format!(
+            "url=\"${{@: -1}}\"; echo \"$url\" >> {curls:?}\ncase \"$url\" in */api/v1/alerts) cat {:?} ;; *) cat {:?} ;; esac",
+            dir.path().join("alerts.json"),
+            dir.path().join("query.json")
+        ),
+    );
+    stub("sleep", "exit 0");
+    stub(
+        "infrac",
+        &format!(
+            "echo \"$*\" | sed -E 's#=/[^ ]+#=FILE#' >> {log:?}\nfor a in \"$@\"; do case \"$a\" in *=/*) cat \"${{a#*=}}\" >> {log:?} ;; esac; done"
+        ),
+    );
+    let script = format!("gitops_bump() {{ shift; \"$@\"; }}\n{}\n", prod.script);
+    let mut command = std::process::Command::new("bash");
+    command
+        .arg("-c")
+        .arg(&script)
+        .env(
+            "PATH",
+            format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+        )
+        .env("SERVICE", "payment-service")
+        .env("WAVE", "2")
+        .env("CELL_COUNT", "1")
+        .env("CELL_1_NAME", "za-north-1")
+        .env("CELL_1_REGION", "southafricanorth")
+        .env("CELL_1_CLUSTER", "pe-prod-zan1-aks")
+        .env("CELL_1_PROMETHEUS", "http://prometheus.monitoring:9090")
+        .env("CELL_1_PROMETHEUS_VAR", "PROMETHEUS_URL_PROD_ZA_NORTH_1")
+        .env_remove("PROMETHEUS_URL_PROD_ZA_NORTH_1");
+    if let Some(url) = url {
+        command.env("PROMETHEUS_URL_PROD_ZA_NORTH_1", url);
+    }
+    let out = command.output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        std::fs::read_to_string(&curls).unwrap_or_default(),
+        std::fs::read_to_string(&log).unwrap_or_default(),
+    )
+}
+
+/// The wave gate reads the cell's Prometheus at its override variable where set (else its
+/// `monitoring.prometheusUrl`), fetches its alerts and passes them, as they came, to
+/// `rollout advance` (which judges them).
+#[test]
+fn wave_gate_passes_the_cells_alerts_to_rollout_advance() {
+    let alerts = r#"{"status":"success","data":{"alerts":[]}}"#;
+    let (code, err, curls, calls) = run_wave(alerts, None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        curls,
+        "http://prometheus.monitoring:9090/api/v1/query\n\
+         http://prometheus.monitoring:9090/api/v1/query\n\
+         http://prometheus.monitoring:9090/api/v1/alerts\n"
+    );
+    assert_eq!(
+        calls,
+        format!("rollout advance payment-service --env prod --alerts za-north-1=FILE\n{alerts}")
+    );
+    let (code, err, curls, _) = run_wave(alerts, Some("https://prom.zan1.example.com"));
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        curls,
+        "https://prom.zan1.example.com/api/v1/query\n\
+         https://prom.zan1.example.com/api/v1/query\n\
+         https://prom.zan1.example.com/api/v1/alerts\n"
+    );
+}
+
+/// The Azure wave stage's deployment job outlasts its bake (a 2 h bake, 30 minutes for the
+/// checks and the commit), not Azure's 60-minute default.
+#[test]
+fn azure_wave_job_times_out_after_its_bake() {
+    let mut model = example_everywhere();
+    for env in model.environments.iter_mut().filter(|e| e.name == "prod") {
+        env.bake = Some("2h".into());
+    }
+    let files = emit(&model, &Templates::builtin().unwrap()).unwrap();
+    let az = yaml(&files, "ci/azure-pipelines/promote.yml");
+    let wave = az["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "wave_prod_2")
+        .expect("a wave stage");
+    assert_eq!(wave["jobs"][0]["deployment"], "wave");
+    assert_eq!(wave["jobs"][0]["timeoutInMinutes"], "150");
 }

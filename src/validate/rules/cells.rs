@@ -337,7 +337,8 @@ fn check_entry_names(ctx: &RuleCtx, env: &SpecEnv, out: &mut Vec<Diagnostic>) {
     }
 }
 
-/// A per-cell pin in versions.yaml must name a cell of its environment.
+/// A per-cell pin (and a canary's `cell`) in versions.yaml must name a cell of its
+/// environment.
 fn check_pins(ctx: &RuleCtx, out: &mut Vec<Diagnostic>) {
     let Some(versions) = &ctx.spec.versions else {
         return;
@@ -365,14 +366,23 @@ fn check_pins(ctx: &RuleCtx, out: &mut Vec<Diagnostic>) {
             let Some(VersionEntry::Split(split)) = entry.get() else {
                 continue;
             };
-            for pin in split.cells.get().into_iter().flat_map(|p| p.keys()) {
-                if names.contains(&pin.as_str()) {
+            let canary_cell = split
+                .canary
+                .get()
+                .and_then(|c| c.cell.spanned())
+                .map(|c| (c.as_str(), c.pos, "runs a canary of", "in"));
+            let pins = split.cells.get().into_iter().flat_map(|p| p.keys());
+            let named = pins
+                .map(|p| (p.as_str(), p.pos, "pins", "for"))
+                .chain(canary_cell);
+            for (cell, pos, what, prep) in named {
+                if names.contains(&cell) {
                     continue;
                 }
-                let help = match did_you_mean(pin.as_str(), names.iter().copied()) {
+                let help = match did_you_mean(cell, names.iter().copied()) {
                     Some(s) => format!("did you mean `{s}`?"),
                     None if names.is_empty() => format!(
-                        "`{}` has no cells: remove the pin, or declare the cell in environments/{}.yaml",
+                        "`{}` has no cells: remove the cell, or declare it in environments/{}.yaml",
                         env.name, env.name
                     ),
                     None => format!("the cells of `{}`: {}", env.name, names.join(", ")),
@@ -380,11 +390,10 @@ fn check_pins(ctx: &RuleCtx, out: &mut Vec<Diagnostic>) {
                 out.push(
                     Diagnostic::error(
                         Code::UnknownCell,
-                        pin.pos,
+                        pos,
                         format!(
-                            "versions.yaml pins `{}` for cell `{}`, which is not a cell of `{}`",
+                            "versions.yaml {what} `{}` {prep} cell `{cell}`, which is not a cell of `{}`",
                             service.as_str(),
-                            pin.as_str(),
                             env.name
                         ),
                     )
