@@ -1,5 +1,6 @@
 //! Front-end benchmark: `pipeline::run_frontend` (load + schema + rules + merge + lower) on
-//! synthetic 100- and 1,000-service platforms × 3 environments.
+//! synthetic 100- and 1,000-service platforms × 3 environments, and the 1,000-service one
+//! with prod in 10 cells (each cell's overlay merged and lowered as an environment of its own).
 //!
 //! A plain `Instant` loop (harness = false): warm-up, then at least `BENCH_ITERS`
 //! (default 15) timed runs, printing median / min / max. No criterion: the question is
@@ -26,13 +27,16 @@ fn main() {
         "{:<28} {:>6} {:>10} {:>10} {:>10}",
         "benchmark", "iters", "median", "min", "max"
     );
-    for services in [100usize, 1000] {
-        let name = format!("run_frontend/{services}x3");
+    for (services, cells) in [(100usize, 0usize), (1000, 0), (1000, 10)] {
+        let name = match cells {
+            0 => format!("run_frontend/{services}x3"),
+            _ => format!("run_frontend/{services}x3/{cells}-cells"),
+        };
         if filter.as_deref().is_some_and(|f| !name.contains(f)) {
             continue;
         }
-        let root = dir.path().join(format!("synth-{services}"));
-        synth::generate(services)
+        let root = dir.path().join(format!("synth-{services}-{cells}"));
+        synth::generate_with(services, synth::DEFAULT_SEED, cells)
             .write_to(&root)
             .expect("write synthetic platform");
         let times = measure(iters, || {

@@ -1,7 +1,10 @@
 //! Synthetic platform generator for the benchmarks, `examples/synth.rs` and the stable
 //! fuzzer's seed corpus: N services on Azure with three environments, written as the YAML
 //! a platform team would keep (registry.yaml, environments/{dev,staging,prod}.yaml,
-//! versions.yaml).
+//! versions.yaml). With `cells > 0` prod runs as that many cells (SPEC "Cells"): each on
+//! its own cluster and region, reached in waves of 1, 2, 4, 8… cells, every other cell with a
+//! smaller node pool and a replica override, kafka shared by the cells (`scope: environment`)
+//! and a few per-cell pins in `versions.yaml`.
 //!
 //! Deterministic: a fixed-seed xorshift and no clock, so the same N gives the same bytes.
 //! Every platform it generates must validate; it must not depend on anything in `src/`
@@ -150,26 +153,37 @@ pub fn generate(services: usize) -> Platform {
 
 /// Generates an N-service platform (N ≥ 1) from `seed`.
 pub fn generate_seeded(services: usize, seed: u64) -> Platform {
+    generate_with(services, seed, 0)
+}
+
+/// Generates an N-service platform (N ≥ 1) from `seed` whose prod runs as `cells` cells
+/// (0: no `cells:` at all, the platform [`generate_seeded`] writes, byte for byte).
+pub fn generate_with(services: usize, seed: u64, cells: usize) -> Platform {
     let n = services.max(1);
+    let cells = cell_shapes(&format!("synth-{n}"), cells);
     let mut rng = Rng::new(seed);
     let svcs: Vec<Svc> = (0..n).map(|i| choose_service(i, n, &mut rng)).collect();
     let name = format!("synth-{n}");
     let disabled_in_prod = (n >= 2).then_some(n - 1);
-    let mut files = vec![("registry.yaml".to_owned(), registry_yaml(&name, &svcs))];
+    let mut files = vec![(
+        "registry.yaml".to_owned(),
+        registry_yaml(&name, &svcs, !cells.is_empty()),
+    )];
     for env in ENVS {
         let disabled = if env.name == "prod" {
             disabled_in_prod
         } else {
             None
         };
-        files.push((
-            format!("environments/{}.yaml", env.name),
-            environment_yaml(&name, &env, &svcs, disabled, &mut rng),
-        ));
+        let mut text = environment_yaml(&name, &env, &svcs, disabled, &mut rng);
+        if env.name == "prod" {
+            cells_yaml(&mut text, &cells, &svcs, disabled);
+        }
+        files.push((format!("environments/{}.yaml", env.name), text));
     }
     files.push((
         "versions.yaml".to_owned(),
-        versions_yaml(&svcs, disabled_in_prod, &mut rng),
+        versions_yaml(&svcs, disabled_in_prod, &cells, &mut rng),
     ));
     Platform { files }
 }
@@ -229,7 +243,7 @@ fn choose_service(i: usize, n: usize, rng: &mut Rng) -> Svc {
     }
 }
 
-fn registry_yaml(platform: &str, svcs: &[Svc]) -> String {
+fn registry_yaml(platform: &str, svcs: &[Svc], celled: bool) -> String {
     let mut s = String::with_capacity(svcs.len() * 1200);
     let _ = write!(
         s,
@@ -245,12 +259,12 @@ fn registry_yaml(platform: &str, svcs: &[Svc]) -> String {
         acr = platform.replace('-', ""),
     );
     for svc in svcs {
-        service_yaml(&mut s, platform, svc, svcs);
+        service_yaml(&mut s, platform, svc, svcs, celled);
     }
     s
 }
 
-fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
+fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc], celled: bool) {
     let name = &svc.name;
     let _ = writeln!(
         s,
@@ -319,7 +333,9 @@ fn service_yaml(s: &mut String, platform: &str, svc: &Svc, all: &[Svc]) {
         if svc.kafka {
             let _ = writeln!(
                 s,
-                "      events: {{type: kafka, topics: [{name}-created, {name}-updated]}}"
+                "      events: {{type: kafka, topics: [{name}-created, {name}-updated]{}}}",
+                // The cells of prod share one event bus, in the environment's root.
+                if celled { ", scope: environment" } else { "" }
             );
         }
     }
@@ -444,7 +460,12 @@ fn override_for(env: &str, svc: &Svc, rng: &mut Rng) -> String {
     }
 }
 
-fn versions_yaml(svcs: &[Svc], disabled_in_prod: Option<usize>, rng: &mut Rng) -> String {
+fn versions_yaml(
+    svcs: &[Svc],
+    disabled_in_prod: Option<usize>,
+    cells: &[CellShape],
+    rng: &mut Rng,
+) -> String {
     let mut s = String::with_capacity(svcs.len() * 120);
     s.push_str("# yaml-language-server: $schema=./schemas/versions.schema.json\napiVersion: infrac.dev/v1\nkind: Versions\nenvironments:\n  dev:\n");
     for svc in svcs {
@@ -489,8 +510,87 @@ fn versions_yaml(svcs: &[Svc], disabled_in_prod: Option<usize>, rng: &mut Rng) -
                     y + 1
                 )
             }
+            // Every 50th rolling service has a newer tag pinned in the first cell, as when a
+            // rollout is on its first wave.
+            Rollout::Rolling if !cells.is_empty() && i % 50 == 7 => writeln!(
+                s,
+                "    {}: {{stable: v{x}.{y}.{z}, cells: {{{}: v{x}.{}.0}}}}",
+                svc.name,
+                cells[0].name,
+                y + 1
+            ),
             _ => writeln!(s, "    {}: v{x}.{y}.{z}", svc.name),
         };
     }
     s
+}
+
+/// One cell of prod.
+struct CellShape {
+    name: String,
+    region: &'static str,
+    cluster: String,
+    /// Every other cell is a smaller one: its own node pool and fewer replicas of one service.
+    small: bool,
+}
+
+/// The regions the cells spread over: (cell name prefix, cluster abbreviation, Azure region).
+const CELL_REGIONS: [(&str, &str, &str); 5] = [
+    ("za-north", "zan", "southafricanorth"),
+    ("za-west", "zaw", "southafricawest"),
+    ("eu-west", "euw", "westeurope"),
+    ("eu-north", "eun", "northeurope"),
+    ("uk-south", "uks", "uksouth"),
+];
+
+fn cell_shapes(platform: &str, cells: usize) -> Vec<CellShape> {
+    (0..cells)
+        .map(|i| {
+            let (prefix, abbr, region) = CELL_REGIONS[i % CELL_REGIONS.len()];
+            let k = i / CELL_REGIONS.len() + 1;
+            CellShape {
+                name: format!("{prefix}-{k}"),
+                region,
+                cluster: format!("{platform}-prod-{abbr}{k}-aks"),
+                small: i % 2 == 1,
+            }
+        })
+        .collect()
+}
+
+/// Appends `cells:`, `waves:` and `bake:` to prod's file (nothing without cells).
+fn cells_yaml(s: &mut String, cells: &[CellShape], svcs: &[Svc], disabled: Option<usize>) {
+    if cells.is_empty() {
+        return;
+    }
+    s.push_str("\ncells:\n");
+    // The services a small cell runs with fewer replicas: never the one disabled in prod.
+    let enabled = svcs.len() - usize::from(disabled.is_some());
+    for (i, cell) in cells.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            "  {}:\n    cloud: {{region: {}}}\n    cluster:\n      name: {}",
+            cell.name, cell.region, cell.cluster
+        );
+        if cell.small {
+            let svc = &svcs[(i * 37) % enabled];
+            let _ = writeln!(
+                s,
+                "      nodePools:\n        default: {{vmSize: Standard_D8s_v3, min: 3, max: 20, labels: {{workload: general}}}}\n    \
+                 services:\n      {}:\n        replicas: {{min: 2, max: {}}}",
+                svc.name, svc.max
+            );
+        }
+    }
+    // Waves of 1, 2, 4, 8… cells: the first cell alone, then ever wider.
+    let mut waves = Vec::new();
+    let (mut start, mut width) = (0, 1);
+    while start < cells.len() {
+        let end = (start + width).min(cells.len());
+        let names: Vec<&str> = cells[start..end].iter().map(|c| c.name.as_str()).collect();
+        waves.push(format!("[{}]", names.join(", ")));
+        start = end;
+        width *= 2;
+    }
+    let _ = writeln!(s, "waves: [{}]\nbake: 30m", waves.join(", "));
 }

@@ -12,13 +12,14 @@
 //! An environment with cells has no Application of its own: each cell's replaces it (the
 //! environment's aggregate stays, the shape every cell starts from).
 
-use super::{base, environment, overlay, secrets};
+use super::{environment, overlay, secrets};
 use crate::artifact::OutputFile;
 use crate::artifact::yaml::to_yaml;
 use crate::error::Error;
 use crate::model::{Cell, Environment, Model};
+use indexmap::IndexMap;
 use serde_json::{Value, json};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// The label naming the cell on the cell's Application.
 const CELL_LABEL: &str = "infrac.dev/cell";
@@ -33,75 +34,72 @@ pub(crate) fn cell_overlay_dir(service: &str, env: &str, cell: &str) -> String {
     format!("kubernetes/{service}/overlays/{env}/cells/{cell}")
 }
 
-/// Every cell's files of `env`, and `files` (the environment's) without its Application.
-/// `overlays` are the environment's overlay files, to tell which services a cell shares.
-pub(crate) fn emit_cells(
+/// A service's overlay in each cell of an environment, where it differs from the
+/// environment's: `own[cell]` holds the cell's own overlay files, already moved under
+/// [`cell_overlay_dir`] (`None`: the cell shares the environment's overlay, or does not run
+/// the service). Computed per service beside the environment's overlay, from the same base
+/// objects (rendered once per service, in parallel with the other services).
+pub(crate) type CellOverlays = Vec<Option<Vec<OutputFile>>>;
+
+/// The overlays of service `name` in each cell of `env` that differ from `env_overlay`, the
+/// service's overlay in the environment (`None` where the environment does not run it).
+pub(crate) fn cell_overlays(
     model: &Model,
     env: &Environment,
-    overlays: &[OutputFile],
-    files: &mut Vec<OutputFile>,
-) -> Result<(), Error> {
-    if env.cells.is_empty() {
-        return Ok(());
-    }
-    let application = format!("kubernetes/environments/{}/application.yaml", env.name);
-    files.retain(|f| f.path != application);
-    let by_path: BTreeMap<&str, &str> = overlays
+    name: &str,
+    env_overlay: Option<&[OutputFile]>,
+    base_objects: &[Value],
+) -> Result<CellOverlays, Error> {
+    env.cells
+        .iter()
+        .map(|cell| {
+            let Some(service) = cell.environment.services.get(name) else {
+                return Ok(None);
+            };
+            let files = overlay::emit_overlay(model, &cell.environment, service, base_objects)?;
+            if env_overlay.is_some_and(|own| same_overlay(env, name, own, &files)) {
+                return Ok(None);
+            }
+            relocate_overlay(env, cell, name, files).map(Some)
+        })
+        .collect()
+}
+
+/// Whether the cell's overlay `files` of service `name` are the environment's, `env_files`:
+/// each at the same path with the same bytes, and no environment file left over.
+fn same_overlay(
+    env: &Environment,
+    name: &str,
+    env_files: &[OutputFile],
+    files: &[OutputFile],
+) -> bool {
+    let prefix = format!("kubernetes/{name}/overlays/{}/", env.name);
+    let by_path: BTreeMap<&str, &str> = env_files
         .iter()
         .map(|f| (f.path.as_str(), f.contents.as_str()))
         .collect();
-    let mut bases = BTreeMap::new();
-    for cell in &env.cells {
-        files.extend(emit_cell(model, env, cell, &by_path, &mut bases)?);
-    }
-    Ok(())
+    files
+        .iter()
+        .all(|f| by_path.get(f.path.as_str()) == Some(&f.contents.as_str()))
+        && by_path
+            .keys()
+            .filter(|p| p.starts_with(&prefix) && !p.contains("/cells/"))
+            .count()
+            == files.len()
 }
 
-fn emit_cell(
-    model: &Model,
+/// A service's overlay files made for `cell`, moved under [`cell_overlay_dir`].
+fn relocate_overlay(
     env: &Environment,
     cell: &Cell,
-    env_overlays: &BTreeMap<&str, &str>,
-    bases: &mut BTreeMap<String, Vec<Value>>,
+    name: &str,
+    files: Vec<OutputFile>,
 ) -> Result<Vec<OutputFile>, Error> {
-    let cell_env = &cell.environment;
-    let env_dir = format!("kubernetes/environments/{}", env.name);
-    let dir = cell_dir(&env.name, &cell.name);
-    let mut out = Vec::new();
-    // The services whose overlay here differs from the environment's.
-    let mut own = Vec::new();
-    for (name, service) in &cell_env.services {
-        let base_objects = match bases.get(name) {
-            Some(b) => b,
-            None => {
-                let registry = model.registry_services.get(name).ok_or_else(|| {
-                    Error::Internal(format!(
-                        "service {name} of cell {} is missing from the registry",
-                        cell.name
-                    ))
-                })?;
-                let objects = base::emit_base(model, registry).1;
-                bases.entry(name.clone()).or_insert(objects)
-            }
-        };
-        let files = overlay::emit_overlay(model, cell_env, service, base_objects)?;
-        let same = env.services.contains_key(name)
-            && files
-                .iter()
-                .all(|f| env_overlays.get(f.path.as_str()) == Some(&f.contents.as_str()))
-            && env_overlays
-                .keys()
-                .filter(|p| p.starts_with(&format!("kubernetes/{name}/overlays/{}/", env.name)))
-                .filter(|p| !p.contains("/cells/"))
-                .count()
-                == files.len();
-        if same {
-            continue;
-        }
-        own.push(name.clone());
-        let from = format!("kubernetes/{name}/overlays/{}/", env.name);
-        let to = format!("{}/", cell_overlay_dir(name, &env.name, &cell.name));
-        for f in files {
+    let from = format!("kubernetes/{name}/overlays/{}/", env.name);
+    let to = format!("{}/", cell_overlay_dir(name, &env.name, &cell.name));
+    files
+        .into_iter()
+        .map(|f| {
             let rest = f.path.strip_prefix(&from).ok_or_else(|| {
                 Error::Internal(format!("overlay file {} is outside {from}", f.path))
             })?;
@@ -110,32 +108,77 @@ fn emit_cell(
                 // Two directories deeper: the same base.
                 contents = replace_line(&contents, "- ../../base", "- ../../../../base")?;
             }
-            out.push(super::file(
+            Ok(super::file(
                 Some(&env.name),
                 format!("{to}{rest}"),
                 contents,
-            ));
-        }
+            ))
+        })
+        .collect()
+}
+
+/// Every cell's files of `env`, and `files` (the environment's) without its Application.
+/// `own[cell]` are the services with an overlay of their own in that cell and its files
+/// ([`cell_overlays`]), in service order.
+pub(crate) fn emit_cells(
+    model: &Model,
+    env: &Environment,
+    own: Vec<(Vec<String>, Vec<OutputFile>)>,
+    files: &mut Vec<OutputFile>,
+) -> Result<(), Error> {
+    use rayon::prelude::*;
+    if env.cells.is_empty() {
+        return Ok(());
     }
-    for f in environment::emit_environment(model, cell_env) {
-        let rest = f.path.strip_prefix(&format!("{env_dir}/")).ok_or_else(|| {
-            Error::Internal(format!("aggregate file {} is outside {env_dir}", f.path))
-        })?;
-        let contents = match rest {
-            "kustomization.yaml" => {
-                let text = relocate_kustomization(&f.contents, env, &cell.name, &own)?;
-                with_entry_patches(text, model, env, cell_env)
-            }
-            "application.yaml" => application(&f.contents, model, env, cell)?,
-            _ => f.contents,
-        };
-        out.push(super::file(
-            Some(&env.name),
-            format!("{dir}/{rest}"),
-            contents,
-        ));
-    }
-    Ok(out)
+    let application = format!("kubernetes/environments/{}/application.yaml", env.name);
+    files.retain(|f| f.path != application);
+    // Each cell's aggregate is independent of the others': in parallel, in cell order.
+    let aggregates = env
+        .cells
+        .par_iter()
+        .zip(own)
+        .map(|(cell, (names, overlays))| {
+            let mut out = overlays;
+            out.extend(emit_aggregate(model, env, cell, &names)?);
+            Ok(out)
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    files.extend(aggregates.into_iter().flatten());
+    Ok(())
+}
+
+/// The aggregate of one cell, `own` naming the services with an overlay of their own there.
+fn emit_aggregate(
+    model: &Model,
+    env: &Environment,
+    cell: &Cell,
+    own: &[String],
+) -> Result<Vec<OutputFile>, Error> {
+    let env_dir = format!("kubernetes/environments/{}", env.name);
+    let dir = cell_dir(&env.name, &cell.name);
+    environment::emit_environment(model, &cell.environment)
+        .into_iter()
+        .map(|f| {
+            let rest = f.path.strip_prefix(&format!("{env_dir}/")).ok_or_else(|| {
+                Error::Internal(format!("aggregate file {} is outside {env_dir}", f.path))
+            })?;
+            let contents = match rest {
+                "kustomization.yaml" => with_entry_patches(
+                    relocate_kustomization(&f.contents, env, &cell.name, own)?,
+                    model,
+                    env,
+                    &cell.environment,
+                ),
+                "application.yaml" => application(&f.contents, model, env, cell)?,
+                _ => f.contents,
+            };
+            Ok(super::file(
+                Some(&env.name),
+                format!("{dir}/{rest}"),
+                contents,
+            ))
+        })
+        .collect()
 }
 
 /// The environment's kustomization, moved two directories down: each overlay reached from
@@ -146,19 +189,37 @@ fn relocate_kustomization(
     cell: &str,
     own: &[String],
 ) -> Result<String, Error> {
-    let mut text = text.to_owned();
+    // One pass over the lines (not one per service): each service's line, where the
+    // kustomization has it, is replaced; a line there twice is a bug.
+    let own_set: HashSet<&str> = own.iter().map(String::as_str).collect();
+    let mut moves: IndexMap<String, (String, usize)> = IndexMap::new();
     for name in env.services.keys().chain(own) {
         let old = format!("- ../../{name}/overlays/{}", env.name);
-        let new = if own.contains(name) {
+        let new = if own_set.contains(name.as_str()) {
             format!("- ../../../../{name}/overlays/{}/cells/{cell}", env.name)
         } else {
             format!("- ../../../../{name}/overlays/{}", env.name)
         };
-        if text.lines().any(|l| l == old) {
-            text = replace_line(&text, &old, &new)?;
+        moves.entry(old).or_insert((new, 0));
+    }
+    for line in text.lines() {
+        if let Some((_, count)) = moves.get_mut(line) {
+            *count += 1;
         }
     }
-    Ok(text)
+    if let Some((old, (_, found))) = moves.iter().find(|(_, (_, found))| *found > 1) {
+        return Err(Error::Internal(format!(
+            "expected the line `{old}` once in a generated kustomization, found it {found} times"
+        )));
+    }
+    if moves.values().all(|(_, found)| *found == 0) {
+        return Ok(text.to_owned());
+    }
+    let lines: Vec<&str> = text
+        .lines()
+        .map(|l| moves.get(l).map_or(l, |(new, _)| new.as_str()))
+        .collect();
+    Ok(format!("{}\n", lines.join("\n")))
 }
 
 /// The cell's kustomization with the patches that make its ExternalSecrets read the cell's

@@ -82,12 +82,26 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, cra
                 env.name
             )));
         }
+        for cell in &env.cells {
+            if let Some(name) = cell
+                .environment
+                .services
+                .keys()
+                .find(|name| !model.registry_services.contains_key(*name))
+            {
+                return Err(crate::error::Error::Internal(format!(
+                    "service {name} of cell {} is missing from the registry",
+                    cell.name
+                )));
+            }
+        }
     }
-    // One service at a time, in parallel: its base, then its overlay in each environment,
-    // which patch the difference to the base objects rendered just before (once, and
-    // dropped as soon as the service is done). `collect` keeps the order.
+    // One service at a time, in parallel: its base, then its overlay in each environment
+    // and in each cell where that differs from its environment's, which patch the
+    // difference to the base objects rendered just before (once, and dropped as soon as the
+    // service is done). `collect` keeps the order.
     type Overlays = Vec<Option<Vec<OutputFile>>>;
-    let per_service: Vec<(Vec<OutputFile>, Overlays)> = model
+    let per_service: Vec<(Vec<OutputFile>, Overlays, Vec<cells::CellOverlays>)> = model
         .registry_services
         .par_iter()
         .map(|(name, registry_service)| {
@@ -102,20 +116,49 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, cra
                         .transpose()
                 })
                 .collect::<Result<Overlays, _>>()?;
-            Ok((base_files, overlays))
+            let in_cells = model
+                .environments
+                .iter()
+                .zip(&overlays)
+                .map(|(env, env_overlay)| {
+                    cells::cell_overlays(model, env, name, env_overlay.as_deref(), &base_objects)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok((base_files, overlays, in_cells))
         })
         .collect::<Result<_, crate::error::Error>>()?;
     let mut files: Vec<OutputFile> = Vec::new();
     let mut overlays_by_env: Vec<Vec<OutputFile>> = vec![Vec::new(); model.environments.len()];
-    for (base_files, overlays) in per_service {
+    // Per environment, per cell: the services with an overlay of their own there, and its files.
+    let mut own_by_env: Vec<Vec<(Vec<String>, Vec<OutputFile>)>> = model
+        .environments
+        .iter()
+        .map(|env| vec![(Vec::new(), Vec::new()); env.cells.len()])
+        .collect();
+    for ((name, _), (base_files, overlays, in_cells)) in
+        model.registry_services.iter().zip(per_service)
+    {
         files.extend(base_files);
         for (env_files, overlay) in overlays_by_env.iter_mut().zip(overlays) {
             env_files.extend(overlay.into_iter().flatten());
         }
+        for (own, cell_overlays) in own_by_env.iter_mut().zip(in_cells) {
+            for ((names, own_files), cell_overlay) in own.iter_mut().zip(cell_overlays) {
+                if let Some(cell_files) = cell_overlay {
+                    names.push(name.clone());
+                    own_files.extend(cell_files);
+                }
+            }
+        }
     }
-    for (env, overlays) in model.environments.iter().zip(overlays_by_env) {
+    for ((env, overlays), own) in model
+        .environments
+        .iter()
+        .zip(overlays_by_env)
+        .zip(own_by_env)
+    {
         let mut aggregate = environment::emit_environment(model, env);
-        cells::emit_cells(model, env, &overlays, &mut aggregate)?;
+        cells::emit_cells(model, env, own, &mut aggregate)?;
         files.extend(overlays);
         files.extend(aggregate);
     }
