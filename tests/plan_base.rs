@@ -257,6 +257,48 @@ fn a_cell_change_is_labelled_with_its_cell_and_names_its_causes() {
     }
 }
 
+/// A cell pinned to a new tag gets an overlay of its own, which takes its resources over
+/// from the environment's overlay: the cell's cluster sees the same objects with the new tag,
+/// so the plan lists them as changed (against the environment's overlay), never as created.
+/// The same holds against disk before a build, and when the pin is dropped again.
+#[test]
+fn a_cell_overlay_takes_its_resources_over_from_the_environment_overlay() {
+    let repo = Repo::new();
+    let input = repo.edit(
+        "versions.yaml",
+        "    fraud-service: v1.9.4",
+        "    fraud-service: {stable: v1.9.4, cells: {za-north-1: v1.9.5}}",
+    );
+    let args = ["plan", "--env", "prod", "--target", "kubernetes"];
+    let (code, before_build, stderr) = repo.infrac(&args);
+    assert_eq!(code, 2, "{stderr}");
+    repo.commit_pr("fraud-service v1.9.5 in za-north-1 first");
+    let args_base = ["plan", "--base", "HEAD~1", "--format", "text"];
+    let (code, stdout, stderr) = repo.infrac(&args_base);
+    assert_eq!(code, 2, "{stderr}");
+    // Against disk (before the build) and against the base revision: the same changes.
+    let changes =
+        |out: &str| out[out.find("Changes:").unwrap()..out.find("Diffs:").unwrap()].to_owned();
+    assert_eq!(changes(&before_build), changes(&stdout));
+    snapshot("base-cell-overlay-added", &input, &args_base, code, &stdout);
+    // The pin dropped: the cell's overlay goes, its resources return to the environment's.
+    let input = repo.edit(
+        "versions.yaml",
+        "    fraud-service: {stable: v1.9.4, cells: {za-north-1: v1.9.5}}",
+        "    fraud-service: v1.9.4",
+    );
+    repo.commit_pr("fraud-service: za-north-1 back to v1.9.4");
+    let (code, stdout, stderr) = repo.infrac(&args_base);
+    assert_eq!(code, 2, "{stderr}");
+    snapshot(
+        "base-cell-overlay-removed",
+        &input,
+        &args_base,
+        code,
+        &stdout,
+    );
+}
+
 /// Terraform fields name their causes too: a node pool's maximum (the environment's
 /// `cluster`), a database's storage (the environment's override of the service's `infra`)
 /// and a cache's SKU (the environment's `infraDefaults`, on every cache that sets none).
