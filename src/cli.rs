@@ -190,6 +190,9 @@ pub enum Command {
         /// How the list is written (to stdout): text, JSON, or a GitHub Actions matrix.
         #[arg(long, value_enum, default_value_t = AffectedFormat::Text)]
         format: AffectedFormat,
+        /// Always compile the inputs, even when the golden tree on disk is what they compile to.
+        #[arg(long)]
+        exact: bool,
         #[command(flatten)]
         root: RootArg,
     },

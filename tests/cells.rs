@@ -800,7 +800,7 @@ fn affected_lists_the_cells_a_change_reaches() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "services: api-gateway\nenvironments: prod\ncells: prod/za-west-1\ntargets: kubernetes\n"
+        "services: api-gateway\nenvironments: prod\ncells: prod/za-west-1\ntargets: kubernetes\nfrom: the golden tree on disk (its manifest records these inputs; `infrac check` proves it fresh)\n"
     );
     // api-gateway's prod overlay: the two cells that use it, not za-west-1 (its own).
     let text = std::fs::read_to_string(&prod).unwrap();
@@ -816,6 +816,6 @@ fn affected_lists_the_cells_a_change_reaches() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(
         out,
-        "services: api-gateway\nenvironments: prod\ncells: prod/za-north-1, prod/za-north-2\ntargets: kubernetes\n"
+        "services: api-gateway\nenvironments: prod\ncells: prod/za-north-1, prod/za-north-2\ntargets: kubernetes\nfrom: the golden tree on disk (its manifest records these inputs; `infrac check` proves it fresh)\n"
     );
 }

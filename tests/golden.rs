@@ -53,7 +53,8 @@ fn golden_trees_are_fresh() {
         let files = compile(&root);
         let layout = layout(&root);
         if std::env::var_os("UPDATE_GOLDEN").is_some() {
-            write_tree(&root, &layout, &files).expect("golden tree written");
+            let digest = infrac::load::digest::read_digest(&root);
+            write_tree(&root, &layout, &files, digest.as_deref()).expect("golden tree written");
         }
         let plan = plan(&root, &layout, &files, &PlanFilter::default()).expect("plan");
         if plan.has_changes() {

@@ -151,7 +151,7 @@ fn fresh_write_then_plan_is_clean() {
     let before = all_plan(root, &files);
     assert_eq!(before.totals.add, 5);
     assert!(before.has_changes());
-    let report = write_tree(root, &Layout::default(), &files).unwrap();
+    let report = write_tree(root, &Layout::default(), &files, None).unwrap();
     assert_eq!(report.written.len(), 5);
     let deployment = root.join("golden/kubernetes/payment-service/base/deployment.yaml");
     assert_eq!(fs::read_to_string(deployment).unwrap(), DEPLOYMENT);
@@ -171,7 +171,7 @@ fn fresh_write_then_plan_is_clean() {
 fn rewrite_with_one_change_touches_only_that_file() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     let past = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
     for path in snapshot(root).keys() {
         let f = fs::File::options()
@@ -182,7 +182,7 @@ fn rewrite_with_one_change_touches_only_that_file() {
     }
     let changed = "terraform/environments/prod/main.tf";
     let files = with(changed, |t| t.replace("128", "256"));
-    let report = write_tree(root, &Layout::default(), &files).unwrap();
+    let report = write_tree(root, &Layout::default(), &files, None).unwrap();
     assert_eq!(
         report.written,
         ["golden/terraform/environments/prod/main.tf"]
@@ -199,7 +199,7 @@ fn rewrite_with_one_change_touches_only_that_file() {
 fn stale_file_is_deleted_and_empty_dirs_pruned() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     fs::write(root.join("golden/kubernetes/keep.txt"), "mine").unwrap();
     let mut fewer = platform();
     fewer.retain(|f| f.environment.as_deref() != Some("dev"));
@@ -208,7 +208,7 @@ fn stale_file_is_deleted_and_empty_dirs_pruned() {
     let removed = &planned.files[0];
     assert_eq!(removed.action, FileAction::Remove);
     assert_eq!(removed.environment.as_deref(), Some("dev"));
-    let report = write_tree(root, &Layout::default(), &fewer).unwrap();
+    let report = write_tree(root, &Layout::default(), &fewer, None).unwrap();
     let gone = "golden/kubernetes/payment-service/overlays/dev/kustomization.yaml";
     assert_eq!(report.deleted, [gone]);
     assert!(
@@ -235,7 +235,7 @@ fn unowned_file_is_refused_and_tree_untouched() {
     fs::create_dir_all(path.parent().unwrap()).unwrap();
     fs::write(&path, "# my own terraform\n").unwrap();
     let before = snapshot(root);
-    let err = write_tree(root, &Layout::default(), &platform()).unwrap_err();
+    let err = write_tree(root, &Layout::default(), &platform(), None).unwrap_err();
     match &err {
         WriteError::Unowned { paths } => {
             assert_eq!(paths, &["golden/terraform/environments/prod/main.tf"]);
@@ -261,7 +261,7 @@ fn hand_edit_and_hand_delete_are_drift() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let files = platform();
-    write_tree(root, &Layout::default(), &files).unwrap();
+    write_tree(root, &Layout::default(), &files, None).unwrap();
     let deployment = root.join("golden/kubernetes/payment-service/base/deployment.yaml");
     fs::write(
         &deployment,
@@ -282,7 +282,7 @@ fn hand_edit_and_hand_delete_are_drift() {
     let text = render_text(&planned, false);
     assert!(text.contains("spec.replicas: 5 → 3"), "{text}");
     assert!(text.contains("change the registry"), "{text}");
-    write_tree(root, &Layout::default(), &files).unwrap();
+    write_tree(root, &Layout::default(), &files, None).unwrap();
     assert!(!all_plan(root, &files).has_changes());
 }
 
@@ -291,7 +291,7 @@ fn interrupted_build_is_detected_and_adopted() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     let files = platform();
-    write_tree(root, &Layout::default(), &files).unwrap();
+    write_tree(root, &Layout::default(), &files, None).unwrap();
     fs::remove_file(root.join("golden/.infrac-manifest")).unwrap();
     let planned = all_plan(root, &files);
     assert!(planned.has_changes());
@@ -302,7 +302,7 @@ fn interrupted_build_is_detected_and_adopted() {
             .all(|f| f.drift == Some(Drift::Unrecorded))
     );
     assert_eq!(planned.totals.total(), 0);
-    let report = write_tree(root, &Layout::default(), &files).unwrap();
+    let report = write_tree(root, &Layout::default(), &files, None).unwrap();
     assert_eq!(report.unchanged.len(), 5);
     assert!(!all_plan(root, &files).has_changes());
 }
@@ -311,7 +311,7 @@ fn interrupted_build_is_detected_and_adopted() {
 fn replicas_change_is_shown_per_resource() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     let files = with("kubernetes/payment-service/base/deployment.yaml", |t| {
         t.replace("replicas: 3", "replicas: 10")
     });
@@ -337,7 +337,7 @@ fn replicas_change_is_shown_per_resource() {
 fn image_tag_change_reads_as_image_tag() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     let files = with(
         "kubernetes/payment-service/overlays/prod/kustomization.yaml",
         |t| t.replace("v1.4.0", "v1.5.0"),
@@ -360,7 +360,7 @@ fn image_tag_change_reads_as_image_tag() {
 fn terraform_module_change_shows_module_address() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     let files = with("terraform/environments/prod/main.tf", |t| {
         t.replace("128", "256")
     });
@@ -400,7 +400,7 @@ fn moved_ci_files_are_owned_and_outside_dirs_never_pruned() {
     let mut moves = BTreeMap::new();
     moves.insert("github".to_owned(), PathBuf::from(".github/workflows"));
     let layout = Layout::new("golden", moves).unwrap();
-    write_tree(root, &layout, &platform()).unwrap();
+    write_tree(root, &layout, &platform(), None).unwrap();
     assert!(
         root.join(".github/workflows/build-payment-service.yml")
             .exists()
@@ -415,7 +415,7 @@ fn moved_ci_files_are_owned_and_outside_dirs_never_pruned() {
         planned.files[0].logical_path,
         "ci/github/build-payment-service.yml"
     );
-    let report = write_tree(root, &layout, &no_ci).unwrap();
+    let report = write_tree(root, &layout, &no_ci, None).unwrap();
     assert_eq!(
         report.deleted,
         [".github/workflows/build-payment-service.yml"]
@@ -432,7 +432,7 @@ fn corrupt_manifest_is_an_error_not_a_panic() {
     let root = dir.path();
     fs::create_dir_all(root.join("golden")).unwrap();
     fs::write(root.join("golden/.infrac-manifest"), "# x\nnot a line\n").unwrap();
-    let err = write_tree(root, &Layout::default(), &platform()).unwrap_err();
+    let err = write_tree(root, &Layout::default(), &platform(), None).unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
     assert!(
         plan(
@@ -512,7 +512,7 @@ fn markdown_small_plan_is_complete() {
 fn json_round_trips_and_is_deterministic() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    write_tree(root, &Layout::default(), &platform()).unwrap();
+    write_tree(root, &Layout::default(), &platform(), None).unwrap();
     let files = with("kubernetes/payment-service/base/deployment.yaml", |t| {
         t.replace("replicas: 3", "replicas: 10")
     });
@@ -548,7 +548,7 @@ fn no_change_plan_of_ten_thousand_files_is_fast() {
         set.insert(file(Target::Kubernetes, None, &path, &DEPLOYMENT.repeat(8)))
             .unwrap();
     }
-    write_tree(dir.path(), &Layout::default(), &set).unwrap();
+    write_tree(dir.path(), &Layout::default(), &set, None).unwrap();
     let start = std::time::Instant::now();
     let planned = all_plan(dir.path(), &set);
     let elapsed = start.elapsed();

@@ -757,3 +757,190 @@ fn affected_agrees_with_the_full_comparison() {
         assert_eq!(strings(&got["services"]), *services, "scenario {i}");
     }
 }
+
+/// `affected --format json` and `--format matrix` as JSON, with and without `--exact`.
+fn affected_both_ways(repo: &Repo) -> [(serde_json::Value, serde_json::Value); 2] {
+    let run = |extra: &[&str], format: &str| -> serde_json::Value {
+        let mut args = vec!["affected", "--base", "HEAD~1", "--format", format];
+        args.extend_from_slice(extra);
+        let (code, stdout, stderr) = repo.infrac(&args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        serde_json::from_str(&stdout).unwrap()
+    };
+    [
+        (run(&[], "json"), run(&[], "matrix")),
+        (run(&["--exact"], "json"), run(&["--exact"], "matrix")),
+    ]
+}
+
+/// The fast path (the golden tree on disk, when its manifest records the inputs as they
+/// are) and the compile path give the same answer to every kind of change.
+#[test]
+fn affected_answers_alike_from_the_golden_tree_and_from_a_compile() {
+    type Edit = (&'static str, &'static str, &'static str);
+    let scenarios: [(&str, &[Edit]); 7] = [
+        (
+            "an environment overlay",
+            &[(
+                "environments/prod.yaml",
+                "payment-service:\n    replicas: {min: 10, max: 30}",
+                "payment-service:\n    replicas: {min: 12, max: 30}",
+            )],
+        ),
+        (
+            "a registry value, a resource added and a service removed",
+            &[
+                (
+                    "environments/dev.yaml",
+                    "  legacy-report-service:\n",
+                    "  legacy-report-service:\n    enabled: false\n",
+                ),
+                (
+                    "registry.yaml",
+                    "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n\n  notification-service:",
+                    "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n      cache: {type: redis, version: \"7.2\"}\n\n  notification-service:",
+                ),
+            ],
+        ),
+        (
+            "a versions tag",
+            &[(
+                "versions.yaml",
+                "api-gateway: v2.2.1",
+                "api-gateway: v2.2.2",
+            )],
+        ),
+        (
+            "a service added",
+            &[
+                (
+                    "environments/staging.yaml",
+                    "legacy-report-service: {enabled: false}",
+                    "legacy-report-service: {enabled: true}",
+                ),
+                (
+                    "versions.yaml",
+                    "    api-gateway: staging-2.3.0\n",
+                    "    api-gateway: staging-2.3.0\n    legacy-report-service: staging-0.9.0\n",
+                ),
+            ],
+        ),
+        (
+            "a cell's Terraform",
+            &[(
+                "environments/prod.yaml",
+                "default: {vmSize: Standard_D8s_v3, min: 3, max: 10,",
+                "default: {vmSize: Standard_D8s_v3, min: 3, max: 12,",
+            )],
+        ),
+        (
+            "a cell's service",
+            &[(
+                "environments/prod.yaml",
+                "replicas: {min: 3, max: 10}    # the smaller west cell",
+                "replicas: {min: 4, max: 10}    # the smaller west cell",
+            )],
+        ),
+        ("a template override", &[]),
+    ];
+    for (name, edits) in scenarios {
+        let repo = Repo::new();
+        for (file, from, to) in edits {
+            repo.edit(file, from, to);
+        }
+        if edits.is_empty() {
+            let builtin = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("templates/ci/github/build-service.yml.j2");
+            let text = std::fs::read_to_string(builtin).unwrap();
+            let dir = repo.root.join("tpl/ci/github");
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(
+                dir.join("build-service.yml.j2"),
+                format!("# reviewed by the platform team\n{text}"),
+            )
+            .unwrap();
+            std::fs::write(repo.root.join("infrac.toml"), "templates = \"tpl\"\n").unwrap();
+        }
+        repo.commit_pr(name);
+        let [(mut fast, fast_matrix), (mut exact, exact_matrix)] = affected_both_ways(&repo);
+        assert_eq!(fast["from"], "golden", "{name}");
+        assert_eq!(exact["from"], "compile", "{name}");
+        fast["from"].take();
+        exact["from"].take();
+        assert_eq!(fast, exact, "{name}");
+        assert_eq!(fast_matrix, exact_matrix, "{name}");
+        assert!(
+            !fast["targets"].as_array().unwrap().is_empty(),
+            "{name}: {fast:#}"
+        );
+        if name.starts_with("a cell's") {
+            // Only the cell changed: no other cell is reached.
+            assert_eq!(
+                fast["cells"],
+                serde_json::json!(["prod/za-west-1"]),
+                "{name}"
+            );
+        }
+    }
+}
+
+/// A golden tree that is not the inputs' output (an input edited without a build, a
+/// golden file edited by hand) is not trusted: `affected` compiles, and is still right.
+#[test]
+fn affected_compiles_when_the_golden_tree_is_not_the_inputs_output() {
+    let repo = Repo::new();
+    let edit = (
+        "environments/prod.yaml",
+        "payment-service:\n    replicas: {min: 10, max: 30}",
+        "payment-service:\n    replicas: {min: 12, max: 30}",
+    );
+    repo.edit(edit.0, edit.1, edit.2);
+    git(&repo.root, &["commit", "-q", "-am", "no build"]);
+    let [(stale, stale_matrix), _] = affected_both_ways(&repo);
+    assert_eq!(stale["from"], "compile");
+    // The same change, built: the fast path's answer.
+    let built = Repo::new();
+    built.edit(edit.0, edit.1, edit.2);
+    built.commit_pr("built");
+    let [(fresh, fresh_matrix), _] = affected_both_ways(&built);
+    assert_eq!(fresh["from"], "golden");
+    let without_from = |mut v: serde_json::Value| {
+        v["from"].take();
+        v
+    };
+    assert_eq!(without_from(stale), without_from(fresh));
+    assert_eq!(stale_matrix, fresh_matrix);
+
+    // A golden file edited by hand, inputs untouched.
+    let edited = Repo::new();
+    let (code, _, stderr) = edited.infrac(&["build"]);
+    assert_eq!(code, 0, "{stderr}");
+    let file = edited
+        .root
+        .join("golden/kubernetes/payment-service/base/resources.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("{text}# edited by hand\n")).unwrap();
+    git(
+        &edited.root,
+        &["commit", "-q", "--allow-empty", "-am", "hand edit"],
+    );
+    let [(hand, _), _] = affected_both_ways(&edited);
+    assert_eq!(hand["from"], "compile");
+    assert_eq!(hand["services"], serde_json::json!([]));
+}
+
+/// The `# inputs:` line never makes a tree stale: a comment-only edit of the registry keeps
+/// `check` fresh (the compiled files are the same); `affected` then compiles.
+#[test]
+fn a_comment_only_edit_keeps_check_fresh() {
+    let repo = Repo::new();
+    let path = repo.root.join("registry.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}# a comment\n")).unwrap();
+    let (code, stdout, stderr) = repo.infrac(&["check"]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    git(&repo.root, &["commit", "-q", "-am", "comment"]);
+    let [(answer, _), _] = affected_both_ways(&repo);
+    assert_eq!(answer["from"], "compile");
+    assert_eq!(answer["services"], serde_json::json!([]));
+}

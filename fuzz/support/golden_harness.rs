@@ -391,7 +391,7 @@ pub fn run(data: &[u8]) -> Outcome {
         "plan changed the repository"
     );
 
-    match write_tree(&root, &layout, &files) {
+    match write_tree(&root, &layout, &files, None) {
         Ok(report) => {
             outcome.build_ok = true;
             outcome.written = report.written.len();

@@ -17,14 +17,14 @@ use std::path::{Path, PathBuf};
 pub struct Compiled {
     pub layout: Layout,
     pub files: FileSet,
-    /// The environments' names, sorted, for checking `--env`.
-    pub environments: Vec<String>,
     /// The model the files were compiled from (for the change policies).
     pub model: crate::model::Model,
     /// The input paths (`infrac.toml` settings), to read the same inputs at a base revision.
     pub inputs: Vec<String>,
     /// The front end the model came from (its parsed inputs trace the plan's causes).
     pub frontend: Frontend,
+    /// The digest of every input the compile read, as the manifest records it.
+    pub inputs_digest: String,
 }
 
 impl Compiled {
@@ -210,20 +210,19 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
         }
     };
     printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
-    let environments = model.environments.iter().map(|e| e.name.clone()).collect();
-    let inputs = vec![
-        "infrac.toml".to_owned(),
-        project.registry.clone(),
-        project.environments.trim_end_matches('/').to_owned(),
-        project.versions.clone(),
-    ];
+    let inputs = input_paths(project);
+    let inputs_digest = crate::load::digest::loaded_digest(
+        &frontend.inputs,
+        &frontend.sources,
+        Some((&overrides.dir, &overrides.files)),
+    );
     Ok(Ok(Compiled {
         layout,
         files,
-        environments,
         model,
         inputs,
         frontend,
+        inputs_digest,
     }))
 }
 
@@ -251,7 +250,12 @@ pub fn build(printer: &Printer, root: &Path) -> Result<u8, Error> {
         Ok(c) => c,
         Err(code) => return Ok(code),
     };
-    match write_tree(root, &compiled.layout, &compiled.files) {
+    match write_tree(
+        root,
+        &compiled.layout,
+        &compiled.files,
+        Some(&compiled.inputs_digest),
+    ) {
         Ok(r) => {
             for key in &r.kept {
                 printer.note(&format!(
@@ -346,8 +350,8 @@ pub fn plan(
             // The base golden tree (mostly git's own work, in its process) and the base
             // inputs' front end (ours) are read side by side.
             let (tree, base_inputs) = rayon::join(
-                || read_base_tree(root, &compiled, rev),
-                || load_base_model(root, &compiled, rev),
+                || read_base_tree(root, &compiled.layout, &compiled.files, rev),
+                || load_base_model(root, &compiled.inputs, rev),
             );
             match tree {
                 Ok(tree) => (
@@ -461,7 +465,12 @@ fn base_model(
     rev: &str,
     what: &str,
 ) -> Result<Option<crate::model::Model>, u8> {
-    report_base_model(printer, rev, load_base_model(root, compiled, rev), what)
+    report_base_model(
+        printer,
+        rev,
+        load_base_model(root, &compiled.inputs, rev),
+        what,
+    )
 }
 
 /// The base inputs as read and compiled, before anything is printed about them.
@@ -469,8 +478,8 @@ type BaseModel = Result<Result<crate::model::Model, usize>, crate::load::git::Gi
 
 /// Reads the inputs as committed at `rev` and runs the front end on them: the model, or the
 /// number of errors that prevent it. Prints nothing (it may run beside other work).
-fn load_base_model(root: &Path, compiled: &Compiled, rev: &str) -> BaseModel {
-    let paths: Vec<&str> = compiled.inputs.iter().map(String::as_str).collect();
+fn load_base_model(root: &Path, inputs: &[String], rev: &str) -> BaseModel {
+    let paths: Vec<&str> = inputs.iter().map(String::as_str).collect();
     let tree = crate::load::git::read_tree(root, rev, &paths)?;
     let mut frontend = crate::pipeline::run_frontend_from(crate::load::Root::Tree(&tree), None);
     let model = frontend.model.take();
@@ -505,22 +514,44 @@ fn report_base_model(
 /// `infrac affected --base REF`: the services whose resolved model differs in some
 /// environment, and the environments and targets whose generated files differ. A change to
 /// a shared file (a base, a module, CI) reaches every environment.
+///
+/// Two ways to the same answer. When the manifest's `# inputs:` digest is that of the
+/// inputs on disk and every golden file holds the bytes the manifest records, the golden
+/// tree on disk is what the inputs compile to: it is compared with the base's as it is, and
+/// no back end runs (`"from": "golden"`). Otherwise (or with `--exact`) the inputs are
+/// compiled, as `plan --base` does (`"from": "compile"`). Both read the services from the
+/// model, head and base front ends side by side.
 pub fn affected(
     printer: &Printer,
     root: &Path,
     rev: &str,
     format: crate::cli::AffectedFormat,
+    exact: bool,
 ) -> Result<u8, Error> {
-    use crate::cli::AffectedFormat;
-    use std::collections::BTreeSet;
-    let compiled = match compile(printer, root)? {
-        Ok(c) => c,
-        Err(code) => return Ok(code),
+    let golden = if exact { None } else { golden_head(root) };
+    let (head, from) = match golden {
+        Some(head) => (head, From::Golden),
+        None => {
+            let compiled = match compile(printer, root)? {
+                Ok(c) => c,
+                Err(code) => return Ok(code),
+            };
+            (
+                Head {
+                    layout: compiled.layout,
+                    files: compiled.files,
+                    model: compiled.model,
+                    inputs: compiled.inputs,
+                },
+                From::Compile,
+            )
+        }
     };
+    let head = &head;
     // The base golden tree and the base inputs' front end, side by side (as `plan --base`).
     let (tree, base_inputs) = rayon::join(
-        || read_base_tree(root, &compiled, rev),
-        || load_base_model(root, &compiled, rev),
+        || read_base_tree(root, &head.layout, &head.files, rev),
+        || load_base_model(root, &head.inputs, rev),
     );
     let tree = match tree {
         Ok(t) => t,
@@ -531,7 +562,7 @@ pub fn affected(
     };
     let filter = PlanFilter::default();
     let (planned, base) = rayon::join(
-        || plan::plan_base(&tree, &compiled.layout, &compiled.files, &filter),
+        || plan::plan_base(&tree, &head.layout, &head.files, &filter),
         || {
             report_base_model(
                 printer,
@@ -549,46 +580,224 @@ pub fn affected(
         Ok(m) => m,
         Err(code) => return Ok(code),
     };
-    let services: BTreeSet<String> = changed_services(&compiled.model, base.as_ref());
-    let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
-    for f in &planned.files {
-        // The build lock (no target) is no back end's change.
-        let Some(target) = f.target else { continue };
-        let envs: Vec<String> = match &f.environment {
-            Some(e) => vec![e.clone()],
-            None => compiled.environments.clone(),
-        };
-        for e in envs {
-            pairs.insert((e, target.as_str()));
+    let services = changed_services(&head.model, base.as_ref());
+    let environments: Vec<String> = head
+        .model
+        .environments
+        .iter()
+        .map(|e| e.name.clone())
+        .collect();
+    let answer = Affected::new(
+        &head.model,
+        &head.files,
+        &environments,
+        services,
+        &planned.files,
+    );
+    print_affected(printer, rev, format, from, &answer)?;
+    crate::teardown::release((planned, base, tree));
+    Ok(0)
+}
+
+/// Which way [`affected`] answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum From {
+    Golden,
+    Compile,
+}
+
+impl From {
+    fn as_str(self) -> &'static str {
+        match self {
+            From::Golden => "golden",
+            From::Compile => "compile",
         }
     }
-    // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
-    let cells = affected_cells(&compiled, &planned.files);
-    // Promotion order, as the model lists the environments.
-    let order = |e: &str| compiled.environments.iter().position(|x| x == e);
-    let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
-    environments.dedup();
-    environments.sort_by_key(|e| order(e));
-    let targets: BTreeSet<&str> = pairs.iter().map(|(_, t)| *t).collect();
-    let services: Vec<String> = services.into_iter().collect();
-    let targets: Vec<&str> = targets.into_iter().collect();
+}
+
+/// The head side of `affected`: the generated files (compiled, or the golden tree on disk
+/// when it is theirs), their layout, the model and the input paths.
+struct Head {
+    layout: Layout,
+    files: FileSet,
+    model: crate::model::Model,
+    inputs: Vec<String>,
+}
+
+/// The head from the golden tree on disk, when it is what the inputs compile to: the
+/// manifest records the digest of the inputs as they are now ([`crate::load::digest`]) and
+/// this infrac's version, and every file it owns holds the bytes it records (read and
+/// hashed in parallel). The model is the inputs' front end (no back end runs). `None` on
+/// any doubt: the caller compiles.
+fn golden_head(root: &Path) -> Option<Head> {
+    use rayon::prelude::*;
+    let (digest, mut frontend) = rayon::join(
+        || crate::load::digest::read_digest(root),
+        || run_frontend(root),
+    );
+    let digest = digest?;
+    let model = frontend.model.take()?;
+    let project = &frontend.project;
+    let moves = project
+        .output
+        .iter()
+        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
+        .collect();
+    let layout = Layout::new(&project.out, moves).ok()?;
+    let manifest = crate::output::write::load_manifest(root, &layout).ok()?;
+    if manifest.inputs() != Some(digest.as_str())
+        || manifest.generator().map(|g| g.version.as_str())
+            != Some(crate::output::manifest::VERSION)
+        || manifest.is_empty()
+    {
+        return None;
+    }
+    let entries: Vec<(&str, &str)> = manifest.iter().collect();
+    let files: Vec<Option<crate::artifact::OutputFile>> = entries
+        .par_iter()
+        .map(|(key, hash)| {
+            let bytes = crate::output::write::read_optional(root, key).ok()??;
+            if crate::output::manifest::hash_hex(&bytes) != *hash {
+                return None;
+            }
+            let logical = layout.logical_path(key)?;
+            let owner = crate::backend::claim(&logical)?;
+            let text = String::from_utf8(bytes).ok()?;
+            let file = crate::artifact::OutputFile::new(
+                owner.target,
+                owner.environment.as_deref(),
+                logical,
+                text,
+            );
+            // Not a file the back ends could have written as it is: doubt.
+            (crate::output::manifest::hash_hex(file.contents.as_bytes()) == *hash).then_some(file)
+        })
+        .collect();
+    let mut set = FileSet::new();
+    for file in files {
+        set.insert(file?).ok()?;
+    }
+    let inputs = input_paths(project);
+    crate::teardown::release(frontend);
+    Some(Head {
+        layout,
+        files: set,
+        model,
+        inputs,
+    })
+}
+
+/// The input paths `infrac.toml` names, to read the same inputs at a base revision.
+fn input_paths(project: &crate::project::Project) -> Vec<String> {
+    vec![
+        "infrac.toml".to_owned(),
+        project.registry.clone(),
+        project.environments.trim_end_matches('/').to_owned(),
+        project.versions.clone(),
+    ]
+}
+
+/// What `affected` lists.
+struct Affected {
+    services: Vec<String>,
+    /// In promotion order.
+    environments: Vec<String>,
+    /// `<env>/<cell>` in wave order; `None` when no environment has cells.
+    cells: Option<Vec<String>>,
+    targets: Vec<&'static str>,
+    /// One matrix entry per environment, target and reached cell (`None`: the environment
+    /// has no cell the change reaches, or no cells).
+    entries: Vec<(String, &'static str, Option<String>)>,
+}
+
+impl Affected {
+    fn new(
+        model: &crate::model::Model,
+        files: &FileSet,
+        order: &[String],
+        services: std::collections::BTreeSet<String>,
+        changes: &[plan::FileChange],
+    ) -> Self {
+        use std::collections::BTreeSet;
+        let mut pairs: BTreeSet<(String, &'static str)> = BTreeSet::new();
+        for f in changes {
+            // The build lock (no target) is no back end's change.
+            let Some(target) = f.target else { continue };
+            let envs: Vec<String> = match &f.environment {
+                Some(e) => vec![e.clone()],
+                None => order.to_vec(),
+            };
+            for e in envs {
+                pairs.insert((e, target.as_str()));
+            }
+        }
+        // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
+        let cells = affected_cells(model, files, changes);
+        // Promotion order, as the model lists the environments.
+        let position = |e: &str| order.iter().position(|x| x == e);
+        let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
+        environments.dedup();
+        environments.sort_by_key(|e| position(e));
+        let targets: BTreeSet<&'static str> = pairs.iter().map(|(_, t)| *t).collect();
+        let mut sorted: Vec<&(String, &'static str)> = pairs.iter().collect();
+        sorted.sort_by_key(|(e, t)| (position(e), *t));
+        let mut entries = Vec::new();
+        for (e, t) in sorted {
+            // A pipeline runs in no cell; Kubernetes and Terraform changes in each cell reached.
+            let reached: Vec<String> = match (&cells, *t) {
+                (Some(cells), "kubernetes" | "terraform") => cells
+                    .iter()
+                    .filter_map(|c| c.strip_prefix(&format!("{e}/")).map(str::to_owned))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            if reached.is_empty() {
+                entries.push((e.clone(), *t, None));
+            }
+            for cell in reached {
+                entries.push((e.clone(), *t, Some(cell)));
+            }
+        }
+        Self {
+            services: services.into_iter().collect(),
+            environments,
+            cells,
+            targets: targets.into_iter().collect(),
+            entries,
+        }
+    }
+}
+
+fn print_affected(
+    printer: &Printer,
+    rev: &str,
+    format: crate::cli::AffectedFormat,
+    from: From,
+    a: &Affected,
+) -> Result<(), Error> {
+    use crate::cli::AffectedFormat;
     match format {
         AffectedFormat::Text => {
-            printer.line(&format!("services: {}", services.join(", ")))?;
-            printer.line(&format!("environments: {}", environments.join(", ")))?;
-            if let Some(cells) = &cells {
+            printer.line(&format!("services: {}", a.services.join(", ")))?;
+            printer.line(&format!("environments: {}", a.environments.join(", ")))?;
+            if let Some(cells) = &a.cells {
                 printer.line(&format!("cells: {}", cells.join(", ")))?;
             }
-            printer.line(&format!("targets: {}", targets.join(", ")))?;
+            printer.line(&format!("targets: {}", a.targets.join(", ")))?;
+            printer.line(match from {
+                From::Golden => "from: the golden tree on disk (its manifest records these inputs; `infrac check` proves it fresh)",
+                From::Compile => "from: a compile of the inputs (the golden tree on disk is not known to be theirs; `infrac check` says whether it is fresh)",
+            })?;
         }
         AffectedFormat::Json => {
             let mut value = serde_json::json!({
                 "base": rev,
-                "services": services,
-                "environments": environments,
-                "targets": targets,
+                "from": from.as_str(),
+                "services": a.services,
+                "environments": a.environments,
+                "targets": a.targets,
             });
-            if let Some(cells) = &cells {
+            if let Some(cells) = &a.cells {
                 value["cells"] = serde_json::json!(cells);
             }
             printer.line(&format!("{value:#}"))?;
@@ -596,17 +805,18 @@ pub fn affected(
         AffectedFormat::Matrix => {
             // `strategy.matrix: ${{ fromJSON(...) }}` takes an object whose `include` lists
             // one job per entry: https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/running-variations-of-jobs-in-a-workflow#expanding-or-adding-matrix-configurations
-            let mut sorted: Vec<&(String, &str)> = pairs.iter().collect();
-            sorted.sort_by_key(|(e, t)| (order(e), *t));
-            let include: Vec<serde_json::Value> = sorted
-                .into_iter()
-                .map(|(e, t)| serde_json::json!({"environment": e, "target": t}))
+            let include: Vec<serde_json::Value> = a
+                .entries
+                .iter()
+                .map(|(e, t, cell)| match cell {
+                    Some(c) => serde_json::json!({"environment": e, "target": t, "cell": c}),
+                    None => serde_json::json!({"environment": e, "target": t}),
+                })
                 .collect();
             printer.line(&format!("{}", serde_json::json!({ "include": include })))?;
         }
     }
-    crate::teardown::release((compiled, planned, base));
-    Ok(0)
+    Ok(())
 }
 
 /// The services whose resolved model differs between `base` and `head` in some environment
@@ -662,11 +872,15 @@ fn changed_services(
 }
 
 /// The cells (`<env>/<cell>`) the changed files reach, each environment's in wave order;
-/// `None` when no environment has cells (the output then names none).
-fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec<String>> {
+/// `None` when no environment has cells (the output then names none). A cell's own file
+/// (`FileChange::cell`) reaches that cell alone; an environment's file each cell sharing it.
+fn affected_cells(
+    model: &crate::model::Model,
+    generated: &FileSet,
+    files: &[plan::FileChange],
+) -> Option<Vec<String>> {
     use crate::backend::kubernetes::cells::cells_reached;
-    let celled: Vec<&crate::model::Environment> = compiled
-        .model
+    let celled: Vec<&crate::model::Environment> = model
         .environments
         .iter()
         .filter(|e| !e.cells.is_empty())
@@ -682,7 +896,12 @@ fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec
             if f.target.is_some_and(|t| t != crate::artifact::Target::Ci)
                 && f.environment.as_deref().is_none_or(|e| e == env.name)
             {
-                reached.extend(cells_reached(env, &f.logical_path, &compiled.files));
+                match &f.cell {
+                    Some(cell) if f.environment.is_some() => {
+                        reached.insert(cell.clone());
+                    }
+                    _ => reached.extend(cells_reached(env, &f.logical_path, generated)),
+                }
             }
         }
         for cell in env.cells_in_wave_order() {
@@ -699,15 +918,16 @@ fn affected_cells(compiled: &Compiled, files: &[plan::FileChange]) -> Option<Vec
 /// not read (most of the tree, in a pull request that changes a few services).
 fn read_base_tree(
     root: &Path,
-    compiled: &Compiled,
+    layout: &Layout,
+    files: &FileSet,
     rev: &str,
 ) -> Result<plan::BaseTree, crate::load::git::GitError> {
-    let out = crate::output::layout::path_key(compiled.layout.out());
+    let out = crate::output::layout::path_key(layout.out());
     let mut paths: Vec<String> = vec![out.clone()];
     let mut generated: std::collections::HashMap<String, &[u8]> =
-        std::collections::HashMap::with_capacity(compiled.files.len());
-    for file in compiled.files.iter() {
-        if let Ok(key) = compiled.layout.disk_key(&file.path) {
+        std::collections::HashMap::with_capacity(files.len());
+    for file in files.iter() {
+        if let Ok(key) = layout.disk_key(&file.path) {
             if !std::path::Path::new(&key).starts_with(&out) {
                 paths.push(key.clone());
             }
@@ -715,9 +935,7 @@ fn read_base_tree(
         }
     }
     // The base manifest is always read: the plan parses it.
-    generated.remove(&crate::output::layout::path_key(
-        &compiled.layout.manifest_path(),
-    ));
+    generated.remove(&crate::output::layout::path_key(&layout.manifest_path()));
     paths.sort();
     paths.dedup();
     let paths: Vec<&str> = paths.iter().map(String::as_str).collect();

@@ -81,7 +81,12 @@ pub fn run(cli: &Cli, printer: &Printer) -> Result<u8, Error> {
             base,
             ..
         } => build::plan(printer, root, *format, envs, targets, base.as_deref()),
-        Command::Affected { base, format, .. } => build::affected(printer, root, base, *format),
+        Command::Affected {
+            base,
+            format,
+            exact,
+            ..
+        } => build::affected(printer, root, base, *format, *exact),
         Command::Check { format, base, .. } => {
             build::check(printer, root, *format, base.as_deref())
         }

@@ -4,6 +4,7 @@
 //! a spanned [`yaml::Node`]. Problems become diagnostics, never panics: a missing file, a
 //! directory where a file belongs, a huge file, invalid UTF-8, YAML errors, an empty file.
 
+pub mod digest;
 pub mod git;
 pub mod templates;
 pub mod yaml;

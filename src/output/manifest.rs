@@ -9,6 +9,11 @@
 //! 9f86d08188…0a08  golden/kubernetes/payment-service/base/deployment.yaml
 //! ```
 //!
+//! The `inputs` line (after the generator's, `# inputs: sha256:<hex>`) is the digest of every
+//! input the compile read (`crate::load::digest`); `infrac affected` trusts the tree on disk
+//! as the inputs' output only when it matches. It never makes a tree stale: a manifest
+//! without it (an older tree) is as valid.
+//!
 //! The `generator` line records the infrac version that wrote the tree: `infrac check` fails
 //! a tree another version generated, since the two may render the same inputs differently.
 //!
@@ -24,6 +29,7 @@ use super::layout::is_safe_relative;
 
 const HEADER: &str = "# infrac manifest v1: files generated and owned by infrac; do not edit";
 const GENERATOR: &str = "# generator: infrac ";
+const INPUTS: &str = "# inputs: ";
 
 /// The version of this infrac, as the manifest records it.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -46,6 +52,8 @@ pub struct ManifestError {
 pub struct Manifest {
     entries: BTreeMap<String, String>,
     generator: Option<Generator>,
+    /// The digest of the inputs the tree was compiled from (`sha256:<hex>`), when recorded.
+    inputs: Option<String>,
 }
 
 /// The `# generator:` line of a manifest: the version it names and where the line is.
@@ -84,7 +92,19 @@ impl Manifest {
                 offset: 0,
                 len: 0,
             }),
+            inputs: None,
         }
+    }
+
+    /// Records the digest of the inputs the files were compiled from.
+    pub fn set_inputs(&mut self, digest: impl Into<String>) {
+        self.inputs = Some(digest.into());
+    }
+
+    /// The digest of the inputs the files were compiled from; `None` for a manifest from
+    /// before it was recorded.
+    pub fn inputs(&self) -> Option<&str> {
+        self.inputs.as_deref()
     }
 
     /// The version of infrac that wrote this manifest; `None` for a manifest from before
@@ -133,6 +153,11 @@ impl Manifest {
         out.push_str(GENERATOR);
         out.push_str(VERSION);
         out.push('\n');
+        if let Some(inputs) = &self.inputs {
+            out.push_str(INPUTS);
+            out.push_str(inputs);
+            out.push('\n');
+        }
         for (path, hash) in &self.entries {
             out.push_str(hash);
             out.push_str("  ");
@@ -157,6 +182,7 @@ impl Manifest {
     ) -> Result<Self, Vec<ManifestError>> {
         let mut entries = BTreeMap::new();
         let mut generator = None;
+        let mut inputs = None;
         let mut errors = Vec::new();
         let mut offset = 0;
         for (index, raw) in text.split_inclusive('\n').enumerate() {
@@ -172,6 +198,12 @@ impl Manifest {
                         offset: start + GENERATOR.len(),
                         len: version.len(),
                     });
+                }
+                continue;
+            }
+            if let Some(digest) = content.strip_prefix(INPUTS) {
+                if inputs.is_none() {
+                    inputs = Some(digest.trim().to_owned());
                 }
                 continue;
             }
@@ -200,7 +232,11 @@ impl Manifest {
             });
         }
         if errors.is_empty() {
-            Ok(Self { entries, generator })
+            Ok(Self {
+                entries,
+                generator,
+                inputs,
+            })
         } else {
             Err(errors)
         }

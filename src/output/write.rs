@@ -276,11 +276,13 @@ fn gather<T>(results: Vec<Result<T, WriteError>>) -> Result<Vec<T>, WriteError> 
 }
 
 /// Writes `files` under `root` as `layout` places them, keeping the manifest. See the module
-/// documentation for the order of work and the guarantees.
+/// documentation for the order of work and the guarantees. `inputs`, the digest of the
+/// inputs `files` were compiled from, goes into the manifest's `# inputs:` line.
 pub fn write_tree(
     root: &Path,
     layout: &Layout,
     files: &FileSet,
+    inputs: Option<&str>,
 ) -> Result<WriteReport, WriteError> {
     let placed = place(layout, files)?;
     let out_key = super::layout::path_key(layout.out());
@@ -313,6 +315,9 @@ pub fn write_tree(
         return Err(WriteError::Unowned { paths: refused });
     }
     let mut manifest = Manifest::new();
+    if let Some(digest) = inputs {
+        manifest.set_inputs(digest);
+    }
     for (p, (_, hash)) in placed.iter().zip(&actions) {
         manifest.insert_hash(p.key.clone(), hash.clone());
     }
@@ -441,9 +446,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::default();
         let files = set(&[("a/b.yaml", "x: 1"), ("c.yaml", "y: 2")]);
-        let first = write_tree(dir.path(), &layout, &files).unwrap();
+        let first = write_tree(dir.path(), &layout, &files, None).unwrap();
         assert_eq!(first.written, ["golden/a/b.yaml", "golden/c.yaml"]);
-        let second = write_tree(dir.path(), &layout, &files).unwrap();
+        let second = write_tree(dir.path(), &layout, &files, None).unwrap();
         assert!(second.written.is_empty() && second.deleted.is_empty());
         assert_eq!(second.unchanged.len(), 2);
         let manifest = load_manifest(dir.path(), &layout).unwrap();
