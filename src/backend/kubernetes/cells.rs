@@ -12,7 +12,7 @@
 //! An environment with cells has no Application of its own: each cell's replaces it (the
 //! environment's aggregate stays, the shape every cell starts from).
 
-use super::{environment, overlay, secrets};
+use super::{Ctx, egress, environment, overlay, secrets};
 use crate::artifact::OutputFile;
 use crate::artifact::yaml::to_yaml;
 use crate::error::Error;
@@ -59,7 +59,10 @@ pub(crate) fn cell_overlays(
             let Some(service) = cell.environment.services.get(name) else {
                 return Ok(None);
             };
-            if skip && env_overlay.is_some() && overlay_inputs_equal(env, &cell.environment, name) {
+            if skip
+                && env_overlay.is_some()
+                && overlay_inputs_equal(model, env, &cell.environment, name)
+            {
                 return Ok(None);
             }
             let files = overlay::emit_overlay(model, &cell.environment, service, base_objects)?;
@@ -79,8 +82,11 @@ pub(crate) fn cell_overlays(
 /// - `name`: the overlay's directory, the environment label, dashboard uid, title and tags,
 ///   alert rule names and labels, store entry names;
 /// - `namespace_suffix`: every namespace (`Environment::namespace_of`);
-/// - `cloud.provider` and `cloud.region`: secret env vars, identity and object storage
-///   endpoints (egress), managed or in-cluster placement, image pull credentials;
+/// - `cloud.provider`: secret env vars, managed or in-cluster placement, image pull
+///   credentials, the egress endpoints;
+/// - `cloud.region`: only through the egress endpoints (`egress::endpoints`: AWS names its
+///   regional STS and S3 hosts, the other clouds' are global), so a cell in another region
+///   shares the overlay where the service's endpoints come out the same;
 /// - `network.cidr`: the NetworkPolicy's egress to managed resources;
 /// - `monitoring.prometheus_url`: the NetworkPolicy's ingress from the monitoring namespace;
 /// - `secret_store.kind` and `secret_store.name`: the ExternalSecrets (the service's, the
@@ -95,13 +101,23 @@ pub(crate) fn cell_overlays(
 /// read the environment's store entry names; the cell's aggregate patches them). A renderer
 /// that starts reading one of them must add it here: the `cell_skip` tests render every
 /// cell with and without this check, over every field a cell can change.
-pub(crate) fn overlay_inputs_equal(env: &Environment, cell_env: &Environment, name: &str) -> bool {
+pub(crate) fn overlay_inputs_equal(
+    model: &Model,
+    env: &Environment,
+    cell_env: &Environment,
+    name: &str,
+) -> bool {
     let Some(service) = env.services.get(name) else {
         return false;
     };
+    let same_endpoints = || {
+        egress::endpoints(&Ctx::new(model, env, service))
+            == egress::endpoints(&Ctx::new(model, cell_env, service))
+    };
     env.name == cell_env.name
         && env.namespace_suffix == cell_env.namespace_suffix
-        && env.cloud == cell_env.cloud
+        && env.cloud.provider == cell_env.cloud.provider
+        && (env.cloud.region == cell_env.cloud.region || same_endpoints())
         && env.network.cidr == cell_env.network.cidr
         && env.monitoring.prometheus_url == cell_env.monitoring.prometheus_url
         && env.secret_store.kind == cell_env.secret_store.kind
