@@ -135,7 +135,7 @@ fn field_mutations() -> Vec<Mutation> {
                 CloudProvider::Azure | CloudProvider::Gcp => CloudProvider::Aws,
             }
         }),
-        ("cloud.region", |e| e.cloud.region.push_str("x")),
+        ("cloud.region", |e| e.cloud.region.push('x')),
         ("cluster.name", |e| e.cluster.name.push_str("-other")),
         ("cluster.version", |e| {
             e.cluster.version = Some("1.99".to_owned())
@@ -153,7 +153,7 @@ fn field_mutations() -> Vec<Mutation> {
             );
         }),
         ("terraform.backend.type", |e| {
-            e.terraform.backend.kind.push_str("x")
+            e.terraform.backend.kind.push('x')
         }),
         ("terraform.backend.config", |e| {
             e.terraform
@@ -182,7 +182,7 @@ fn field_mutations() -> Vec<Mutation> {
         ("secretStore.environmentSlug", |e| {
             e.secret_store.environment_slug = Some("other".to_owned())
         }),
-        ("secretStore.mount", |e| e.secret_store.mount.push_str("x")),
+        ("secretStore.mount", |e| e.secret_store.mount.push('x')),
         ("network.cidr", |e| {
             e.network.cidr = "10.99.0.0/16".to_owned()
         }),
