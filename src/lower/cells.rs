@@ -5,8 +5,8 @@
 
 use super::{lower_environment, lower_service, version_of};
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Cell, Environment};
-use crate::spec::{Field, SpecEnv, TagsByService, VersionEntry, defaults};
+use crate::model::{Cell, Environment, Service};
+use crate::spec::{Field, SpecEnv, SpecService, TagsByService, VersionEntry, defaults};
 use std::collections::BTreeMap;
 
 /// The cells of `env` (none without `cells`), its waves and bake time, set on `lowered`.
@@ -20,9 +20,20 @@ pub(super) fn lower_cells(
         return;
     }
     let written = env.spec.cells.get();
-    for cell in &env.cells {
-        let mut services = BTreeMap::new();
-        for (name, service) in &cell.services {
+    // Every cell's services lower independently (of each other and of the other cells'):
+    // one parallel pass, in cell and service order (`collect` keeps it), as the
+    // environments' services are lowered.
+    use rayon::prelude::*;
+    let jobs: Vec<(usize, &String, &SpecService)> = env
+        .cells
+        .iter()
+        .enumerate()
+        .flat_map(|(i, cell)| cell.services.iter().map(move |(n, s)| (i, n, s)))
+        .collect();
+    let services: Vec<(usize, Result<Service, Diagnostic>)> = jobs
+        .into_par_iter()
+        .map(|(i, name, service)| {
+            let cell = &env.cells[i];
             let entry = tags.and_then(|t| t.get(name.as_str())).and_then(Field::get);
             let mut version = entry.map(|e| version_of(e, Some(&cell.name)));
             if let (Some(version), Some(VersionEntry::Split(split))) = (version.as_mut(), entry)
@@ -34,13 +45,23 @@ pub(super) fn lower_cells(
             {
                 version.stable = pin.0.clone();
             }
-            match lower_service(service, version) {
-                Ok(s) => {
-                    services.insert(s.name.clone(), s);
-                }
-                Err(e) => errors.push(e),
+            (i, lower_service(service, version))
+        })
+        .collect();
+    // Each cell's services, and the problems found lowering them (reported before the
+    // cell's own, as the cell is lowered after its services).
+    let mut by_cell: Vec<(BTreeMap<String, Service>, Vec<Diagnostic>)> =
+        vec![(BTreeMap::new(), Vec::new()); env.cells.len()];
+    for (i, service) in services {
+        match service {
+            Ok(s) => {
+                by_cell[i].0.insert(s.name.clone(), s);
             }
+            Err(e) => by_cell[i].1.push(e),
         }
+    }
+    for (cell, (services, problems)) in env.cells.iter().zip(by_cell) {
+        errors.extend(problems);
         let as_env = SpecEnv {
             name: env.name.clone(),
             file: env.file,

@@ -141,7 +141,7 @@ pub struct Environment {
     pub(crate) dependents: std::sync::OnceLock<BTreeMap<String, Vec<String>>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Cloud {
     pub provider: CloudProvider,
@@ -314,7 +314,7 @@ pub enum TagPolicy {
 
 /// A service as deployed in one environment (or, in `Model::registry_services`, as the
 /// registry declares it with the registry defaults applied).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Service {
@@ -393,7 +393,7 @@ impl Service {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Build {
     pub language: Language,
@@ -414,7 +414,7 @@ pub enum Language {
     Docker,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Port {
     pub name: String,
@@ -431,7 +431,7 @@ pub enum Protocol {
     Tcp,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Replicas {
@@ -443,7 +443,7 @@ pub struct Replicas {
     pub target_cpu: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Resources {
     pub requests: Quantities,
@@ -451,14 +451,14 @@ pub struct Resources {
 }
 
 /// Kubernetes quantities, as strings (`250m`, `"1"`, `512Mi`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Quantities {
     pub cpu: String,
     pub memory: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct HealthCheck {
     #[cfg_attr(test, serde(default))]
@@ -469,7 +469,7 @@ pub struct HealthCheck {
     pub startup: Option<Probe>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Probe {
@@ -489,7 +489,7 @@ pub struct Probe {
 }
 
 /// A reference to a secret in the environment's secret store; never a value.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct SecretRef {
     pub store: SecretStoreKind,
@@ -554,7 +554,7 @@ impl InfraType {
 
 /// A backing resource a service owns, with its sizing resolved (the entry's own sizing
 /// fields over the environment's `infraDefaults` for its type).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Infra {
     #[serde(rename = "type")]
@@ -592,7 +592,7 @@ pub struct Sizing {
     pub nodes: Option<u32>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Expose {
     pub host: String,
@@ -605,7 +605,7 @@ pub struct Expose {
     pub tls: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Rollout {
@@ -658,7 +658,7 @@ pub enum IntOrPercent {
     Percent(String),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Canary {
     /// Traffic weights in percent, strictly increasing, ending at 100.
@@ -672,14 +672,14 @@ pub struct Canary {
     pub analysis: Option<Analysis>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 pub struct Header {
     pub name: String,
     pub value: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(Deserialize))]
 #[serde(rename_all = "camelCase")]
 pub struct Analysis {

@@ -48,6 +48,8 @@ mod secrets;
 mod workload;
 
 #[cfg(test)]
+mod cell_skip_tests;
+#[cfg(test)]
 mod fixture;
 #[cfg(test)]
 mod observe_tests;
@@ -67,6 +69,15 @@ const RUN_AS: u32 = 10001;
 
 /// Compiles the Kubernetes tree for `model`: bases, overlays and environment aggregates.
 pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, crate::error::Error> {
+    emit_with(model, true)
+}
+
+/// [`emit`]; `skip_cells: false` renders every cell's overlay of every service, even those
+/// [`cells::overlay_inputs_equal`] knows to be the environment's (the tests compare both).
+pub(crate) fn emit_with(
+    model: &Model,
+    skip_cells: bool,
+) -> Result<Vec<OutputFile>, crate::error::Error> {
     use rayon::prelude::*;
     // Services are independent: emit them in parallel; `collect` keeps the order.
     // Every environment's services come from the registry (merge starts there); say so
@@ -121,7 +132,14 @@ pub fn emit(model: &Model, _ctx: &super::EmitCtx) -> Result<Vec<OutputFile>, cra
                 .iter()
                 .zip(&overlays)
                 .map(|(env, env_overlay)| {
-                    cells::cell_overlays(model, env, name, env_overlay.as_deref(), &base_objects)
+                    cells::cell_overlays(
+                        model,
+                        env,
+                        name,
+                        env_overlay.as_deref(),
+                        &base_objects,
+                        skip_cells,
+                    )
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             Ok((base_files, overlays, in_cells))
