@@ -174,15 +174,19 @@ fn read_platform(
             disabled: env.disabled.clone(),
             cells: env
                 .cells
-                .iter()
+                .par_iter()
                 .map(|cell| SpecCell {
                     name: cell.name.clone(),
                     key_pos: cell.key_pos,
                     spec: from_node(&cell.node).unwrap_or_default(),
+                    // Each cell's merged services, typed in parallel like the
+                    // environments' (`collect` keeps the order).
                     services: cell
                         .services
-                        .iter()
+                        .par_iter()
                         .map(|(n, s)| (n.clone(), read_service(s, sources)))
+                        .collect::<Vec<_>>()
+                        .into_iter()
                         .collect(),
                     disabled: cell.disabled.clone(),
                 })
