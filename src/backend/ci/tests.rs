@@ -957,6 +957,15 @@ fn every_pipeline_installs_the_release_that_generated_it() {
     );
 }
 
+/// Writes an executable bash script `name` with `body` into `bin`: a stand-in on PATH for
+/// a command a rendered script calls.
+fn stub_command(bin: &std::path::Path, name: &str, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = bin.join(name);
+    std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
 /// Runs prod's rendered canary driver for `cart` with stubs on PATH: `curl` answers every
 /// Prometheus query with `answer` (a JSON body), `sleep` returns at once, `infrac` logs its
 /// arguments. Returns the exit status, stderr and the infrac calls.
@@ -971,12 +980,7 @@ fn run_canary(answer: &str) -> (i32, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    let stub = |name: &str, body: &str| {
-        let path = bin.join(name);
-        std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    };
+    let stub = |name: &str, body: &str| stub_command(&bin, name, body);
     let log = dir.path().join("infrac.log");
     std::fs::write(dir.path().join("answer.json"), answer).unwrap();
     stub("curl", &format!("cat {:?}", dir.path().join("answer.json")));
@@ -1761,12 +1765,7 @@ fn run_wave(alerts: &str, url: Option<&str>) -> (i32, String, String, String) {
     let dir = tempfile::tempdir().unwrap();
     let bin = dir.path().join("bin");
     std::fs::create_dir(&bin).unwrap();
-    let stub = |name: &str, body: &str| {
-        let path = bin.join(name);
-        std::fs::write(&path, format!("#!/usr/bin/env bash\n{body}\n")).unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
-    };
+    let stub = |name: &str, body: &str| stub_command(&bin, name, body);
     let (log, curls) = (dir.path().join("infrac.log"), dir.path().join("curl.log"));
     let healthy = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1700000000,"0.005"]}]}}"#;
     std::fs::write(dir.path().join("query.json"), healthy).unwrap();
