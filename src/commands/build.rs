@@ -511,16 +511,17 @@ fn report_base_model(
     }
 }
 
-/// `infrac affected --base REF`: the services whose resolved model differs in some
-/// environment, and the environments and targets whose generated files differ. A change to
-/// a shared file (a base, a module, CI) reaches every environment.
+/// `infrac affected --base REF`: the services, environments, cells and targets whose
+/// generated files differ from the base's golden tree (SPEC). A change to a file of no
+/// environment (a base, a module, CI) reaches every environment; a shared file (an
+/// environment's aggregate, promotion, a module) names no service ([`changed_services`]).
 ///
 /// Two ways to the same answer. When the manifest's `# inputs:` digest is that of the
 /// inputs on disk and every golden file holds the bytes the manifest records, the golden
 /// tree on disk is what the inputs compile to: it is compared with the base's as it is, and
 /// no back end runs (`"from": "golden"`). Otherwise (or with `--exact`) the inputs are
-/// compiled, as `plan --base` does (`"from": "compile"`). Both read the services from the
-/// model, head and base front ends side by side.
+/// compiled, as `plan --base` does (`"from": "compile"`). Neither runs the base's front end:
+/// the base is its golden tree, read from git.
 pub fn affected(
     printer: &Printer,
     root: &Path,
@@ -541,19 +542,13 @@ pub fn affected(
                     layout: compiled.layout,
                     files: compiled.files,
                     model: compiled.model,
-                    inputs: compiled.inputs,
                 },
                 From::Compile,
             )
         }
     };
     let head = &head;
-    // The base golden tree and the base inputs' front end, side by side (as `plan --base`).
-    let (tree, base_inputs) = rayon::join(
-        || read_base_tree(root, &head.layout, &head.files, rev),
-        || load_base_model(root, &head.inputs, rev),
-    );
-    let tree = match tree {
+    let tree = match read_base_tree(root, &head.layout, &head.files, rev) {
         Ok(t) => t,
         Err(e) => {
             printer.error(&format!("--base {rev}: {e}"));
@@ -561,26 +556,11 @@ pub fn affected(
         }
     };
     let filter = PlanFilter::default();
-    let (planned, base) = rayon::join(
-        || plan::plan_base(&tree, &head.layout, &head.files, &filter),
-        || {
-            report_base_model(
-                printer,
-                rev,
-                base_inputs,
-                "every service counts as affected",
-            )
-        },
-    );
-    let planned = match planned {
+    let planned = match plan::plan_base(&tree, &head.layout, &head.files, &filter) {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
-    let base = match base {
-        Ok(m) => m,
-        Err(code) => return Ok(code),
-    };
-    let services = changed_services(&head.model, base.as_ref());
+    let services = changed_services(&head.layout, &head.files, &tree, &planned.files);
     let environments: Vec<String> = head
         .model
         .environments
@@ -595,7 +575,7 @@ pub fn affected(
         &planned.files,
     );
     print_affected(printer, rev, format, from, &answer)?;
-    crate::teardown::release((planned, base, tree));
+    crate::teardown::release((planned, tree));
     Ok(0)
 }
 
@@ -616,12 +596,11 @@ impl From {
 }
 
 /// The head side of `affected`: the generated files (compiled, or the golden tree on disk
-/// when it is theirs), their layout, the model and the input paths.
+/// when it is theirs), their layout and the model (the environments and their cells).
 struct Head {
     layout: Layout,
     files: FileSet,
     model: crate::model::Model,
-    inputs: Vec<String>,
 }
 
 /// The head from the golden tree on disk, when it is what the inputs compile to: the
@@ -677,13 +656,11 @@ fn golden_head(root: &Path) -> Option<Head> {
     for file in files {
         set.insert(file?).ok()?;
     }
-    let inputs = input_paths(project);
     crate::teardown::release(frontend);
     Some(Head {
         layout,
         files: set,
         model,
-        inputs,
     })
 }
 
@@ -819,56 +796,65 @@ fn print_affected(
     Ok(())
 }
 
-/// The services whose resolved model differs between `base` and `head` in some environment
-/// or cell, or that one of them lacks; every service when there is no base model. The
-/// services are compared in parallel (serialising each is most of the work).
+/// The services whose generated files differ: a changed file of a service's own
+/// (its Kubernetes base and overlays, its build pipeline, as the back ends name them), and
+/// the service each changed Terraform instance is keyed by (`module.postgres["orders-db"]`,
+/// `…["orders"]`: the longest service name the key is, or starts with followed by `-`).
+/// A shared file (an environment's aggregate, promotion, a module) names no service. The
+/// services are those with a Kubernetes base in the head's files or in the base tree.
 fn changed_services(
-    head: &crate::model::Model,
-    base: Option<&crate::model::Model>,
+    layout: &Layout,
+    head: &FileSet,
+    base: &plan::BaseTree,
+    changes: &[plan::FileChange],
 ) -> std::collections::BTreeSet<String> {
-    use rayon::prelude::*;
+    use crate::artifact::Target;
+    use crate::backend::{ci, kubernetes};
     use std::collections::BTreeSet;
-    type Services = std::collections::BTreeMap<String, crate::model::Service>;
-    let same = |a: &crate::model::Service, b: &crate::model::Service| {
-        serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
-    };
-    // (head services, base services): one missing from the base counts as changed.
-    let mut pairs: Vec<(&Services, Option<&Services>)> = Vec::new();
+    let mut known: BTreeSet<String> = head
+        .iter()
+        .filter_map(|f| kubernetes::identity::service_of(&f.path).map(str::to_owned))
+        .collect();
+    known.extend(base.keys().filter_map(|key| {
+        let logical = layout.logical_path(key)?;
+        kubernetes::identity::service_of(&logical).map(str::to_owned)
+    }));
     let mut services = BTreeSet::new();
-    for env in &head.environments {
-        let old = base.and_then(|m| m.environment(&env.name));
-        pairs.push((&env.services, old.map(|o| &o.services)));
-        if let Some(old) = old {
-            let gone = old
-                .services
-                .keys()
-                .filter(|n| !env.services.contains_key(*n));
-            services.extend(gone.cloned());
+    for f in changes {
+        let own = match f.target {
+            Some(Target::Kubernetes) => kubernetes::identity::service_of(&f.logical_path),
+            Some(Target::Ci) => ci::identity::service_of(&f.logical_path),
+            _ => None,
+        };
+        if let Some(service) = own.filter(|s| known.contains(*s)) {
+            services.insert(service.to_owned());
         }
-        // A service may change in one cell only (a cell override, a pin).
-        for cell in &env.cells {
-            let old_cell = old
-                .and_then(|o| o.cells.iter().find(|c| c.name == cell.name))
-                .map(|c| &c.environment.services);
-            if old_cell.is_some() {
-                pairs.push((&cell.environment.services, old_cell));
+        if f.target == Some(Target::Terraform) {
+            for r in &f.resources {
+                if let Some(service) = keyed_service(&known, &r.id) {
+                    services.insert(service);
+                }
             }
         }
     }
-    let changed: Vec<Vec<String>> = pairs
-        .par_iter()
-        .map(|(now, before)| {
-            now.par_iter()
-                .filter(|(name, service)| match before.and_then(|b| b.get(*name)) {
-                    Some(b) => !same(b, service),
-                    None => true,
-                })
-                .map(|(name, _)| name.clone())
-                .collect()
-        })
-        .collect();
-    services.extend(changed.into_iter().flatten());
     services
+}
+
+/// The service a Terraform instance address is keyed by: the key of
+/// `module.postgres["orders-db"]` (`orders-db`,
+/// <https://developer.hashicorp.com/terraform/cli/state/resource-addressing>) is the longest
+/// of `services` it equals or starts with followed by `-`.
+fn keyed_service(services: &std::collections::BTreeSet<String>, address: &str) -> Option<String> {
+    let (_, rest) = address.split_once("[\"")?;
+    let (key, _) = rest.split_once("\"]")?;
+    services
+        .iter()
+        .filter(|s| {
+            key.strip_prefix(s.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        })
+        .max_by_key(|s| s.len())
+        .cloned()
 }
 
 /// The cells (`<env>/<cell>`) the changed files reach, each environment's in wave order;
@@ -1016,4 +1002,39 @@ pub fn check(
     }
     printer.error("the golden tree is stale; run `infrac build` and commit the result");
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::keyed_service;
+
+    #[test]
+    fn terraform_instances_name_the_longest_service_their_key_begins_with() {
+        let services = ["orders", "orders-db", "cart"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let keyed = |address: &str| keyed_service(&services, address);
+        assert_eq!(
+            keyed(r#"module.postgres["orders-db-main"]"#).as_deref(),
+            Some("orders-db")
+        );
+        assert_eq!(
+            keyed(r#"module.redis["orders-cache"]"#).as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            keyed(r#"module.workload_identity["cart"]"#).as_deref(),
+            Some("cart")
+        );
+        assert_eq!(
+            keyed(r#"azurerm_role_assignment.pull["cart-db"].id"#).as_deref(),
+            Some("cart")
+        );
+        // Not a service's: another name that merely begins alike, a shared block, a key
+        // that is a repository path.
+        assert_eq!(keyed(r#"module.redis["ordersx"]"#), None);
+        assert_eq!(keyed("module.cluster"), None);
+        assert_eq!(keyed(r#"aws_ecr_repository.this["shop/cart"]"#), None);
+    }
 }
