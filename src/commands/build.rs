@@ -539,9 +539,9 @@ pub fn affected(
             };
             (
                 Head {
+                    topology: Topology::of_model(&compiled.model),
                     layout: compiled.layout,
                     files: compiled.files,
-                    model: compiled.model,
                 },
                 From::Compile,
             )
@@ -561,14 +561,9 @@ pub fn affected(
         Err(e) => return write_error(printer, e),
     };
     let services = changed_services(&head.layout, &head.files, &tree, &planned.files);
-    let environments: Vec<String> = head
-        .model
-        .environments
-        .iter()
-        .map(|e| e.name.clone())
-        .collect();
+    let environments = head.topology.names();
     let answer = Affected::new(
-        &head.model,
+        &head.topology,
         &head.files,
         &environments,
         services,
@@ -596,27 +591,90 @@ impl From {
 }
 
 /// The head side of `affected`: the generated files (compiled, or the golden tree on disk
-/// when it is theirs), their layout and the model (the environments and their cells).
+/// when it is theirs), their layout and the environments with their cells.
 struct Head {
     layout: Layout,
     files: FileSet,
-    model: crate::model::Model,
+    topology: Topology,
+}
+
+/// What `affected` needs of the environments: each one's name, in promotion order, with its
+/// cells in wave order.
+struct Topology(Vec<(String, Vec<String>)>);
+
+impl Topology {
+    fn of_model(model: &crate::model::Model) -> Self {
+        Self(
+            model
+                .environments
+                .iter()
+                .map(|e| {
+                    let cells = e.cells_in_wave_order();
+                    (
+                        e.name.clone(),
+                        cells.iter().map(|c| c.name.clone()).collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// From the environment overlays alone (name, text), as the model reads them: the cells
+    /// in the order `waves:` lists them, the environments roots first (no `promotion.from`),
+    /// then each after the one it promotes from, ties by name. `None` for an overlay that
+    /// does not parse (the caller compiles).
+    fn of_overlays<'a>(overlays: impl Iterator<Item = (&'a str, &'a [u8])>) -> Option<Self> {
+        let mut envs: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+        for (name, bytes) in overlays {
+            let text = std::str::from_utf8(bytes).ok()?;
+            let node = crate::load::yaml::parse(text, 0).ok()?;
+            let from = node
+                .get("promotion")
+                .and_then(|p| p.get("from"))
+                .and_then(|f| f.as_str())
+                .map(str::to_owned);
+            let cells: Vec<String> = node
+                .get("waves")
+                .and_then(|w| w.as_seq())
+                .into_iter()
+                .flatten()
+                .flat_map(|wave| wave.as_seq().unwrap_or_default())
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .filter(|c| node.get("cells").and_then(|m| m.get(c)).is_some())
+                .collect();
+            envs.push((name.to_owned(), from, cells));
+        }
+        envs.sort_by(|a, b| a.0.cmp(&b.0));
+        let names: Vec<String> = envs.iter().map(|e| e.0.clone()).collect();
+        let mut placed: Vec<String> = Vec::new();
+        let mut order = Vec::new();
+        while !envs.is_empty() {
+            let ready = envs.iter().position(|(_, from, _)| match from {
+                Some(from) => placed.contains(from) || !names.contains(from),
+                None => true,
+            });
+            let (name, _, cells) = envs.remove(ready.unwrap_or(0));
+            placed.push(name.clone());
+            order.push((name, cells));
+        }
+        Some(Self(order))
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0.iter().map(|(name, _)| name.clone()).collect()
+    }
 }
 
 /// The head from the golden tree on disk, when it is what the inputs compile to: the
 /// manifest records the digest of the inputs as they are now ([`crate::load::digest`]) and
 /// this infrac's version, and every file it owns holds the bytes it records (read and
-/// hashed in parallel). The model is the inputs' front end (no back end runs). `None` on
-/// any doubt: the caller compiles.
+/// hashed in parallel). No front end and no back end runs: the environments and cells are
+/// read from the overlays ([`Topology::of_overlays`]). `None` on any doubt: the caller
+/// compiles.
 fn golden_head(root: &Path) -> Option<Head> {
     use rayon::prelude::*;
-    let (digest, mut frontend) = rayon::join(
-        || crate::load::digest::read_digest(root),
-        || run_frontend(root),
-    );
-    let digest = digest?;
-    let model = frontend.model.take()?;
-    let project = &frontend.project;
+    let inputs = crate::load::digest::read_disk_inputs(root)?;
+    let project = &inputs.project;
     let moves = project
         .output
         .iter()
@@ -624,7 +682,7 @@ fn golden_head(root: &Path) -> Option<Head> {
         .collect();
     let layout = Layout::new(&project.out, moves).ok()?;
     let manifest = crate::output::write::load_manifest(root, &layout).ok()?;
-    if manifest.inputs() != Some(digest.as_str())
+    if manifest.inputs() != Some(inputs.digest().as_str())
         || manifest.generator().map(|g| g.version.as_str())
             != Some(crate::output::manifest::VERSION)
         || manifest.is_empty()
@@ -632,35 +690,43 @@ fn golden_head(root: &Path) -> Option<Head> {
         return None;
     }
     let entries: Vec<(&str, &str)> = manifest.iter().collect();
-    let files: Vec<Option<crate::artifact::OutputFile>> = entries
-        .par_iter()
-        .map(|(key, hash)| {
-            let bytes = crate::output::write::read_optional(root, key).ok()??;
-            if crate::output::manifest::hash_hex(&bytes) != *hash {
-                return None;
-            }
-            let logical = layout.logical_path(key)?;
-            let owner = crate::backend::claim(&logical)?;
-            let text = String::from_utf8(bytes).ok()?;
-            let file = crate::artifact::OutputFile::new(
-                owner.target,
-                owner.environment.as_deref(),
-                logical,
-                text,
-            );
-            // Not a file the back ends could have written as it is: doubt.
-            (crate::output::manifest::hash_hex(file.contents.as_bytes()) == *hash).then_some(file)
-        })
-        .collect();
+    let (files, topology) = rayon::join(
+        || {
+            entries
+                .par_iter()
+                .map(|(key, hash)| {
+                    let bytes = crate::output::write::read_optional(root, key).ok()??;
+                    if crate::output::manifest::hash_hex(&bytes) != *hash {
+                        return None;
+                    }
+                    let logical = layout.logical_path(key)?;
+                    let owner = crate::backend::claim(&logical)?;
+                    let text = String::from_utf8(bytes).ok()?;
+                    // Not a file the back ends could have written as it is (normalising
+                    // would change it): doubt. Normalising only drops a trailing run of
+                    // blanks and newlines (adding one newline) and CRs, so a text ending in
+                    // a newline that keeps its length is kept as it is.
+                    let (len, ends) = (text.len(), text.ends_with('\n'));
+                    let file = crate::artifact::OutputFile::new(
+                        owner.target,
+                        owner.environment.as_deref(),
+                        logical,
+                        text,
+                    );
+                    (ends && file.contents.len() == len).then_some(file)
+                })
+                .collect::<Vec<Option<crate::artifact::OutputFile>>>()
+        },
+        || Topology::of_overlays(inputs.environments()),
+    );
     let mut set = FileSet::new();
     for file in files {
         set.insert(file?).ok()?;
     }
-    crate::teardown::release(frontend);
     Some(Head {
         layout,
         files: set,
-        model,
+        topology: topology?,
     })
 }
 
@@ -689,7 +755,7 @@ struct Affected {
 
 impl Affected {
     fn new(
-        model: &crate::model::Model,
+        topology: &Topology,
         files: &FileSet,
         order: &[String],
         services: std::collections::BTreeSet<String>,
@@ -709,7 +775,7 @@ impl Affected {
             }
         }
         // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
-        let cells = affected_cells(model, files, changes);
+        let cells = affected_cells(topology, files, changes);
         // Promotion order, as the model lists the environments.
         let position = |e: &str| order.iter().position(|x| x == e);
         let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
@@ -861,38 +927,38 @@ fn keyed_service(services: &std::collections::BTreeSet<String>, address: &str) -
 /// `None` when no environment has cells (the output then names none). A cell's own file
 /// (`FileChange::cell`) reaches that cell alone; an environment's file each cell sharing it.
 fn affected_cells(
-    model: &crate::model::Model,
+    topology: &Topology,
     generated: &FileSet,
     files: &[plan::FileChange],
 ) -> Option<Vec<String>> {
     use crate::backend::kubernetes::cells::cells_reached;
-    let celled: Vec<&crate::model::Environment> = model
-        .environments
+    let celled: Vec<&(String, Vec<String>)> = topology
+        .0
         .iter()
-        .filter(|e| !e.cells.is_empty())
+        .filter(|(_, cells)| !cells.is_empty())
         .collect();
     if celled.is_empty() {
         return None;
     }
     let mut out = Vec::new();
-    for env in celled {
+    for (env, cells) in celled {
         let mut reached = std::collections::BTreeSet::new();
         for f in files {
             // A pipeline runs nowhere: only the Kubernetes and Terraform files reach cells.
             if f.target.is_some_and(|t| t != crate::artifact::Target::Ci)
-                && f.environment.as_deref().is_none_or(|e| e == env.name)
+                && f.environment.as_deref().is_none_or(|e| e == env)
             {
                 match &f.cell {
                     Some(cell) if f.environment.is_some() => {
                         reached.insert(cell.clone());
                     }
-                    _ => reached.extend(cells_reached(env, &f.logical_path, generated)),
+                    _ => reached.extend(cells_reached(env, cells, &f.logical_path, generated)),
                 }
             }
         }
-        for cell in env.cells_in_wave_order() {
-            if reached.contains(&cell.name) {
-                out.push(format!("{}/{}", env.name, cell.name));
+        for cell in cells {
+            if reached.contains(cell) {
+                out.push(format!("{env}/{cell}"));
             }
         }
     }
@@ -1006,7 +1072,30 @@ pub fn check(
 
 #[cfg(test)]
 mod tests {
-    use super::keyed_service;
+    use super::{Topology, keyed_service};
+
+    /// The overlays alone give the model's environments (promotion order, not name order)
+    /// and cells (wave order), on every valid fixture.
+    #[test]
+    fn the_overlays_give_the_models_environments_and_cells() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut roots = vec![manifest.to_path_buf()];
+        for entry in std::fs::read_dir(manifest.join("tests/fixtures/valid")).unwrap() {
+            roots.push(entry.unwrap().path());
+        }
+        let mut celled = 0;
+        for root in roots {
+            let frontend = crate::pipeline::run_frontend(&root);
+            let Some(model) = frontend.model.as_ref() else {
+                continue;
+            };
+            let inputs = crate::load::digest::read_disk_inputs(&root).unwrap();
+            let read = Topology::of_overlays(inputs.environments()).unwrap();
+            assert_eq!(read.0, Topology::of_model(model).0, "{}", root.display());
+            celled += usize::from(read.0.iter().any(|(_, cells)| !cells.is_empty()));
+        }
+        assert!(celled > 0);
+    }
 
     #[test]
     fn terraform_instances_name_the_longest_service_their_key_begins_with() {
