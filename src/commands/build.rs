@@ -867,7 +867,8 @@ fn print_affected(
 /// the service each changed Terraform instance is keyed by (`module.postgres["orders-db"]`,
 /// `…["orders"]`: the longest service name the key is, or starts with followed by `-`).
 /// A shared file (an environment's aggregate, promotion, a module) names no service. The
-/// services are those with a Kubernetes base in the head's files or in the base tree.
+/// Terraform keys are matched against the services with a Kubernetes base in the head's
+/// files or in the base tree.
 fn changed_services(
     layout: &Layout,
     head: &FileSet,
@@ -892,7 +893,7 @@ fn changed_services(
             Some(Target::Ci) => ci::identity::service_of(&f.logical_path),
             _ => None,
         };
-        if let Some(service) = own.filter(|s| known.contains(*s)) {
+        if let Some(service) = own {
             services.insert(service.to_owned());
         }
         if f.target == Some(Target::Terraform) {
