@@ -705,11 +705,12 @@ fn affected_from_plan(repo: &Repo, rev: &str) -> (Vec<String>, Vec<String>) {
 }
 
 /// `affected` agrees with the full comparison of `plan --base` on every scenario of this
-/// file: one value in one environment; a resource added and a service removed.
+/// file: one value in one environment; a resource added and a service removed; an image tag;
+/// a cell's node pool. The services are those whose own generated files differ.
 #[test]
 fn affected_agrees_with_the_full_comparison() {
     type Edit = (&'static str, &'static str, &'static str);
-    let scenarios: [(&[Edit], &[&str]); 2] = [
+    let scenarios: [(&[Edit], &[&str]); 4] = [
         (
             &[(
                 "environments/prod.yaml",
@@ -731,7 +732,30 @@ fn affected_agrees_with_the_full_comparison() {
                     "      JAVA_TOOL_OPTIONS: -XX:MaxRAMPercentage=75\n    infra:\n      db: {type: postgres, version: \"16\"}\n      cache: {type: redis, version: \"7.2\"}\n\n  notification-service:",
                 ),
             ],
-            &["legacy-report-service", "tenant-service"],
+            // reporting-service's dev NetworkPolicy and AuthorizationPolicy no longer admit
+            // legacy-report-service: its generated files differ, its model does not.
+            &[
+                "legacy-report-service",
+                "reporting-service",
+                "tenant-service",
+            ],
+        ),
+        (
+            &[(
+                "versions.yaml",
+                "api-gateway: v2.2.1",
+                "api-gateway: v2.2.2",
+            )],
+            &["api-gateway"],
+        ),
+        (
+            // The cell's Terraform root alone: no service's file.
+            &[(
+                "environments/prod.yaml",
+                "default: {vmSize: Standard_D8s_v3, min: 3, max: 10,",
+                "default: {vmSize: Standard_D8s_v3, min: 3, max: 12,",
+            )],
+            &[],
         ),
     ];
     for (i, (edits, services)) in scenarios.iter().enumerate() {
@@ -873,6 +897,16 @@ fn affected_answers_alike_from_the_golden_tree_and_from_a_compile() {
             !fast["targets"].as_array().unwrap().is_empty(),
             "{name}: {fast:#}"
         );
+        if edits.is_empty() {
+            // Every service's build pipeline is rendered from the overridden template.
+            let mut all: Vec<String> = std::fs::read_dir(repo.root.join("golden/kubernetes"))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .filter(|n| n != "environments")
+                .collect();
+            all.sort();
+            assert_eq!(fast["services"], serde_json::json!(all), "{name}");
+        }
         if name.starts_with("a cell's") {
             // Only the cell changed: no other cell is reached.
             assert_eq!(

@@ -511,16 +511,17 @@ fn report_base_model(
     }
 }
 
-/// `infrac affected --base REF`: the services whose resolved model differs in some
-/// environment, and the environments and targets whose generated files differ. A change to
-/// a shared file (a base, a module, CI) reaches every environment.
+/// `infrac affected --base REF`: the services, environments, cells and targets whose
+/// generated files differ from the base's golden tree (SPEC). A change to a file of no
+/// environment (a base, a module, CI) reaches every environment; a shared file (an
+/// environment's aggregate, promotion, a module) names no service ([`changed_services`]).
 ///
 /// Two ways to the same answer. When the manifest's `# inputs:` digest is that of the
 /// inputs on disk and every golden file holds the bytes the manifest records, the golden
 /// tree on disk is what the inputs compile to: it is compared with the base's as it is, and
 /// no back end runs (`"from": "golden"`). Otherwise (or with `--exact`) the inputs are
-/// compiled, as `plan --base` does (`"from": "compile"`). Both read the services from the
-/// model, head and base front ends side by side.
+/// compiled, as `plan --base` does (`"from": "compile"`). Neither runs the base's front end:
+/// the base is its golden tree, read from git.
 pub fn affected(
     printer: &Printer,
     root: &Path,
@@ -538,22 +539,16 @@ pub fn affected(
             };
             (
                 Head {
+                    topology: Topology::of_model(&compiled.model),
                     layout: compiled.layout,
                     files: compiled.files,
-                    model: compiled.model,
-                    inputs: compiled.inputs,
                 },
                 From::Compile,
             )
         }
     };
     let head = &head;
-    // The base golden tree and the base inputs' front end, side by side (as `plan --base`).
-    let (tree, base_inputs) = rayon::join(
-        || read_base_tree(root, &head.layout, &head.files, rev),
-        || load_base_model(root, &head.inputs, rev),
-    );
-    let tree = match tree {
+    let tree = match read_base_tree(root, &head.layout, &head.files, rev) {
         Ok(t) => t,
         Err(e) => {
             printer.error(&format!("--base {rev}: {e}"));
@@ -561,41 +556,21 @@ pub fn affected(
         }
     };
     let filter = PlanFilter::default();
-    let (planned, base) = rayon::join(
-        || plan::plan_base(&tree, &head.layout, &head.files, &filter),
-        || {
-            report_base_model(
-                printer,
-                rev,
-                base_inputs,
-                "every service counts as affected",
-            )
-        },
-    );
-    let planned = match planned {
+    let planned = match plan::plan_base(&tree, &head.layout, &head.files, &filter) {
         Ok(p) => p,
         Err(e) => return write_error(printer, e),
     };
-    let base = match base {
-        Ok(m) => m,
-        Err(code) => return Ok(code),
-    };
-    let services = changed_services(&head.model, base.as_ref());
-    let environments: Vec<String> = head
-        .model
-        .environments
-        .iter()
-        .map(|e| e.name.clone())
-        .collect();
+    let services = changed_services(&head.layout, &head.files, &tree, &planned.files);
+    let environments = head.topology.names();
     let answer = Affected::new(
-        &head.model,
+        &head.topology,
         &head.files,
         &environments,
         services,
         &planned.files,
     );
     print_affected(printer, rev, format, from, &answer)?;
-    crate::teardown::release((planned, base, tree));
+    crate::teardown::release((planned, tree));
     Ok(0)
 }
 
@@ -616,28 +591,90 @@ impl From {
 }
 
 /// The head side of `affected`: the generated files (compiled, or the golden tree on disk
-/// when it is theirs), their layout, the model and the input paths.
+/// when it is theirs), their layout and the environments with their cells.
 struct Head {
     layout: Layout,
     files: FileSet,
-    model: crate::model::Model,
-    inputs: Vec<String>,
+    topology: Topology,
+}
+
+/// What `affected` needs of the environments: each one's name, in promotion order, with its
+/// cells in wave order.
+struct Topology(Vec<(String, Vec<String>)>);
+
+impl Topology {
+    fn of_model(model: &crate::model::Model) -> Self {
+        Self(
+            model
+                .environments
+                .iter()
+                .map(|e| {
+                    let cells = e.cells_in_wave_order();
+                    (
+                        e.name.clone(),
+                        cells.iter().map(|c| c.name.clone()).collect(),
+                    )
+                })
+                .collect(),
+        )
+    }
+
+    /// From the environment overlays alone (name, text), as the model reads them: the cells
+    /// in the order `waves:` lists them, the environments roots first (no `promotion.from`),
+    /// then each after the one it promotes from, ties by name. `None` for an overlay that
+    /// does not parse (the caller compiles).
+    fn of_overlays<'a>(overlays: impl Iterator<Item = (&'a str, &'a [u8])>) -> Option<Self> {
+        let mut envs: Vec<(String, Option<String>, Vec<String>)> = Vec::new();
+        for (name, bytes) in overlays {
+            let text = std::str::from_utf8(bytes).ok()?;
+            let node = crate::load::yaml::parse(text, 0).ok()?;
+            let from = node
+                .get("promotion")
+                .and_then(|p| p.get("from"))
+                .and_then(|f| f.as_str())
+                .map(str::to_owned);
+            let cells: Vec<String> = node
+                .get("waves")
+                .and_then(|w| w.as_seq())
+                .into_iter()
+                .flatten()
+                .flat_map(|wave| wave.as_seq().unwrap_or_default())
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .filter(|c| node.get("cells").and_then(|m| m.get(c)).is_some())
+                .collect();
+            envs.push((name.to_owned(), from, cells));
+        }
+        envs.sort_by(|a, b| a.0.cmp(&b.0));
+        let names: Vec<String> = envs.iter().map(|e| e.0.clone()).collect();
+        let mut placed: Vec<String> = Vec::new();
+        let mut order = Vec::new();
+        while !envs.is_empty() {
+            let ready = envs.iter().position(|(_, from, _)| match from {
+                Some(from) => placed.contains(from) || !names.contains(from),
+                None => true,
+            });
+            let (name, _, cells) = envs.remove(ready.unwrap_or(0));
+            placed.push(name.clone());
+            order.push((name, cells));
+        }
+        Some(Self(order))
+    }
+
+    fn names(&self) -> Vec<String> {
+        self.0.iter().map(|(name, _)| name.clone()).collect()
+    }
 }
 
 /// The head from the golden tree on disk, when it is what the inputs compile to: the
 /// manifest records the digest of the inputs as they are now ([`crate::load::digest`]) and
 /// this infrac's version, and every file it owns holds the bytes it records (read and
-/// hashed in parallel). The model is the inputs' front end (no back end runs). `None` on
-/// any doubt: the caller compiles.
+/// hashed in parallel). No front end and no back end runs: the environments and cells are
+/// read from the overlays ([`Topology::of_overlays`]). `None` on any doubt: the caller
+/// compiles.
 fn golden_head(root: &Path) -> Option<Head> {
     use rayon::prelude::*;
-    let (digest, mut frontend) = rayon::join(
-        || crate::load::digest::read_digest(root),
-        || run_frontend(root),
-    );
-    let digest = digest?;
-    let model = frontend.model.take()?;
-    let project = &frontend.project;
+    let inputs = crate::load::digest::read_disk_inputs(root)?;
+    let project = &inputs.project;
     let moves = project
         .output
         .iter()
@@ -645,7 +682,7 @@ fn golden_head(root: &Path) -> Option<Head> {
         .collect();
     let layout = Layout::new(&project.out, moves).ok()?;
     let manifest = crate::output::write::load_manifest(root, &layout).ok()?;
-    if manifest.inputs() != Some(digest.as_str())
+    if manifest.inputs() != Some(inputs.digest().as_str())
         || manifest.generator().map(|g| g.version.as_str())
             != Some(crate::output::manifest::VERSION)
         || manifest.is_empty()
@@ -653,37 +690,43 @@ fn golden_head(root: &Path) -> Option<Head> {
         return None;
     }
     let entries: Vec<(&str, &str)> = manifest.iter().collect();
-    let files: Vec<Option<crate::artifact::OutputFile>> = entries
-        .par_iter()
-        .map(|(key, hash)| {
-            let bytes = crate::output::write::read_optional(root, key).ok()??;
-            if crate::output::manifest::hash_hex(&bytes) != *hash {
-                return None;
-            }
-            let logical = layout.logical_path(key)?;
-            let owner = crate::backend::claim(&logical)?;
-            let text = String::from_utf8(bytes).ok()?;
-            let file = crate::artifact::OutputFile::new(
-                owner.target,
-                owner.environment.as_deref(),
-                logical,
-                text,
-            );
-            // Not a file the back ends could have written as it is: doubt.
-            (crate::output::manifest::hash_hex(file.contents.as_bytes()) == *hash).then_some(file)
-        })
-        .collect();
+    let (files, topology) = rayon::join(
+        || {
+            entries
+                .par_iter()
+                .map(|(key, hash)| {
+                    let bytes = crate::output::write::read_optional(root, key).ok()??;
+                    if crate::output::manifest::hash_hex(&bytes) != *hash {
+                        return None;
+                    }
+                    let logical = layout.logical_path(key)?;
+                    let owner = crate::backend::claim(&logical)?;
+                    let text = String::from_utf8(bytes).ok()?;
+                    // Not a file the back ends could have written as it is (normalising
+                    // would change it): doubt. Normalising only drops a trailing run of
+                    // blanks and newlines (adding one newline) and CRs, so a text ending in
+                    // a newline that keeps its length is kept as it is.
+                    let (len, ends) = (text.len(), text.ends_with('\n'));
+                    let file = crate::artifact::OutputFile::new(
+                        owner.target,
+                        owner.environment.as_deref(),
+                        logical,
+                        text,
+                    );
+                    (ends && file.contents.len() == len).then_some(file)
+                })
+                .collect::<Vec<Option<crate::artifact::OutputFile>>>()
+        },
+        || Topology::of_overlays(inputs.environments()),
+    );
     let mut set = FileSet::new();
     for file in files {
         set.insert(file?).ok()?;
     }
-    let inputs = input_paths(project);
-    crate::teardown::release(frontend);
     Some(Head {
         layout,
         files: set,
-        model,
-        inputs,
+        topology: topology?,
     })
 }
 
@@ -712,7 +755,7 @@ struct Affected {
 
 impl Affected {
     fn new(
-        model: &crate::model::Model,
+        topology: &Topology,
         files: &FileSet,
         order: &[String],
         services: std::collections::BTreeSet<String>,
@@ -732,7 +775,7 @@ impl Affected {
             }
         }
         // The cells the changed files reach, `<env>/<cell>` in wave order (SPEC "Cells").
-        let cells = affected_cells(model, files, changes);
+        let cells = affected_cells(topology, files, changes);
         // Promotion order, as the model lists the environments.
         let position = |e: &str| order.iter().position(|x| x == e);
         let mut environments: Vec<String> = pairs.iter().map(|(e, _)| e.clone()).collect();
@@ -819,94 +862,104 @@ fn print_affected(
     Ok(())
 }
 
-/// The services whose resolved model differs between `base` and `head` in some environment
-/// or cell, or that one of them lacks; every service when there is no base model. The
-/// services are compared in parallel (serialising each is most of the work).
+/// The services whose generated files differ: a changed file of a service's own
+/// (its Kubernetes base and overlays, its build pipeline, as the back ends name them), and
+/// the service each changed Terraform instance is keyed by (`module.postgres["orders-db"]`,
+/// `…["orders"]`: the longest service name the key is, or starts with followed by `-`).
+/// A shared file (an environment's aggregate, promotion, a module) names no service. The
+/// Terraform keys are matched against the services with a Kubernetes base in the head's
+/// files or in the base tree.
 fn changed_services(
-    head: &crate::model::Model,
-    base: Option<&crate::model::Model>,
+    layout: &Layout,
+    head: &FileSet,
+    base: &plan::BaseTree,
+    changes: &[plan::FileChange],
 ) -> std::collections::BTreeSet<String> {
-    use rayon::prelude::*;
+    use crate::artifact::Target;
+    use crate::backend::{ci, kubernetes};
     use std::collections::BTreeSet;
-    type Services = std::collections::BTreeMap<String, crate::model::Service>;
-    let same = |a: &crate::model::Service, b: &crate::model::Service| {
-        serde_json::to_value(a).ok() == serde_json::to_value(b).ok()
-    };
-    // (head services, base services): one missing from the base counts as changed.
-    let mut pairs: Vec<(&Services, Option<&Services>)> = Vec::new();
+    let mut known: BTreeSet<String> = head
+        .iter()
+        .filter_map(|f| kubernetes::identity::service_of(&f.path).map(str::to_owned))
+        .collect();
+    known.extend(base.keys().filter_map(|key| {
+        let logical = layout.logical_path(key)?;
+        kubernetes::identity::service_of(&logical).map(str::to_owned)
+    }));
     let mut services = BTreeSet::new();
-    for env in &head.environments {
-        let old = base.and_then(|m| m.environment(&env.name));
-        pairs.push((&env.services, old.map(|o| &o.services)));
-        if let Some(old) = old {
-            let gone = old
-                .services
-                .keys()
-                .filter(|n| !env.services.contains_key(*n));
-            services.extend(gone.cloned());
+    for f in changes {
+        let own = match f.target {
+            Some(Target::Kubernetes) => kubernetes::identity::service_of(&f.logical_path),
+            Some(Target::Ci) => ci::identity::service_of(&f.logical_path),
+            _ => None,
+        };
+        if let Some(service) = own {
+            services.insert(service.to_owned());
         }
-        // A service may change in one cell only (a cell override, a pin).
-        for cell in &env.cells {
-            let old_cell = old
-                .and_then(|o| o.cells.iter().find(|c| c.name == cell.name))
-                .map(|c| &c.environment.services);
-            if old_cell.is_some() {
-                pairs.push((&cell.environment.services, old_cell));
+        if f.target == Some(Target::Terraform) {
+            for r in &f.resources {
+                if let Some(service) = keyed_service(&known, &r.id) {
+                    services.insert(service);
+                }
             }
         }
     }
-    let changed: Vec<Vec<String>> = pairs
-        .par_iter()
-        .map(|(now, before)| {
-            now.par_iter()
-                .filter(|(name, service)| match before.and_then(|b| b.get(*name)) {
-                    Some(b) => !same(b, service),
-                    None => true,
-                })
-                .map(|(name, _)| name.clone())
-                .collect()
-        })
-        .collect();
-    services.extend(changed.into_iter().flatten());
     services
+}
+
+/// The service a Terraform instance address is keyed by: the key of
+/// `module.postgres["orders-db"]` (`orders-db`,
+/// <https://developer.hashicorp.com/terraform/cli/state/resource-addressing>) is the longest
+/// of `services` it equals or starts with followed by `-`.
+fn keyed_service(services: &std::collections::BTreeSet<String>, address: &str) -> Option<String> {
+    let (_, rest) = address.split_once("[\"")?;
+    let (key, _) = rest.split_once("\"]")?;
+    services
+        .iter()
+        .filter(|s| {
+            key.strip_prefix(s.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'))
+        })
+        .max_by_key(|s| s.len())
+        .cloned()
 }
 
 /// The cells (`<env>/<cell>`) the changed files reach, each environment's in wave order;
 /// `None` when no environment has cells (the output then names none). A cell's own file
 /// (`FileChange::cell`) reaches that cell alone; an environment's file each cell sharing it.
 fn affected_cells(
-    model: &crate::model::Model,
+    topology: &Topology,
     generated: &FileSet,
     files: &[plan::FileChange],
 ) -> Option<Vec<String>> {
     use crate::backend::kubernetes::cells::cells_reached;
-    let celled: Vec<&crate::model::Environment> = model
-        .environments
+    let celled: Vec<&(String, Vec<String>)> = topology
+        .0
         .iter()
-        .filter(|e| !e.cells.is_empty())
+        .filter(|(_, cells)| !cells.is_empty())
         .collect();
     if celled.is_empty() {
         return None;
     }
     let mut out = Vec::new();
-    for env in celled {
+    for (env, cells) in celled {
         let mut reached = std::collections::BTreeSet::new();
         for f in files {
             // A pipeline runs nowhere: only the Kubernetes and Terraform files reach cells.
             if f.target.is_some_and(|t| t != crate::artifact::Target::Ci)
-                && f.environment.as_deref().is_none_or(|e| e == env.name)
+                && f.environment.as_deref().is_none_or(|e| e == env)
             {
                 match &f.cell {
                     Some(cell) if f.environment.is_some() => {
                         reached.insert(cell.clone());
                     }
-                    _ => reached.extend(cells_reached(env, &f.logical_path, generated)),
+                    _ => reached.extend(cells_reached(env, cells, &f.logical_path, generated)),
                 }
             }
         }
-        for cell in env.cells_in_wave_order() {
-            if reached.contains(&cell.name) {
-                out.push(format!("{}/{}", env.name, cell.name));
+        for cell in cells {
+            if reached.contains(cell) {
+                out.push(format!("{env}/{cell}"));
             }
         }
     }
@@ -1016,4 +1069,62 @@ pub fn check(
     }
     printer.error("the golden tree is stale; run `infrac build` and commit the result");
     Ok(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Topology, keyed_service};
+
+    /// The overlays alone give the model's environments (promotion order, not name order)
+    /// and cells (wave order), on every valid fixture.
+    #[test]
+    fn the_overlays_give_the_models_environments_and_cells() {
+        let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut roots = vec![manifest.to_path_buf()];
+        for entry in std::fs::read_dir(manifest.join("tests/fixtures/valid")).unwrap() {
+            roots.push(entry.unwrap().path());
+        }
+        let mut celled = 0;
+        for root in roots {
+            let frontend = crate::pipeline::run_frontend(&root);
+            let Some(model) = frontend.model.as_ref() else {
+                continue;
+            };
+            let inputs = crate::load::digest::read_disk_inputs(&root).unwrap();
+            let read = Topology::of_overlays(inputs.environments()).unwrap();
+            assert_eq!(read.0, Topology::of_model(model).0, "{}", root.display());
+            celled += usize::from(read.0.iter().any(|(_, cells)| !cells.is_empty()));
+        }
+        assert!(celled > 0);
+    }
+
+    #[test]
+    fn terraform_instances_name_the_longest_service_their_key_begins_with() {
+        let services = ["orders", "orders-db", "cart"]
+            .map(str::to_owned)
+            .into_iter()
+            .collect();
+        let keyed = |address: &str| keyed_service(&services, address);
+        assert_eq!(
+            keyed(r#"module.postgres["orders-db-main"]"#).as_deref(),
+            Some("orders-db")
+        );
+        assert_eq!(
+            keyed(r#"module.redis["orders-cache"]"#).as_deref(),
+            Some("orders")
+        );
+        assert_eq!(
+            keyed(r#"module.workload_identity["cart"]"#).as_deref(),
+            Some("cart")
+        );
+        assert_eq!(
+            keyed(r#"azurerm_role_assignment.pull["cart-db"].id"#).as_deref(),
+            Some("cart")
+        );
+        // Not a service's: another name that merely begins alike, a shared block, a key
+        // that is a repository path.
+        assert_eq!(keyed(r#"module.redis["ordersx"]"#), None);
+        assert_eq!(keyed("module.cluster"), None);
+        assert_eq!(keyed(r#"aws_ecr_repository.this["shop/cart"]"#), None);
+    }
 }

@@ -64,12 +64,37 @@ pub fn loaded_digest(
     digest(files.iter().map(|(p, b)| (p.as_str(), *b)))
 }
 
+/// The input files on disk, as [`read_disk_inputs`] finds them, with the project settings
+/// that name them.
+pub struct DiskInputs {
+    /// `infrac.toml`'s settings (the defaults without one).
+    pub project: crate::project::Project,
+    /// Root-relative path → bytes, in the order read.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The environment overlays: (name, index into `files`), in name order.
+    environments: Vec<(String, usize)>,
+}
+
+impl DiskInputs {
+    /// Their digest, as the manifest records it.
+    pub fn digest(&self) -> String {
+        digest(self.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+    }
+
+    /// Each environment overlay as (name, bytes), in name order.
+    pub fn environments(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.environments
+            .iter()
+            .map(|(name, i)| (name.as_str(), self.files[*i].1.as_slice()))
+    }
+}
+
 /// Every input file under `root` as the loader reads it, by root-relative path, without
 /// parsing any: `infrac.toml` (its settings name the rest), the registry, each
 /// `<environments>/<name>.yaml`, versions.yaml and each template override. `None` when one
 /// cannot be read or the directory holds what the loader would refuse (the compile then
 /// says why).
-pub fn read_inputs(root: &Path) -> Option<Vec<(String, Vec<u8>)>> {
+pub fn read_disk_inputs(root: &Path) -> Option<DiskInputs> {
     let disk = Root::Disk(root);
     let mut files = Vec::new();
     let project = match disk.entry("infrac.toml") {
@@ -88,11 +113,13 @@ pub fn read_inputs(root: &Path) -> Option<Vec<(String, Vec<u8>)>> {
     }
     let mut names = disk.list(dir).ok()?;
     names.sort();
+    let mut environments = Vec::new();
     for name in names.into_iter().filter(|n| !n.starts_with('.')) {
         // Anything but an overlay is an error of the loader's.
-        name.strip_suffix(".yaml")?;
+        let env = name.strip_suffix(".yaml")?;
         let rel = format!("{dir}/{name}");
         let bytes = disk.read(&rel).ok()?;
+        environments.push((env.to_owned(), files.len()));
         files.push((rel, bytes));
     }
     files.push((project.versions.clone(), disk.read(&project.versions).ok()?));
@@ -106,15 +133,21 @@ pub fn read_inputs(root: &Path) -> Option<Vec<(String, Vec<u8>)>> {
             files.push((format!("{dir}/{name}"), text.into_bytes()));
         }
     }
-    Some(files)
+    Some(DiskInputs {
+        project,
+        files,
+        environments,
+    })
+}
+
+/// The files of [`read_disk_inputs`].
+pub fn read_inputs(root: &Path) -> Option<Vec<(String, Vec<u8>)>> {
+    read_disk_inputs(root).map(|i| i.files)
 }
 
 /// The digest of the inputs under `root` as [`read_inputs`] finds them.
 pub fn read_digest(root: &Path) -> Option<String> {
-    let files = read_inputs(root)?;
-    Some(digest(
-        files.iter().map(|(p, b)| (p.as_str(), b.as_slice())),
-    ))
+    read_disk_inputs(root).map(|i| i.digest())
 }
 
 #[cfg(test)]

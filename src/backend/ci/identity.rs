@@ -18,6 +18,21 @@ pub fn claim(logical_path: &str) -> Option<Option<String>> {
     logical_path.strip_prefix("ci/").map(|_| None)
 }
 
+/// The service a pipeline file is generated for, as the CI back ends name them:
+/// `build-<service>.yml` (GitHub Actions, Azure Pipelines), `Jenkinsfile.build-<service>`
+/// (Jenkins). GitLab's one file and the shared pipelines (promotion, canary, check,
+/// Terraform, Azure's `build-template.yml`, GitHub's `reusable-build.yml`) are no service's.
+pub fn service_of(logical_path: &str) -> Option<&str> {
+    let rest = logical_path.strip_prefix("ci/")?;
+    let (dir, file) = rest.rsplit_once('/')?;
+    match dir {
+        "jenkins" => file.strip_prefix("Jenkinsfile.build-"),
+        "azure-pipelines" if file == "build-template.yml" => None,
+        "github" | "azure-pipelines" => file.strip_prefix("build-")?.strip_suffix(".yml"),
+        _ => None,
+    }
+}
+
 /// The pipeline's workflow, stages and jobs by identity; files of no known kind have none.
 pub fn resources(logical_path: &str, text: &str) -> Result<Resources, String> {
     let file = logical_path.rsplit('/').next().unwrap_or(logical_path);

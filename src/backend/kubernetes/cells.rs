@@ -364,11 +364,12 @@ pub fn cell_of(logical_path: &str) -> Option<(&str, &str)> {
     }
 }
 
-/// The cells of `env` that `logical_path` (a file of `env`, or of no environment) reaches:
+/// The cells of environment `env` (named `cells`) that `logical_path` (a file of `env`, or of no environment) reaches:
 /// its own cell; for an overlay of the environment, the cells whose aggregate lists it;
 /// for any other file, every cell (the environment's Terraform root, the bases).
 pub fn cells_reached(
-    env: &Environment,
+    env: &str,
+    cells: &[String],
     logical_path: &str,
     files: &crate::artifact::FileSet,
 ) -> Vec<String> {
@@ -377,23 +378,23 @@ pub fn cells_reached(
     }
     let overlay = logical_path.strip_prefix("kubernetes/").and_then(|rest| {
         match rest.split('/').collect::<Vec<_>>().as_slice() {
-            [service, "overlays", e, _] if *e == env.name => Some((*service).to_owned()),
+            [service, "overlays", e, _] if *e == env => Some((*service).to_owned()),
             _ => None,
         }
     });
     let Some(service) = overlay else {
-        return env.cells.iter().map(|c| c.name.clone()).collect();
+        return cells.to_vec();
     };
-    let line = format!("- ../../../../{service}/overlays/{}", env.name);
-    env.cells
+    let line = format!("- ../../../../{service}/overlays/{env}");
+    cells
         .iter()
         .filter(|cell| {
-            let path = format!("{}/kustomization.yaml", cell_dir(&env.name, &cell.name));
+            let path = format!("{}/kustomization.yaml", cell_dir(env, cell));
             files
                 .get(&path)
                 .is_some_and(|f| f.contents.lines().any(|l| l == line))
         })
-        .map(|c| c.name.clone())
+        .cloned()
         .collect()
 }
 

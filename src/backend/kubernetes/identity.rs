@@ -28,6 +28,15 @@ pub fn claim(logical_path: &str) -> Option<Option<String>> {
     Some(environment)
 }
 
+/// The service whose file `logical_path` is: `kubernetes/<service>/base/…` and its overlays
+/// (`overlays/<env>/…`, cell overlays under them); `None` for the environments' own files
+/// (aggregates, Applications, namespaces), which are no one service's.
+pub fn service_of(logical_path: &str) -> Option<&str> {
+    let (dir, tail) = logical_path.strip_prefix("kubernetes/")?.split_once('/')?;
+    (dir != "environments" && (tail.starts_with("base/") || tail.starts_with("overlays/")))
+        .then_some(dir)
+}
+
 /// Every document of a (multi-document) YAML file by identity; other files have none.
 pub fn resources(logical_path: &str, text: &str) -> Result<Resources, String> {
     let mut out = Resources::new();
