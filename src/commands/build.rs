@@ -11,7 +11,7 @@ use crate::pipeline::{Frontend, run_frontend};
 use crate::printer::Printer;
 use crate::templates::Templates;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// A compiled platform: its layout and every generated file.
 pub struct Compiled {
@@ -181,12 +181,7 @@ pub fn compile(printer: &Printer, root: &Path) -> Result<Result<Compiled, u8>, E
         return Ok(Err(1));
     };
     let project = &frontend.project;
-    let moves = project
-        .output
-        .iter()
-        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
-        .collect();
-    let layout = match Layout::new(&project.out, moves) {
+    let layout = match Layout::of_project(project) {
         Ok(l) => l,
         Err(e) => {
             printer.diagnostics(&frontend.diagnostics, &frontend.sources)?;
@@ -675,12 +670,7 @@ fn golden_head(root: &Path) -> Option<Head> {
     use rayon::prelude::*;
     let inputs = crate::load::digest::read_disk_inputs(root)?;
     let project = &inputs.project;
-    let moves = project
-        .output
-        .iter()
-        .map(|(k, v)| (k.clone(), PathBuf::from(v)))
-        .collect();
-    let layout = Layout::new(&project.out, moves).ok()?;
+    let layout = Layout::of_project(project).ok()?;
     let manifest = crate::output::write::load_manifest(root, &layout).ok()?;
     if manifest.inputs() != Some(inputs.digest().as_str())
         || manifest.generator().map(|g| g.version.as_str())

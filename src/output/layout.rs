@@ -55,6 +55,16 @@ impl Layout {
     /// or starts with `Jenkinsfile` (`gitlab = ".gitlab-ci.yml"`); otherwise it is a directory
     /// that receives the system's files by their relative path (`github = ".github/workflows"`).
     /// Destinations that are absolute or contain `..` are refused.
+    /// The layout `infrac.toml` asks for: its `out` directory and its `[output]` moves.
+    pub fn of_project(project: &crate::project::Project) -> Result<Self, LayoutError> {
+        let moves = project
+            .output
+            .iter()
+            .map(|(k, v)| (k.clone(), PathBuf::from(v)))
+            .collect();
+        Self::new(&project.out, moves)
+    }
+
     pub fn new(
         out: impl Into<PathBuf>,
         moves: BTreeMap<String, PathBuf>,
